@@ -1,0 +1,21 @@
+-- supervision_compliance: staff who need safeguarding supervision and had it, by quarter (quality metric 11.a.5).
+--
+-- For each of the 12 quarter ends P, each organisation and professional group with anyone
+-- requiring supervision: staff requiring, staff supervised (rules in supervision_status),
+-- compliance_pct = 100 * supervised / requiring, RAG as for training (params).
+SELECT
+    s.period_end,
+    s.organisation_code,
+    s.professional_group,
+    COUNT(*) AS staff_requiring,
+    COUNT(*) FILTER (WHERE s.supervised) AS staff_supervised,
+    100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) AS compliance_pct,
+    CASE
+        WHEN 100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) < MAX(p.red_below) THEN 'red'
+        WHEN 100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) <= MAX(p.green_above) THEN 'amber'
+        ELSE 'green'
+    END AS rag
+FROM supervision_status s
+JOIN quarter_ends q ON q.period_end = s.period_end
+CROSS JOIN params p
+GROUP BY s.period_end, s.organisation_code, s.professional_group

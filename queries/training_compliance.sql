@@ -1,0 +1,23 @@
+-- training_compliance: staff compliant with safeguarding children training by quarter (quality metric 11.b).
+--
+-- For each of the 12 quarter ends P up to as_of, each organisation, professional group and
+-- required level with anyone in post: staff in post, staff compliant (the rule is in
+-- training_status), compliance_pct = 100 * compliant / in post (not rounded), and the quality
+-- metrics schedule's RAG: red below 75 %, amber 75-90 % inclusive, green above 90 % (params).
+SELECT
+    t.period_end,
+    t.organisation_code,
+    t.professional_group,
+    t.required_level,
+    COUNT(*) AS staff_in_post,
+    COUNT(*) FILTER (WHERE t.compliant) AS staff_compliant,
+    100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) AS compliance_pct,
+    CASE
+        WHEN 100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) < MAX(p.red_below) THEN 'red'
+        WHEN 100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) <= MAX(p.green_above) THEN 'amber'
+        ELSE 'green'
+    END AS rag
+FROM training_status t
+JOIN quarter_ends q ON q.period_end = t.period_end
+CROSS JOIN params p
+GROUP BY t.period_end, t.organisation_code, t.professional_group, t.required_level

@@ -1,0 +1,39 @@
+-- training_status: every post holder in post at each period end, and whether their safeguarding children training is valid then.
+--
+-- The one place the training rule is written (quality metric 11.b); training_compliance and the
+-- SPC series count from it. A post holder is in post at P when start_date <= P and end_date is
+-- blank or on/after P. They are compliant at P when they hold a record at or above their
+-- required level, completed on or before P and less than the validity period (36 months by
+-- default) before P: P < completed_on + 36 months. Every period end is a month end, for which
+-- that is the same as completed_on > (P - 36 months, clamped to month end), the form used here.
+WITH in_post AS (
+    SELECT e.period_end, s.staff_id, s.organisation_code, s.professional_group, s.required_level
+    FROM period_ends e
+    JOIN staff s
+      ON s.start_date <= e.period_end
+     AND (s.end_date IS NULL OR s.end_date >= e.period_end)
+),
+valid AS (
+    SELECT DISTINCT i.period_end, i.staff_id
+    FROM in_post i
+    CROSS JOIN params p
+    JOIN period_offsets o
+      ON o.period_end = i.period_end
+     AND o.months = p.training_validity_months
+    JOIN training t
+      ON t.staff_id = i.staff_id
+    WHERE t.level >= i.required_level
+      AND t.completed_on <= i.period_end
+      AND t.completed_on > o.shifted
+)
+SELECT
+    i.period_end,
+    i.staff_id,
+    i.organisation_code,
+    i.professional_group,
+    i.required_level,
+    v.staff_id IS NOT NULL AS compliant
+FROM in_post i
+LEFT JOIN valid v
+  ON v.period_end = i.period_end
+ AND v.staff_id = i.staff_id

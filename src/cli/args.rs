@@ -1,0 +1,152 @@
+//! Every command-line flag, with its `--help` text. The invocations in the command-line
+//! contract (`shared/contract/CLI.md`) are fixed: scripts and schedulers depend on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Safeguarding children assurance for NHS commissioners: load training, supervision,
+/// Section 11 and review-action returns into a Parquet warehouse, query the quality
+/// metrics in SQL, and typeset the annual report to the board.
+///
+/// With no flags, every command works on the shipped sample-data/ and ./warehouse, or on the
+/// paths set in ./safeguard.toml.
+#[derive(Debug, Parser)]
+#[command(name = "safeguard", version, max_term_width = 100)]
+pub struct Cli {
+    /// Configuration file (default: ./safeguard.toml if it exists). Flags override it.
+    #[arg(long, global = true, value_name = "FILE", env = "SAFEGUARD_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Print no progress, only results and errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the input folder and load it into a new warehouse snapshot.
+    ///
+    /// Every row is either loaded or kept in the load_rejects table with its file, line and
+    /// reason. A file that cannot be used stops only its own dataset, whose previous data is
+    /// kept. The new snapshot becomes `current` atomically.
+    Load(LoadCommand),
+    /// Validate the input folder and report every problem; writes nothing.
+    ///
+    /// Problems print as `file:line:column: reason`, as compilers do, so an editor can jump to
+    /// them. Exit code 1 when a row would be rejected, 2 when a file cannot be used at all.
+    Check(CheckCommand),
+    /// Run SQL over the warehouse: the metric views, the datasets, or your own queries.
+    ///
+    /// With -c or -f it runs the statements and exits; with neither it opens an interactive
+    /// prompt (\d lists the tables and views). Read-only: nothing can be created or changed.
+    /// Parameters of every figure are in the `params` table: SELECT * FROM params.
+    Sql(SqlCommand),
+    /// Typeset the annual Safeguarding Children report to PDF.
+    Report(ReportCommand),
+    /// The nightly job: load, then report, atomically and under a lock.
+    Refresh,
+    /// Write realistic, deterministic synthetic input data.
+    ///
+    /// The shipped sample-data/ is this command's output with its defaults.
+    Generate(GenerateCommand),
+}
+
+/// Where the input files are.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The input folder: one file (CSV, XLSX or Parquet) or folder per dataset
+    /// [default: sample-data, or `input` in the configuration]
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+}
+
+/// Where the warehouse is.
+#[derive(Debug, Args)]
+pub struct WarehouseArgs {
+    /// The warehouse folder [default: warehouse, or `warehouse` in the configuration]
+    #[arg(long, value_name = "DIR")]
+    pub warehouse: Option<PathBuf>,
+}
+
+/// The date the figures are taken at.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// Take figures at this date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", conflicts_with = "year")]
+    pub as_of: Option<String>,
+    /// NHS financial year, e.g. 2025/26 (1 April 2025 to 31 March 2026: as-of 2026-03-31)
+    #[arg(long, value_name = "YYYY/YY")]
+    pub year: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadCommand {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// How many snapshots to keep; older ones are deleted (never the live one)
+    /// [default: 5, or `keep_snapshots` in the configuration]
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckCommand {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlCommand {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::query::print_format::Format>,
+    /// Write the result to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run this SQL and exit
+    #[arg(short, long, value_name = "SQL", conflicts_with = "file")]
+    pub command: Option<String>,
+    /// Run the statements in FILE and exit
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportCommand {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// The PDF to write
+    #[arg(short, long, value_name = "FILE.pdf")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateCommand {
+    /// The folder to write the input files into (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "generated-data")]
+    pub out: PathBuf,
+    /// Number of staff (post holders); organisations scale with it
+    #[arg(long, value_name = "N", default_value_t = 3000)]
+    pub staff: u64,
+    /// Random seed: the same seed and size always give the same files
+    #[arg(long, value_name = "N", default_value_t = 2026)]
+    pub seed: u64,
+    /// Histories end at this date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", default_value = "2026-03-31")]
+    pub as_of: String,
+    /// Write training and supervision as Parquet instead of CSV (fast loads at national scale)
+    #[arg(long)]
+    pub parquet: bool,
+}

@@ -1,0 +1,56 @@
+//! The command line: parse, build the checked configuration, run one command, and turn the
+//! outcome into an exit code (0 success, 1 the job ran but found problems, 2 bad usage or
+//! unreadable input).
+
+pub mod args;
+mod check;
+//TMP mod generate;
+mod load;
+mod progress;
+mod sql;
+
+use std::process::ExitCode;
+
+pub use args::{Cli, Command};
+
+use crate::config::Config;
+
+/// The exit codes scripts rely on.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// The job ran but found problems.
+    pub const PROBLEMS: u8 = 1;
+    /// Bad usage or unreadable input.
+    pub const USAGE: u8 = 2;
+}
+
+/// An error that carries the exit code it should end the program with.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let progress = progress::Reporter::new(cli.quiet);
+    let code = match cli.command {
+        Command::Load(cmd) => load::run(cmd, &config, &progress)?,
+        Command::Check(cmd) => check::run(cmd, &config, &progress)?,
+        Command::Generate(_cmd) => 0, //TMP
+        Command::Sql(cmd) => sql::run(cmd, &config)?,
+        Command::Report(_) => not_built("report")?,
+        Command::Refresh => not_built("refresh")?,
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn not_built(command: &str) -> anyhow::Result<u8> {
+    Err(Failure {
+        code: exit::USAGE,
+        message: format!("`safeguard {command}` is not built yet in this version"),
+    }
+    .into())
+}

@@ -1,0 +1,130 @@
+//! `safeguard sql`: ad-hoc SQL over the warehouse, from `-c`, `-f` or an interactive prompt.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::args::SqlCommand;
+use super::{Failure, exit};
+use crate::config::Config;
+use crate::query::exec::{SqlError, run_sql};
+use crate::query::print_format::Format;
+use crate::query::{self, Params};
+use crate::warehouse::Warehouse;
+
+pub fn run(cmd: SqlCommand, config: &Config) -> anyhow::Result<u8> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
+    let format = cmd.format.unwrap_or_else(|| {
+        Format::default_for(cmd.output.is_none() && std::io::stdout().is_terminal())
+    });
+    if format == Format::Parquet && cmd.output.is_none() {
+        return Err(usage(
+            "--format parquet needs -o FILE: Parquet is not written to a terminal or pipe".into(),
+        )
+        .into());
+    }
+    let today = chrono::Local::now().date_naive();
+    let as_of = config
+        .as_of(
+            cmd.period.as_of.as_deref(),
+            cmd.period.year.as_deref(),
+            today,
+        )
+        .map_err(|e| usage(format!("{e:#}")))?;
+    let params = Params {
+        as_of,
+        thresholds: config.file.thresholds.clone(),
+    };
+    let warehouse = Warehouse::new(config.warehouse(cmd.warehouse.warehouse.as_deref()));
+    let sql = match (&cmd.command, &cmd.file) {
+        (Some(sql), _) => Some(sql.clone()),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|e| usage(format!("cannot read the SQL file {}: {e}", file.display())))?,
+        ),
+        (None, None) => None,
+    };
+    if sql.is_none() && cmd.output.is_some() {
+        return Err(usage("-o FILE needs a query: give -c SQL or -f FILE".into()).into());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let session = query::open(&warehouse, &params)
+            .await
+            .map_err(|e| usage(format!("{e:#}")))?;
+        let Some(sql) = sql else {
+            query::repl::run(&session, cmd.format.unwrap_or(Format::Table)).await?;
+            return Ok(exit::OK);
+        };
+        let result = match &cmd.output {
+            Some(path) => write_atomically(&session, &sql, format, path).await,
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                run_sql_checked(&session, &sql, format, &mut stdout).await
+            }
+        };
+        match result {
+            Ok(()) => Ok(exit::OK),
+            Err(SqlError::Output(e)) => Err(e),
+            Err(e) => Err(Failure {
+                code: exit::PROBLEMS,
+                message: e.to_string(),
+            }
+            .into()),
+        }
+    })
+}
+
+async fn run_sql_checked(
+    session: &query::Session,
+    sql: &str,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), SqlError> {
+    if format == Format::Parquet && crate::query::exec::split(sql)?.len() != 1 {
+        return Err(SqlError::Query(
+            "--format parquet writes one result: give exactly one statement".into(),
+        ));
+    }
+    run_sql(session, sql, format, out).await?;
+    out.flush().map_err(|e| SqlError::Output(e.into()))
+}
+
+/// Writes `path` through a temporary file beside it, renamed into place only when complete, so
+/// a reader never sees half a result.
+async fn write_atomically(
+    session: &query::Session,
+    sql: &str,
+    format: Format,
+    path: &Path,
+) -> Result<(), SqlError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let output = |e: std::io::Error, what: &Path| {
+        SqlError::Output(anyhow::anyhow!("cannot write {}: {e}", what.display()))
+    };
+    let file = std::fs::File::create(&tmp).map_err(|e| output(e, &tmp))?;
+    let mut out = std::io::BufWriter::new(file);
+    let result = run_sql_checked(session, sql, format, &mut out)
+        .await
+        .and_then(|()| {
+            let file = out.into_inner().map_err(|e| output(e.into_error(), &tmp))?;
+            file.sync_all().map_err(|e| output(e, &tmp))?;
+            std::fs::rename(&tmp, path).map_err(|e| output(e, path))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

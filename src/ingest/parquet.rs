@@ -1,0 +1,171 @@
+//! Parquet input: columns matched by name like any other format; typed columns (dates,
+//! integers, booleans) arrive typed, anything else is read as text.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+
+use super::source::{FileError, Row, Source, io_error};
+use super::value::{Cell, from_date32};
+
+/// A Parquet file being read in record batches.
+pub struct ParquetSource {
+    display: String,
+    reader: Option<ParquetRecordBatchReader>,
+    headers: Vec<String>,
+}
+
+impl ParquetSource {
+    pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
+        let file = File::open(path).map_err(io_error(display))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(display, e))?;
+        let headers = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let reader = builder
+            .with_batch_size(8192)
+            .build()
+            .map_err(|e| format_error(display, e))?;
+        Ok(ParquetSource {
+            display: display.to_owned(),
+            reader: Some(reader),
+            headers,
+        })
+    }
+}
+
+fn format_error(display: &str, e: impl std::fmt::Display) -> FileError {
+    FileError::Format {
+        path: display.to_owned(),
+        message: format!("not a readable Parquet file: {e}"),
+    }
+}
+
+/// A column brought to one of the few shapes a cell can take.
+enum Column {
+    Text(StringArray),
+    Int(Int64Array),
+    Float(Float64Array),
+    Date(Date32Array),
+    Bool(BooleanArray),
+}
+
+impl Column {
+    fn from_array(array: &ArrayRef, display: &str) -> Result<Column, FileError> {
+        let cast_to = |to: &DataType| {
+            cast(array, to).map_err(|e| FileError::Format {
+                path: display.to_owned(),
+                message: format!("cannot read a {} column: {e}", array.data_type()),
+            })
+        };
+        Ok(match array.data_type() {
+            DataType::Boolean => Column::Bool(array.as_boolean().clone()),
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Column::Date(
+                cast_to(&DataType::Date32)?
+                    .as_primitive::<Date32Type>()
+                    .clone(),
+            ),
+            t if t.is_integer() => Column::Int(
+                cast_to(&DataType::Int64)?
+                    .as_primitive::<Int64Type>()
+                    .clone(),
+            ),
+            t if t.is_floating()
+                || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) =>
+            {
+                Column::Float(
+                    cast_to(&DataType::Float64)?
+                        .as_primitive::<Float64Type>()
+                        .clone(),
+                )
+            }
+            _ => Column::Text(cast_to(&DataType::Utf8)?.as_string::<i32>().clone()),
+        })
+    }
+
+    fn cell(&self, row: usize) -> Cell<'_> {
+        let array: &dyn Array = match self {
+            Column::Text(a) => a,
+            Column::Int(a) => a,
+            Column::Float(a) => a,
+            Column::Date(a) => a,
+            Column::Bool(a) => a,
+        };
+        if array.is_null(row) {
+            return Cell::Empty;
+        }
+        match self {
+            Column::Text(a) => Cell::Text(Cow::Borrowed(a.value(row))),
+            Column::Int(a) => Cell::Int(a.value(row)),
+            Column::Float(a) => Cell::Number(a.value(row)),
+            Column::Date(a) => {
+                let days = a.value(row);
+                from_date32(days).map_or(Cell::Int(days.into()), Cell::Date)
+            }
+            Column::Bool(a) => Cell::Bool(a.value(row)),
+        }
+    }
+}
+
+struct ParquetRow<'a> {
+    columns: &'a [Column],
+    row: usize,
+}
+
+impl Row for ParquetRow<'_> {
+    fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn cell(&self, index: usize) -> Cell<'_> {
+        self.columns
+            .get(index)
+            .map_or(Cell::Empty, |c| c.cell(self.row))
+    }
+}
+
+impl Source for ParquetSource {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+        let Some(reader) = self.reader.take() else {
+            return Ok(());
+        };
+        let mut line = 0u64;
+        for batch in reader {
+            let batch: RecordBatch = batch.map_err(|e| format_error(&self.display, e))?;
+            let columns = batch
+                .columns()
+                .iter()
+                .map(|a| Column::from_array(a, &self.display))
+                .collect::<Result<Vec<_>, _>>()?;
+            for row in 0..batch.num_rows() {
+                line += 1;
+                visit(
+                    &ParquetRow {
+                        columns: &columns,
+                        row,
+                    },
+                    line,
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,373 @@
+//! The input data contract (`DATA.md`) as data: every dataset, its columns, keys and rules.
+//!
+//! Adding a dataset or a column happens here and only here; readers, validation and the
+//! warehouse all work from these definitions.
+
+/// The type a column's values must parse as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// Free text, kept as given (trimmed).
+    Text,
+    /// A whole number within an inclusive range.
+    Int { min: i64, max: i64 },
+    /// A decimal number at or above a minimum.
+    Decimal { min: f64 },
+    /// A calendar date (`YYYY-MM-DD`, `DD/MM/YYYY` or an XLSX date cell).
+    Date,
+    /// `true/false`, `yes/no`, `y/n`, `1/0` in any case.
+    Bool,
+    /// One of a fixed list of values, matched case-insensitively with spaces as underscores.
+    Enum(&'static [&'static str]),
+}
+
+/// One column of a dataset.
+#[derive(Debug)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// A blank value is a row error.
+    pub required: bool,
+}
+
+/// A rule between two columns of the same row, checked after each value parsed.
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
+    /// The second date must not be before the first (when both are present).
+    NotBefore {
+        later: &'static str,
+        earlier: &'static str,
+    },
+    /// The date must be a quarter end (30 June, 30 September, 31 December, 31 March).
+    QuarterEnd(&'static str),
+}
+
+/// Columns of one dataset that must match the key of another (already loaded) dataset.
+#[derive(Debug)]
+pub struct ForeignKey {
+    pub columns: &'static [&'static str],
+    pub dataset: &'static str,
+}
+
+/// A dataset of the contract.
+#[derive(Debug)]
+pub struct Dataset {
+    pub name: &'static str,
+    /// A load without it is incomplete; the optional ones switch report sections on.
+    pub required: bool,
+    pub columns: &'static [Column],
+    /// Columns whose values together must be unique.
+    pub key: &'static [&'static str],
+    pub foreign_keys: &'static [ForeignKey],
+    pub rules: &'static [Rule],
+}
+
+impl Dataset {
+    /// The position of a contract column, by name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+const fn req(name: &'static str, kind: Kind) -> Column {
+    Column {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Column {
+    Column {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+const TEXT: Kind = Kind::Text;
+const DATE: Kind = Kind::Date;
+const BOOL: Kind = Kind::Bool;
+const LEVEL: Kind = Kind::Int { min: 1, max: 5 };
+
+pub const ORGANISATION_TYPES: &[&str] = &[
+    "commissioner",
+    "acute",
+    "community",
+    "mental_health",
+    "ambulance",
+    "primary_care",
+    "independent",
+    "other",
+];
+pub const PROFESSIONAL_GROUPS: &[&str] = &[
+    "medical",
+    "nursing",
+    "midwifery",
+    "health_visiting",
+    "school_nursing",
+    "allied_health",
+    "general_practice",
+    "pharmacy",
+    "admin_clerical",
+    "management",
+    "other",
+];
+pub const DELIVERY: &[&str] = &[
+    "e_learning",
+    "face_to_face",
+    "virtual",
+    "conference",
+    "other",
+];
+pub const SUPERVISION_KINDS: &[&str] = &["one_to_one", "group", "ad_hoc"];
+pub const RAG: &[&str] = &["green", "amber", "red"];
+pub const REVIEW_TYPES: &[&str] = &[
+    "scr",
+    "lcspr",
+    "rapid_review",
+    "national_review",
+    "dhr",
+    "sar",
+    "other",
+];
+pub const MEETING_TYPES: &[&str] = &["icpc", "rcpc", "strategy", "core_group", "other"];
+pub const QUALITY_METRICS: &[&str] = &["11.a.1", "11.a.2", "11.a.3", "11.a.4", "11.a.5", "11.b"];
+
+const TO_ORGANISATIONS: ForeignKey = ForeignKey {
+    columns: &["organisation_code"],
+    dataset: "organisations",
+};
+const TO_STAFF: ForeignKey = ForeignKey {
+    columns: &["staff_id"],
+    dataset: "staff",
+};
+
+/// Every dataset, in load order: a dataset comes after every dataset its foreign keys name.
+pub const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "organisations",
+        required: true,
+        columns: &[
+            req("organisation_code", TEXT),
+            req("organisation_name", TEXT),
+            req("organisation_type", Kind::Enum(ORGANISATION_TYPES)),
+        ],
+        key: &["organisation_code"],
+        foreign_keys: &[],
+        rules: &[],
+    },
+    Dataset {
+        name: "staff",
+        required: true,
+        columns: &[
+            req("staff_id", TEXT),
+            req("organisation_code", TEXT),
+            req("professional_group", Kind::Enum(PROFESSIONAL_GROUPS)),
+            req("required_level", LEVEL),
+            opt("supervision_interval_months", Kind::Int { min: 1, max: 12 }),
+            req("start_date", DATE),
+            opt("end_date", DATE),
+        ],
+        key: &["staff_id"],
+        foreign_keys: &[TO_ORGANISATIONS],
+        rules: &[Rule::NotBefore {
+            later: "end_date",
+            earlier: "start_date",
+        }],
+    },
+    Dataset {
+        name: "training",
+        required: true,
+        columns: &[
+            req("record_id", TEXT),
+            req("staff_id", TEXT),
+            req("level", LEVEL),
+            req("completed_on", DATE),
+            opt("hours", Kind::Decimal { min: 0.0 }),
+            opt("delivery", Kind::Enum(DELIVERY)),
+        ],
+        key: &["record_id"],
+        foreign_keys: &[TO_STAFF],
+        rules: &[],
+    },
+    Dataset {
+        name: "supervision",
+        required: true,
+        columns: &[
+            req("session_id", TEXT),
+            req("staff_id", TEXT),
+            req("session_date", DATE),
+            req("kind", Kind::Enum(SUPERVISION_KINDS)),
+        ],
+        key: &["session_id"],
+        foreign_keys: &[TO_STAFF],
+        rules: &[],
+    },
+    Dataset {
+        name: "section11_ratings",
+        required: true,
+        columns: &[
+            req("organisation_code", TEXT),
+            req("audit_round", TEXT),
+            req("standard", Kind::Int { min: 1, max: 8 }),
+            req("rating", Kind::Enum(RAG)),
+            req("assessed_on", DATE),
+        ],
+        key: &["organisation_code", "audit_round", "standard"],
+        foreign_keys: &[TO_ORGANISATIONS],
+        rules: &[],
+    },
+    Dataset {
+        name: "section11_actions",
+        required: false,
+        columns: &[
+            req("action_id", TEXT),
+            req("organisation_code", TEXT),
+            req("audit_round", TEXT),
+            req("standard", Kind::Int { min: 1, max: 8 }),
+            req("action", TEXT),
+            opt("owner", TEXT),
+            req("due_date", DATE),
+            opt("completed_on", DATE),
+        ],
+        key: &["action_id"],
+        // An action for a standard nobody rated would never reach section11_summary.
+        foreign_keys: &[
+            TO_ORGANISATIONS,
+            ForeignKey {
+                columns: &["organisation_code", "audit_round", "standard"],
+                dataset: "section11_ratings",
+            },
+        ],
+        rules: &[],
+    },
+    Dataset {
+        name: "review_actions",
+        required: true,
+        columns: &[
+            req("action_id", TEXT),
+            req("review_id", TEXT),
+            req("review_type", Kind::Enum(REVIEW_TYPES)),
+            req("review_name", TEXT),
+            req("recommendation", TEXT),
+            req("action", TEXT),
+            req("lead_organisation_code", TEXT),
+            req("agreed_on", DATE),
+            req("due_date", DATE),
+            opt("completed_on", DATE),
+            opt("impact_evidenced", BOOL),
+        ],
+        key: &["action_id"],
+        foreign_keys: &[ForeignKey {
+            columns: &["lead_organisation_code"],
+            dataset: "organisations",
+        }],
+        rules: &[
+            Rule::NotBefore {
+                later: "due_date",
+                earlier: "agreed_on",
+            },
+            Rule::NotBefore {
+                later: "completed_on",
+                earlier: "agreed_on",
+            },
+        ],
+    },
+    Dataset {
+        name: "multiagency_meetings",
+        required: false,
+        columns: &[
+            req("meeting_id", TEXT),
+            req("organisation_code", TEXT),
+            req("meeting_type", Kind::Enum(MEETING_TYPES)),
+            req("meeting_date", DATE),
+            req("contributed", BOOL),
+        ],
+        key: &["meeting_id"],
+        foreign_keys: &[TO_ORGANISATIONS],
+        rules: &[],
+    },
+    Dataset {
+        name: "escalations",
+        required: false,
+        columns: &[
+            req("escalation_id", TEXT),
+            req("organisation_code", TEXT),
+            req("raised_on", DATE),
+            req("level", LEVEL),
+            req("theme", TEXT),
+            req("local_authority", TEXT),
+            opt("resolved_on", DATE),
+        ],
+        key: &["escalation_id"],
+        foreign_keys: &[TO_ORGANISATIONS],
+        rules: &[Rule::NotBefore {
+            later: "resolved_on",
+            earlier: "raised_on",
+        }],
+    },
+    Dataset {
+        name: "quality_ratings",
+        required: false,
+        columns: &[
+            req("organisation_code", TEXT),
+            req("quarter_end", DATE),
+            req("metric", Kind::Enum(QUALITY_METRICS)),
+            req("rating", Kind::Enum(RAG)),
+            opt("commentary", TEXT),
+            opt("rated_on", DATE),
+        ],
+        key: &["organisation_code", "quarter_end", "metric"],
+        foreign_keys: &[TO_ORGANISATIONS],
+        rules: &[Rule::QuarterEnd("quarter_end")],
+    },
+];
+
+/// Looks a dataset up by its name.
+pub fn dataset(name: &str) -> Option<&'static Dataset> {
+    DATASETS.iter().find(|d| d.name == name)
+}
+
+/// Header and file names are matched case-insensitively, with spaces and hyphens as
+/// underscores, so `Staff ID`, `staff-id` and `staff_id` name the same column.
+pub fn normalise_name(raw: &str) -> String {
+    raw.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_keys_point_backwards_in_load_order() {
+        for (i, d) in DATASETS.iter().enumerate() {
+            for fk in d.foreign_keys {
+                let target = DATASETS.iter().position(|t| t.name == fk.dataset).unwrap();
+                assert!(
+                    target < i,
+                    "{} refers to {} loaded later",
+                    d.name,
+                    fk.dataset
+                );
+                let t = &DATASETS[target];
+                assert_eq!(fk.columns.len(), t.key.len(), "{} -> {}", d.name, t.name);
+            }
+            for k in d.key {
+                assert!(d.column_index(k).is_some(), "{}.{}", d.name, k);
+            }
+        }
+    }
+
+    #[test]
+    fn names_normalise() {
+        assert_eq!(normalise_name(" Staff ID "), "staff_id");
+        assert_eq!(normalise_name("\u{feff}Record-Id"), "record_id");
+    }
+}

@@ -1,0 +1,124 @@
+//! What every input format offers the validator: a header, then rows of cells with their
+//! line numbers. One file per format sits beside this one.
+
+use std::path::{Path, PathBuf};
+
+use super::value::Cell;
+
+/// A file that cannot be used at all. It stops its dataset, never the whole load.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: cannot read the file: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Format { path: String, message: String },
+    #[error("{path}:1:{column_number}: required column {column} is missing from the header")]
+    MissingColumn {
+        path: String,
+        column: String,
+        column_number: usize,
+    },
+    #[error("{path}: {message}")]
+    Dataset { path: String, message: String },
+}
+
+impl FileError {
+    /// The file (relative to the input folder) the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            FileError::Io { path, .. }
+            | FileError::Format { path, .. }
+            | FileError::MissingColumn { path, .. }
+            | FileError::Dataset { path, .. } => path,
+        }
+    }
+}
+
+/// One row of a source, read on demand so no row is copied unless it is rejected.
+pub trait Row {
+    /// How many cells the row has (may differ from the header in a ragged CSV).
+    fn len(&self) -> usize;
+    /// The cell at a 0-based position; past the end is empty.
+    fn cell(&self, index: usize) -> Cell<'_>;
+    /// Problems found while reading the row itself (for example text that is not UTF-8).
+    fn defect(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A readable input file.
+pub trait Source {
+    /// The header as written in the file.
+    fn headers(&self) -> &[String];
+    /// Calls `visit` with every data row and its line: the CSV physical line (header = 1), the
+    /// XLSX sheet row, or the Parquet row number (first row = 1).
+    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError>;
+}
+
+/// The formats the loader reads, known by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name claims, if it is one we read.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// Opens `path` as `format`; `display` is the name used in messages.
+pub fn open(path: &Path, display: &str, format: Format) -> Result<Box<dyn Source>, FileError> {
+    match format {
+        Format::Csv => Ok(Box::new(super::csv::CsvSource::open(path, display)?)),
+        Format::Xlsx => Ok(Box::new(super::xlsx::XlsxSource::open(path, display)?)),
+        Format::Parquet => Ok(Box::new(super::parquet::ParquetSource::open(
+            path, display,
+        )?)),
+    }
+}
+
+/// Renders a row back to one CSV line, so a rejected row can be fixed and resubmitted.
+pub fn raw_row(row: &dyn Row) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(vec![]);
+    let cells: Vec<String> = (0..row.len())
+        .map(|i| row.cell(i).display().into_owned())
+        .collect();
+    let _ = w.write_record(&cells);
+    let mut bytes = w.into_inner().unwrap_or_default();
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A file of a dataset, found in the input folder.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Relative to the input folder, with `/` separators: what rejects and messages name.
+    pub relative: String,
+    pub format: Format,
+}
+
+pub(crate) fn io_error(path: &str) -> impl FnOnce(std::io::Error) -> FileError + '_ {
+    move |source| FileError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}

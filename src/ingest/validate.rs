@@ -1,0 +1,439 @@
+//! Row validation: types, required fields, cross-field rules, foreign keys and unique keys,
+//! building Arrow columns from the rows that pass.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
+    StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::schema::{Dataset, ForeignKey, Kind, Rule, normalise_name};
+use super::source::{FileError, Row};
+use super::value::{Value, date32, is_quarter_end, parse};
+
+/// Rows per record batch written to the warehouse.
+pub const BATCH_ROWS: usize = 65_536;
+
+/// Keys are stored as 128-bit hashes, which are already uniform, so the set need not hash again.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+/// The keys of one dataset, as hashes: 16 bytes a row, so tens of millions fit in memory.
+pub type KeySet = HashSet<u128, BuildHasherDefault<PassThrough>>;
+
+/// The keys of every dataset loaded so far, for foreign-key checks.
+#[derive(Default)]
+pub struct KeyIndex {
+    sets: HashMap<&'static str, KeySet>,
+}
+
+impl KeyIndex {
+    /// Records a dataset's keys once it is loaded (or kept from the previous snapshot).
+    pub fn insert(&mut self, dataset: &'static str, keys: KeySet) {
+        self.sets.insert(dataset, keys);
+    }
+
+    /// The keys of a dataset, or `None` when it has no data at all, in which case references
+    /// to it cannot be checked (the dataset's own error says why).
+    pub fn get(&self, dataset: &str) -> Option<&KeySet> {
+        self.sets.get(dataset)
+    }
+}
+
+/// Hashes the values of a key so that equal keys hash alike whatever format they came from.
+pub fn key_hash<'v>(parts: impl IntoIterator<Item = &'v Value<'v>>) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for v in parts {
+        h.update(v.key_text().as_bytes());
+        h.update(b"\x1f");
+    }
+    h.digest128()
+}
+
+/// One thing wrong with a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The contract column at fault, if one is.
+    pub column: Option<&'static str>,
+    /// Its 1-based position in the file, for `file:line:column` messages.
+    pub column_number: Option<usize>,
+    pub reason: String,
+}
+
+/// Where each contract column (and each extra column) sits in one file's header.
+pub struct Mapping {
+    contract: Vec<Option<usize>>,
+    extras: Vec<Option<usize>>,
+}
+
+impl Mapping {
+    /// The 1-based position in the file of a contract column.
+    fn column_number(&self, contract_index: usize) -> Option<usize> {
+        self.contract[contract_index].map(|i| i + 1)
+    }
+}
+
+enum Builder {
+    Text(StringBuilder),
+    Int(Int32Builder),
+    Decimal(Float64Builder),
+    Date(Date32Builder),
+    Bool(BooleanBuilder),
+}
+
+impl Builder {
+    fn new(kind: Kind) -> Builder {
+        match kind {
+            Kind::Text | Kind::Enum(_) => Builder::Text(StringBuilder::new()),
+            Kind::Int { .. } => Builder::Int(Int32Builder::new()),
+            Kind::Decimal { .. } => Builder::Decimal(Float64Builder::new()),
+            Kind::Date => Builder::Date(Date32Builder::new()),
+            Kind::Bool => Builder::Bool(BooleanBuilder::new()),
+        }
+    }
+
+    fn append(&mut self, value: &Value<'_>) {
+        match (self, value) {
+            (Builder::Text(b), Value::Text(s)) => b.append_value(s),
+            (Builder::Text(b), Value::Enum(s)) => b.append_value(s),
+            (Builder::Int(b), Value::Int(i)) => b.append_value(*i as i32),
+            (Builder::Decimal(b), Value::Decimal(f)) => b.append_value(*f),
+            (Builder::Date(b), Value::Date(d)) => b.append_value(date32(*d)),
+            (Builder::Bool(b), Value::Bool(v)) => b.append_value(*v),
+            (b, _) => b.append_null(),
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Builder::Text(b) => b.append_null(),
+            Builder::Int(b) => b.append_null(),
+            Builder::Decimal(b) => b.append_null(),
+            Builder::Date(b) => b.append_null(),
+            Builder::Bool(b) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Int(b) => Arc::new(b.finish()),
+            Builder::Decimal(b) => Arc::new(b.finish()),
+            Builder::Date(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Builder::Text(b) => b.len(),
+            Builder::Int(b) => b.len(),
+            Builder::Decimal(b) => b.len(),
+            Builder::Date(b) => b.len(),
+            Builder::Bool(b) => b.len(),
+        }
+    }
+}
+
+/// The warehouse type of a contract column.
+pub fn arrow_type(kind: Kind) -> DataType {
+    match kind {
+        Kind::Text | Kind::Enum(_) => DataType::Utf8,
+        Kind::Int { .. } => DataType::Int32,
+        Kind::Decimal { .. } => DataType::Float64,
+        Kind::Date => DataType::Date32,
+        Kind::Bool => DataType::Boolean,
+    }
+}
+
+/// The warehouse schema of a dataset: its contract columns, then the extra columns its files
+/// carried (kept as text so nothing a provider sent is lost).
+pub fn warehouse_schema(def: &Dataset, extras: &[String]) -> SchemaRef {
+    let mut fields: Vec<Field> = def
+        .columns
+        .iter()
+        .map(|c| Field::new(c.name, arrow_type(c.kind), !c.required))
+        .collect();
+    fields.extend(extras.iter().map(|e| Field::new(e, DataType::Utf8, true)));
+    Arc::new(Schema::new(fields))
+}
+
+/// Checks one dataset's rows and builds the record batches of those that pass.
+pub struct Validator<'k> {
+    def: &'static Dataset,
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    extras: Vec<String>,
+    extra_builders: Vec<StringBuilder>,
+    keys: KeySet,
+    references: Vec<(&'static ForeignKey, Vec<usize>, Option<&'k KeySet>)>,
+    key_columns: Vec<usize>,
+}
+
+impl<'k> Validator<'k> {
+    /// `extras` are the normalised names of the non-contract columns of all the dataset's files.
+    pub fn new(def: &'static Dataset, extras: Vec<String>, index: &'k KeyIndex) -> Validator<'k> {
+        let column = |name: &str| {
+            def.column_index(name)
+                .expect("contract names its own columns")
+        };
+        Validator {
+            def,
+            schema: warehouse_schema(def, &extras),
+            builders: def.columns.iter().map(|c| Builder::new(c.kind)).collect(),
+            extra_builders: extras.iter().map(|_| StringBuilder::new()).collect(),
+            extras,
+            keys: KeySet::default(),
+            references: def
+                .foreign_keys
+                .iter()
+                .map(|fk| {
+                    (
+                        fk,
+                        fk.columns.iter().map(|c| column(c)).collect(),
+                        index.get(fk.dataset),
+                    )
+                })
+                .collect(),
+            key_columns: def.key.iter().map(|c| column(c)).collect(),
+        }
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Matches a file's header against the contract; a missing required column or a column
+    /// named twice stops the file.
+    pub fn mapping(&self, headers: &[String], display: &str) -> Result<Mapping, FileError> {
+        let names: Vec<String> = headers.iter().map(|h| normalise_name(h)).collect();
+        let mut seen = HashSet::new();
+        for n in names.iter().filter(|n| !n.is_empty()) {
+            if !seen.insert(n.as_str()) {
+                return Err(FileError::Format {
+                    path: display.to_owned(),
+                    message: format!("column {n} appears twice in the header"),
+                });
+            }
+        }
+        let find = |name: &str| names.iter().position(|n| n == name);
+        let mut contract = Vec::with_capacity(self.def.columns.len());
+        for c in self.def.columns {
+            let found = find(c.name);
+            if found.is_none() && c.required {
+                return Err(FileError::MissingColumn {
+                    path: display.to_owned(),
+                    column: c.name.to_owned(),
+                    column_number: headers.len() + 1,
+                });
+            }
+            contract.push(found);
+        }
+        Ok(Mapping {
+            contract,
+            extras: self.extras.iter().map(|e| find(e)).collect(),
+        })
+    }
+
+    /// Validates a row; when it passes it is buffered for the next batch, otherwise every
+    /// problem found is returned and nothing is kept.
+    pub fn push(&mut self, row: &dyn Row, map: &Mapping) -> Result<(), Vec<Problem>> {
+        let def = self.def;
+        let mut problems = Vec::new();
+        if let Some(defect) = row.defect() {
+            problems.push(Problem {
+                column: None,
+                column_number: None,
+                reason: defect,
+            });
+        }
+        let width = map
+            .contract
+            .iter()
+            .chain(&map.extras)
+            .flatten()
+            .max()
+            .map_or(0, |m| m + 1);
+        if row.len() > width.max(1)
+            && (width..row.len()).any(|i| !row.cell(i).display().trim().is_empty())
+        {
+            problems.push(Problem {
+                column: None,
+                column_number: Some(width + 1),
+                reason: format!(
+                    "the row has {} fields but the header has {width}",
+                    row.len()
+                ),
+            });
+        }
+        let mut values = Vec::with_capacity(def.columns.len());
+        for (i, column) in def.columns.iter().enumerate() {
+            let cell = map.contract[i].map_or(super::value::Cell::Empty, |s| row.cell(s));
+            let value = match parse(cell, column.kind) {
+                Ok(Value::Null) if column.required => {
+                    problems.push(self.problem(
+                        map,
+                        i,
+                        format!("{} is required but blank", column.name),
+                    ));
+                    Value::Null
+                }
+                Ok(v) => v,
+                Err(invalid) => {
+                    problems.push(self.problem(map, i, invalid.reason(column.name)));
+                    Value::Null
+                }
+            };
+            values.push(value);
+        }
+        if problems.is_empty() {
+            self.check_rules(&values, map, &mut problems);
+            self.check_references(&values, map, &mut problems);
+        }
+        if problems.is_empty() {
+            let key = key_hash(self.key_columns.iter().map(|&i| &values[i]));
+            if !self.keys.insert(key) {
+                let described = self.describe(&self.key_columns, &values);
+                let first = self.key_columns[0];
+                problems.push(self.problem(
+                    map,
+                    first,
+                    format!("duplicate {described}: an earlier row has the same key"),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        for (b, v) in self.builders.iter_mut().zip(&values) {
+            b.append(v);
+        }
+        for (b, source) in self.extra_builders.iter_mut().zip(&map.extras) {
+            match source.map(|s| row.cell(s)) {
+                Some(cell) if !cell.display().trim().is_empty() => {
+                    b.append_value(cell.display().trim())
+                }
+                _ => b.append_null(),
+            }
+        }
+        Ok(())
+    }
+
+    fn problem(&self, map: &Mapping, index: usize, reason: String) -> Problem {
+        Problem {
+            column: Some(self.def.columns[index].name),
+            column_number: map.column_number(index),
+            reason,
+        }
+    }
+
+    fn describe(&self, columns: &[usize], values: &[Value<'_>]) -> String {
+        columns
+            .iter()
+            .map(|&i| format!("{} {}", self.def.columns[i].name, values[i].key_text()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn check_rules(&self, values: &[Value<'_>], map: &Mapping, problems: &mut Vec<Problem>) {
+        let index = |name| {
+            self.def
+                .column_index(name)
+                .expect("rules name contract columns")
+        };
+        for rule in self.def.rules {
+            match *rule {
+                Rule::NotBefore { later, earlier } => {
+                    let (l, e) = (index(later), index(earlier));
+                    if let (Some(ld), Some(ed)) = (values[l].as_date(), values[e].as_date())
+                        && ld < ed
+                    {
+                        problems.push(self.problem(
+                            map,
+                            l,
+                            format!("{later} {ld} is before {earlier} {ed}"),
+                        ));
+                    }
+                }
+                Rule::QuarterEnd(column) => {
+                    let c = index(column);
+                    if let Some(d) = values[c].as_date().filter(|d| !is_quarter_end(*d)) {
+                        problems.push(self.problem(
+                            map,
+                            c,
+                            format!(
+                                "{column} {d} is not a quarter end (30 June, 30 September, 31 December or 31 March)"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_references(&self, values: &[Value<'_>], map: &Mapping, problems: &mut Vec<Problem>) {
+        for (fk, columns, target) in &self.references {
+            let Some(target) = target else { continue };
+            if columns.iter().any(|&i| values[i] == Value::Null) {
+                continue;
+            }
+            if !target.contains(&key_hash(columns.iter().map(|&i| &values[i]))) {
+                let reason = if columns.len() == 1 {
+                    format!(
+                        "unknown {} {}: not in {}",
+                        fk.columns[0],
+                        values[columns[0]].key_text(),
+                        fk.dataset
+                    )
+                } else {
+                    format!(
+                        "no {} row for {}",
+                        fk.dataset,
+                        self.describe(columns, values)
+                    )
+                };
+                problems.push(self.problem(map, columns[0], reason));
+            }
+        }
+    }
+
+    /// Rows validated and not yet taken as a batch.
+    pub fn buffered(&self) -> usize {
+        self.builders.first().map_or(0, Builder::len)
+    }
+
+    /// The buffered rows as one record batch.
+    pub fn take_batch(&mut self) -> RecordBatch {
+        let mut columns: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        columns.extend(
+            self.extra_builders
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        RecordBatch::try_new(self.schema.clone(), columns).expect("builders follow the schema")
+    }
+
+    /// The keys of every row that passed, for the foreign-key checks of later datasets.
+    pub fn into_keys(self) -> KeySet {
+        self.keys
+    }
+}

@@ -1,0 +1,12 @@
+//! `safeguard`: the NHS safeguarding children assurance pipeline.
+//!
+//! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
+//! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion, and [`cli`] wires them to commands. [`generate`] makes
+//! synthetic input for trying it all out.
+
+pub mod cli;
+pub mod config;
+//TMP pub mod generate;
+pub mod ingest;
+pub mod query;
+pub mod warehouse;

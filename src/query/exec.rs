@@ -1,0 +1,87 @@
+//! The one path every SQL statement takes, from the views, `-c`, `-f` or the REPL: split by
+//! DataFusion's parser, planned, checked read-only, executed and printed.
+
+use std::io::Write;
+
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::DFParser;
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+
+use super::Session;
+use super::print_format::{self, Format};
+
+/// Why a statement did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    /// The statement would change something; the warehouse is written only by `load`.
+    #[error(
+        "safeguard sql is read-only: {0} is not allowed (the warehouse changes only through `safeguard load`)"
+    )]
+    ReadOnly(String),
+    /// DataFusion rejected or failed the query.
+    #[error("{0}")]
+    Query(String),
+    /// The result could not be written.
+    #[error(transparent)]
+    Output(#[from] anyhow::Error),
+}
+
+fn query_error(e: DataFusionError) -> SqlError {
+    SqlError::Query(e.strip_backtrace().trim().to_owned())
+}
+
+/// What kind of writing statement a plan is, for the refusal message.
+fn writing_kind(plan: &LogicalPlan) -> String {
+    match plan {
+        LogicalPlan::Ddl(ddl) => ddl.name().to_owned(),
+        LogicalPlan::Dml(dml) => format!("{}", dml.op),
+        LogicalPlan::Copy(_) => "COPY".to_owned(),
+        LogicalPlan::Statement(s) => s.name().to_owned(),
+        other => other.display().to_string(),
+    }
+}
+
+/// Splits `sql` into statements with DataFusion's own parser (never by hand, so `;` inside
+/// strings and comments is safe).
+pub fn split(sql: &str) -> Result<Vec<datafusion::sql::parser::Statement>, SqlError> {
+    DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
+        .map(Vec::from)
+        .map_err(|e| SqlError::Query(DataFusionError::from(e).strip_backtrace().trim().to_owned()))
+}
+
+/// Runs every statement of `sql` in order and prints each result; stops at the first error.
+pub async fn run_sql(
+    session: &Session,
+    sql: &str,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<usize, SqlError> {
+    let statements = split(sql)?;
+    let read_only = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let state = session.ctx.state();
+    let mut ran = 0;
+    for statement in statements {
+        let plan = state
+            .statement_to_plan(statement)
+            .await
+            .map_err(query_error)?;
+        if read_only.verify_plan(&plan).is_err() {
+            return Err(SqlError::ReadOnly(writing_kind(&plan)));
+        }
+        let df = session
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(query_error)?;
+        let schema = df.schema().inner().clone();
+        let batches = df.collect().await.map_err(query_error)?;
+        print_format::write(format, &schema, &batches, out)?;
+        ran += 1;
+    }
+    Ok(ran)
+}

@@ -1,0 +1,321 @@
+//! Query: one DataFusion session over the live warehouse snapshot, with the datasets as tables,
+//! the parameters and periods as small tables, and the named metric views of `queries/*.sql`.
+//! The report, `sql -c`, `sql -f` and the REPL all query through it.
+
+pub mod exec;
+pub mod periods;
+pub mod print_format;
+pub mod repl;
+mod views;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int32Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use serde::Deserialize;
+
+pub use views::{VIEWS, View};
+
+use crate::ingest::DATASETS;
+use crate::ingest::value::date32;
+use crate::warehouse::{DatasetStatus, Manifest, Warehouse};
+
+/// The thresholds of the quality metrics schedule (METRICS.md defaults), configurable in the
+/// `[thresholds]` table of `safeguard.toml`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// A training record is valid for this many calendar months.
+    pub training_validity_months: u32,
+    /// Training and supervision: red below this percentage.
+    pub red_below: f64,
+    /// Training and supervision: green above this percentage (amber up to and including it).
+    pub green_above: f64,
+    /// Multi-agency contribution: red below this percentage.
+    pub multiagency_red_below: f64,
+    /// Multi-agency contribution: green above this percentage.
+    pub multiagency_green_above: f64,
+    /// The published report prints counts (and percentages of denominators) below this as `*`.
+    pub disclosure_threshold: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            training_validity_months: 36,
+            red_below: 75.0,
+            green_above: 90.0,
+            multiagency_red_below: 60.0,
+            multiagency_green_above: 90.0,
+            disclosure_threshold: 5,
+        }
+    }
+}
+
+/// Everything a figure depends on besides the data: visible to SQL users as the `params` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub as_of: NaiveDate,
+    pub thresholds: Thresholds,
+}
+
+/// How many quarter ends the trend views cover.
+pub const TREND_QUARTERS: usize = 12;
+/// How many month ends the SPC series cover.
+pub const SPC_MONTHS: usize = 36;
+
+/// An open session over one warehouse snapshot.
+pub struct Session {
+    pub ctx: SessionContext,
+    /// The snapshot folder the session reads (fixed for its lifetime).
+    pub snapshot: PathBuf,
+    pub manifest: Manifest,
+    /// The tables and views registered, with a one-line description each, for `\d`.
+    pub catalog: Vec<(String, String)>,
+}
+
+/// Opens a session over the warehouse's live snapshot.
+pub async fn open(warehouse: &Warehouse, params: &Params) -> anyhow::Result<Session> {
+    let snapshot = warehouse.current()?.with_context(|| {
+        format!(
+            "the warehouse {} has no data yet: run `safeguard load --warehouse {0}` first",
+            warehouse.root().display()
+        )
+    })?;
+    open_snapshot(&snapshot, params).await
+}
+
+/// Opens a session over one snapshot folder.
+pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<Session> {
+    let manifest = Manifest::read(snapshot)?;
+    let config = SessionConfig::new().with_information_schema(true);
+    let ctx = SessionContext::new_with_config(config);
+    let mut catalog = vec![];
+    for def in DATASETS {
+        let dir = snapshot.join(def.name);
+        if dir.is_dir() {
+            register_parquet(&ctx, def.name, &dir).await?;
+            catalog.push((
+                def.name.to_owned(),
+                format!("dataset: {}", describe_dataset(def.name)),
+            ));
+        } else {
+            // Not supplied: an empty table with the contract's columns, so views that count from
+            // it (Section 11 actions, say) count zero rather than fail.
+            let schema = crate::ingest::validate::warehouse_schema(def, &[]);
+            ctx.register_table(def.name, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
+            catalog.push((
+                def.name.to_owned(),
+                format!(
+                    "dataset (not supplied, empty): {}",
+                    describe_dataset(def.name)
+                ),
+            ));
+        }
+    }
+    for (name, about) in [
+        (
+            "load_rejects",
+            "every row error of the last load: file, line, reason, column, raw row",
+        ),
+        (
+            "load_summary",
+            "rows read, loaded and rejected per dataset in the last load",
+        ),
+        (
+            "load_files",
+            "every input file of the last load with its size and content hash",
+        ),
+    ] {
+        let dir = snapshot.join(name);
+        if dir.is_dir() {
+            register_parquet(&ctx, name, &dir).await?;
+            catalog.push((name.to_owned(), about.to_owned()));
+        }
+    }
+    register_params(&ctx, params)?;
+    catalog.push((
+        "params".into(),
+        "as_of, the periods and every threshold the views use (one row)".into(),
+    ));
+    catalog.push((
+        "quarter_ends".into(),
+        "the 12 quarter ends the trend views cover".into(),
+    ));
+    catalog.push((
+        "month_ends".into(),
+        "the 36 month ends the SPC series cover".into(),
+    ));
+    catalog.push((
+        "period_ends".into(),
+        "every quarter end and month end above, once".into(),
+    ));
+    catalog.push((
+        "period_offsets".into(),
+        "each period end minus 1..N calendar months, clamped to month end".into(),
+    ));
+    for view in VIEWS {
+        let supplied = |d: &&str| {
+            manifest
+                .dataset(d)
+                .is_some_and(|r| r.status != DatasetStatus::Absent)
+        };
+        if view.requires.iter().all(supplied) {
+            let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
+            ctx.sql(&sql).await.with_context(|| {
+                format!("cannot define the view {} (queries/{0}.sql)", view.name)
+            })?;
+            catalog.push((view.name.to_owned(), view.description()));
+        }
+    }
+    Ok(Session {
+        ctx,
+        snapshot: snapshot.to_path_buf(),
+        manifest,
+        catalog,
+    })
+}
+
+async fn register_parquet(ctx: &SessionContext, name: &str, dir: &Path) -> anyhow::Result<()> {
+    let path = format!("{}/", dir.display());
+    ctx.register_parquet(name, &path, ParquetReadOptions::default())
+        .await
+        .with_context(|| format!("cannot read the table {name} in {}", dir.display()))
+}
+
+fn describe_dataset(name: &str) -> &'static str {
+    match name {
+        "organisations" => "organisations in the footprint (ODS code, name, type)",
+        "staff" => "the establishment: one row per post holder (never print staff_id)",
+        "training" => "safeguarding children training records (Intercollegiate levels 1-5)",
+        "supervision" => "safeguarding supervision sessions",
+        "section11_ratings" => {
+            "Section 11 self-audit ratings, 8 standards per organisation and round"
+        }
+        "section11_actions" => "Section 11 action plans",
+        "review_actions" => "SCR / CSPR / rapid review action plans",
+        "multiagency_meetings" => {
+            "child protection and strategy meetings health was asked to contribute to"
+        }
+        "escalations" => "professional-difference escalations",
+        "quality_ratings" => "the commissioner's quarterly RAG ratings of each provider",
+        _ => "",
+    }
+}
+
+fn dates(values: &[NaiveDate]) -> ArrayRef {
+    Arc::new(Date32Array::from(
+        values.iter().map(|d| date32(*d)).collect::<Vec<_>>(),
+    ))
+}
+
+fn register(
+    ctx: &SessionContext,
+    name: &str,
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+) -> anyhow::Result<()> {
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    ctx.register_table(
+        name,
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+    )?;
+    Ok(())
+}
+
+/// The `params`, `quarter_ends`, `month_ends` and `period_offsets` tables.
+fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> {
+    let t = &params.thresholds;
+    let quarters = periods::quarter_ends(params.as_of, TREND_QUARTERS);
+    let months = periods::month_ends(params.as_of, SPC_MONTHS);
+    let f64s = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
+    let i32s = |v: u32| -> ArrayRef { Arc::new(Int32Array::from(vec![v as i32])) };
+    register(
+        ctx,
+        "params",
+        vec![
+            Field::new("as_of", DataType::Date32, false),
+            Field::new("period_end", DataType::Date32, false),
+            Field::new("month_end", DataType::Date32, false),
+            Field::new("training_validity_months", DataType::Int32, false),
+            Field::new("red_below", DataType::Float64, false),
+            Field::new("green_above", DataType::Float64, false),
+            Field::new("multiagency_red_below", DataType::Float64, false),
+            Field::new("multiagency_green_above", DataType::Float64, false),
+            Field::new("spc_target", DataType::Float64, false),
+            Field::new("disclosure_threshold", DataType::Int32, false),
+        ],
+        vec![
+            dates(&[params.as_of]),
+            dates(&quarters[quarters.len() - 1..]),
+            dates(&months[months.len() - 1..]),
+            i32s(t.training_validity_months),
+            f64s(t.red_below),
+            f64s(t.green_above),
+            f64s(t.multiagency_red_below),
+            f64s(t.multiagency_green_above),
+            f64s(t.green_above),
+            i32s(t.disclosure_threshold),
+        ],
+    )?;
+    let previous: Vec<NaiveDate> = quarters
+        .iter()
+        .map(|q| periods::month_end(periods::months_before(*q, 3)))
+        .collect();
+    register(
+        ctx,
+        "quarter_ends",
+        vec![
+            Field::new("period_end", DataType::Date32, false),
+            Field::new("previous_period_end", DataType::Date32, false),
+        ],
+        vec![dates(&quarters), dates(&previous)],
+    )?;
+    register(
+        ctx,
+        "month_ends",
+        vec![Field::new("month_end", DataType::Date32, false)],
+        vec![dates(&months)],
+    )?;
+
+    // Every period end, quarterly or monthly: the status views work over all of them at once.
+    let mut ends: Vec<NaiveDate> = quarters.iter().chain(&months).copied().collect();
+    ends.sort();
+    ends.dedup();
+    register(
+        ctx,
+        "period_ends",
+        vec![Field::new("period_end", DataType::Date32, false)],
+        vec![dates(&ends)],
+    )?;
+    let max_months = t.training_validity_months.max(12);
+    let (mut end_col, mut month_col, mut shifted_col) = (vec![], vec![], vec![]);
+    for end in &ends {
+        for m in 1..=max_months {
+            end_col.push(*end);
+            month_col.push(m as i32);
+            shifted_col.push(periods::months_before(*end, m));
+        }
+    }
+    register(
+        ctx,
+        "period_offsets",
+        vec![
+            Field::new("period_end", DataType::Date32, false),
+            Field::new("months", DataType::Int32, false),
+            Field::new("shifted", DataType::Date32, false),
+        ],
+        vec![
+            dates(&end_col),
+            Arc::new(Int32Array::from(month_col)),
+            dates(&shifted_col),
+        ],
+    )
+}

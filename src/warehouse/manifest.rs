@@ -1,0 +1,112 @@
+//! The manifest every snapshot carries: what went in (files, sizes, content hashes), what came
+//! out (rows per dataset), and when and by which program version. Refresh compares against it
+//! to see what changed; the report prints it as provenance.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{DatasetStats, Format};
+
+/// The file name of the manifest inside a snapshot.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// The record of one load.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The snapshot's folder name under `snapshots/`.
+    pub snapshot: String,
+    pub program_version: String,
+    /// RFC 3339 UTC.
+    pub load_started: String,
+    pub load_finished: String,
+    /// The input folder as given.
+    pub input: String,
+    pub files: Vec<InputFileRecord>,
+    pub datasets: Vec<DatasetRecord>,
+    /// Files in the input folder that belong to no dataset.
+    pub ignored_files: Vec<String>,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFileRecord {
+    pub dataset: String,
+    /// Relative to the input folder.
+    pub path: String,
+    pub format: Format,
+    pub bytes: u64,
+    /// XXH3-128 of the file's bytes, in hex.
+    pub xxh3_128: String,
+}
+
+/// How a dataset's data came to be in the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatasetStatus {
+    /// Read from this load's input.
+    Loaded,
+    /// This load's files could not be used; the previous snapshot's data was kept.
+    KeptPrevious,
+    /// This load's files could not be used and there was no previous data.
+    Failed,
+    /// An optional dataset that was not supplied.
+    Absent,
+}
+
+impl DatasetStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetStatus::Loaded => "loaded",
+            DatasetStatus::KeptPrevious => "kept_previous",
+            DatasetStatus::Failed => "failed",
+            DatasetStatus::Absent => "absent",
+        }
+    }
+}
+
+/// One dataset's outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    pub name: String,
+    pub status: DatasetStatus,
+    #[serde(flatten)]
+    pub stats: DatasetStats,
+    /// The file error that stopped this load's files, if any.
+    pub error: Option<String>,
+    /// For kept data: the snapshot it was first loaded in.
+    pub loaded_in: Option<String>,
+}
+
+impl Manifest {
+    pub fn read(snapshot_dir: &Path) -> anyhow::Result<Manifest> {
+        let path = snapshot_dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid manifest", path.display()))
+    }
+
+    pub fn dataset(&self, name: &str) -> Option<&DatasetRecord> {
+        self.datasets.iter().find(|d| d.name == name)
+    }
+}
+
+/// Hashes a file's bytes with XXH3-128, streaming: fast enough to run on every refresh.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((bytes, format!("{:032x}", hasher.digest128())))
+}

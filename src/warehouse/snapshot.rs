@@ -1,0 +1,490 @@
+//! Writing one snapshot: Parquet files streamed batch by batch, rejects beside them, then the
+//! manifest, then publication by two atomic renames.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use datafusion::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::manifest::{DatasetRecord, DatasetStatus, MANIFEST_FILE, Manifest};
+use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse, sync_dir};
+use crate::ingest::{Dataset, DatasetStats, FileError, Kept, Reject, Sink};
+
+/// The schema of `load_rejects`: the contract's columns first, then what a person needs to fix
+/// and resubmit the row.
+pub fn rejects_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("dataset", DataType::Utf8, false),
+        Field::new("source_file", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("column", DataType::Utf8, true),
+        Field::new("raw_row", DataType::Utf8, false),
+    ]))
+}
+
+/// A Parquet file being written; it is only complete once `finish` has run.
+struct ParquetFile {
+    path: PathBuf,
+    writer: ArrowWriter<BufWriter<File>>,
+}
+
+impl ParquetFile {
+    fn create(path: PathBuf, schema: SchemaRef) -> anyhow::Result<ParquetFile> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(1 << 20))
+            .build();
+        let writer =
+            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
+        Ok(ParquetFile { path, writer })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
+        self.writer
+            .write(batch)
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        let path = self.path;
+        let file = self
+            .writer
+            .into_inner()
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error().into()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot flush {} to disk", path.display()))
+    }
+}
+
+/// Buffers rejects and writes them as `load_rejects/<dataset>.parquet`.
+struct RejectsFile {
+    file: ParquetFile,
+    dataset: StringBuilder,
+    source_file: StringBuilder,
+    line: Int64Builder,
+    reason: StringBuilder,
+    column: StringBuilder,
+    raw_row: StringBuilder,
+    buffered: usize,
+}
+
+impl RejectsFile {
+    fn create(path: PathBuf) -> anyhow::Result<RejectsFile> {
+        Ok(RejectsFile {
+            file: ParquetFile::create(path, rejects_schema())?,
+            dataset: StringBuilder::new(),
+            source_file: StringBuilder::new(),
+            line: Int64Builder::new(),
+            reason: StringBuilder::new(),
+            column: StringBuilder::new(),
+            raw_row: StringBuilder::new(),
+            buffered: 0,
+        })
+    }
+
+    fn push(&mut self, r: &Reject<'_>) -> anyhow::Result<()> {
+        let reason: Vec<&str> = r.problems.iter().map(|p| p.reason.as_str()).collect();
+        self.dataset.append_value(r.dataset);
+        self.source_file.append_value(r.file);
+        self.line.append_value(r.line as i64);
+        self.reason.append_value(reason.join("; "));
+        self.column
+            .append_option(r.problems.iter().find_map(|p| p.column));
+        self.raw_row.append_value(&r.raw);
+        self.buffered += 1;
+        if self.buffered >= 8192 {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.dataset.finish()),
+            Arc::new(self.source_file.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.reason.finish()),
+            Arc::new(self.column.finish()),
+            Arc::new(self.raw_row.finish()),
+        ];
+        self.buffered = 0;
+        self.file
+            .write(&RecordBatch::try_new(rejects_schema(), columns)?)
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.buffered > 0 {
+            self.flush()?;
+        }
+        self.file.finish()
+    }
+}
+
+struct Open {
+    dataset: &'static Dataset,
+    rows: ParquetFile,
+    rejects: RejectsFile,
+}
+
+/// A snapshot being written. Nothing is visible to readers until `publish`.
+pub struct SnapshotWriter {
+    warehouse: Warehouse,
+    id: String,
+    dir: PathBuf,
+    previous: Option<(PathBuf, Manifest)>,
+    open: Option<Open>,
+    records: Vec<DatasetRecord>,
+}
+
+impl SnapshotWriter {
+    pub(super) fn create(warehouse: &Warehouse) -> anyhow::Result<SnapshotWriter> {
+        let snapshots = warehouse.root().join(SNAPSHOTS);
+        std::fs::create_dir_all(&snapshots)
+            .with_context(|| format!("cannot create {}", snapshots.display()))?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+        let mut id = stamp.clone();
+        let mut n = 1;
+        while snapshots.join(&id).exists() || snapshots.join(format!("{id}.partial")).exists() {
+            id = format!("{stamp}-{n}");
+            n += 1;
+        }
+        let dir = snapshots.join(format!("{id}.partial"));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let previous = match warehouse.current()? {
+            Some(dir) => Some((dir.clone(), Manifest::read(&dir)?)),
+            None => None,
+        };
+        Ok(SnapshotWriter {
+            warehouse: warehouse.clone(),
+            id,
+            dir,
+            previous,
+            open: None,
+            records: vec![],
+        })
+    }
+
+    /// The new snapshot's name.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The manifest of the snapshot this one replaces.
+    pub fn previous(&self) -> Option<&Manifest> {
+        self.previous.as_ref().map(|(_, m)| m)
+    }
+
+    /// What happened to each dataset written so far.
+    pub fn records(&self) -> &[DatasetRecord] {
+        &self.records
+    }
+
+    fn rejects_path(&self, dataset: &str) -> PathBuf {
+        self.dir.join(REJECTS).join(format!("{dataset}.parquet"))
+    }
+
+    fn open(&mut self) -> anyhow::Result<&mut Open> {
+        self.open.as_mut().context("no dataset is being written")
+    }
+
+    /// Links (or copies) a dataset's files from the previous snapshot into this one.
+    fn keep_previous(
+        &self,
+        dataset: &Dataset,
+    ) -> anyhow::Result<Option<(Vec<PathBuf>, &DatasetRecord)>> {
+        let Some((dir, manifest)) = &self.previous else {
+            return Ok(None);
+        };
+        let Some(rec) = manifest.dataset(dataset.name) else {
+            return Ok(None);
+        };
+        if !matches!(
+            rec.status,
+            DatasetStatus::Loaded | DatasetStatus::KeptPrevious
+        ) {
+            return Ok(None);
+        }
+        let mut files = vec![];
+        let from = dir.join(dataset.name);
+        let to = self.dir.join(dataset.name);
+        std::fs::create_dir_all(&to).with_context(|| format!("cannot create {}", to.display()))?;
+        for entry in
+            std::fs::read_dir(&from).with_context(|| format!("cannot read {}", from.display()))?
+        {
+            let entry = entry?;
+            let target = to.join(entry.file_name());
+            link_or_copy(&entry.path(), &target)?;
+            files.push(target);
+        }
+        let rejects = dir.join(REJECTS).join(format!("{}.parquet", dataset.name));
+        if rejects.exists() {
+            link_or_copy(&rejects, &self.rejects_path(dataset.name))?;
+        }
+        Ok(Some((files, rec)))
+    }
+
+    /// Writes the manifest and summary tables, then makes this snapshot `current`.
+    pub fn publish(self, mut manifest: Manifest) -> anyhow::Result<PathBuf> {
+        manifest.snapshot = self.id.clone();
+        manifest.datasets = self.records.clone();
+        write_summary_tables(&self.dir, &manifest)?;
+        let manifest_path = self.dir.join(MANIFEST_FILE);
+        let json = serde_json::to_vec_pretty(&manifest)?;
+        std::fs::write(&manifest_path, json)
+            .with_context(|| format!("cannot write {}", manifest_path.display()))?;
+        File::open(&manifest_path).and_then(|f| f.sync_all())?;
+        sync_tree(&self.dir)?;
+
+        let snapshots = self.warehouse.root().join(SNAPSHOTS);
+        let finished = snapshots.join(&self.id);
+        std::fs::rename(&self.dir, &finished).with_context(|| {
+            format!(
+                "cannot rename {} to {}",
+                self.dir.display(),
+                finished.display()
+            )
+        })?;
+        sync_dir(&snapshots)?;
+
+        let root = self.warehouse.root();
+        let link = root.join(format!(".{CURRENT}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(Path::new(SNAPSHOTS).join(&self.id), &link)
+            .with_context(|| format!("cannot create {}", link.display()))?;
+        std::fs::rename(&link, root.join(CURRENT)).with_context(|| {
+            format!(
+                "cannot switch {} to the new snapshot",
+                root.join(CURRENT).display()
+            )
+        })?;
+        sync_dir(root)?;
+        Ok(finished)
+    }
+}
+
+fn record(
+    dataset: &Dataset,
+    status: DatasetStatus,
+    stats: DatasetStats,
+    error: Option<String>,
+    loaded_in: Option<String>,
+) -> DatasetRecord {
+    DatasetRecord {
+        name: dataset.name.to_owned(),
+        status,
+        stats,
+        error,
+        loaded_in,
+    }
+}
+
+impl Sink for SnapshotWriter {
+    fn absent(&mut self, dataset: &'static Dataset) {
+        self.records.push(record(
+            dataset,
+            DatasetStatus::Absent,
+            DatasetStats::default(),
+            None,
+            None,
+        ));
+    }
+
+    fn begin(&mut self, dataset: &'static Dataset, schema: SchemaRef) -> anyhow::Result<()> {
+        let rows = ParquetFile::create(self.dir.join(dataset.name).join("part-0.parquet"), schema)?;
+        let rejects = RejectsFile::create(self.rejects_path(dataset.name))?;
+        self.open = Some(Open {
+            dataset,
+            rows,
+            rejects,
+        });
+        Ok(())
+    }
+
+    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()> {
+        self.open()?.rows.write(&batch)
+    }
+
+    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()> {
+        self.open()?.rejects.push(&reject)
+    }
+
+    fn commit(&mut self, stats: &DatasetStats) -> anyhow::Result<()> {
+        let open = self.open.take().context("no dataset is being written")?;
+        open.rows.finish()?;
+        open.rejects.finish()?;
+        let loaded_in = Some(self.id.clone());
+        self.records.push(record(
+            open.dataset,
+            DatasetStatus::Loaded,
+            *stats,
+            None,
+            loaded_in,
+        ));
+        Ok(())
+    }
+
+    fn abandon(
+        &mut self,
+        dataset: &'static Dataset,
+        error: &FileError,
+    ) -> anyhow::Result<Option<Kept>> {
+        self.open = None;
+        let partial = self.dir.join(dataset.name);
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial)
+                .with_context(|| format!("cannot remove {}", partial.display()))?;
+        }
+        let rejects = self.rejects_path(dataset.name);
+        if rejects.exists() {
+            std::fs::remove_file(&rejects)
+                .with_context(|| format!("cannot remove {}", rejects.display()))?;
+        }
+        let message = Some(error.to_string());
+        match self.keep_previous(dataset)? {
+            Some((files, prev)) => {
+                let stats = prev.stats;
+                let loaded_in = prev
+                    .loaded_in
+                    .clone()
+                    .or_else(|| self.previous().map(|m| m.snapshot.clone()));
+                self.records.push(record(
+                    dataset,
+                    DatasetStatus::KeptPrevious,
+                    stats,
+                    message,
+                    loaded_in,
+                ));
+                Ok(Some(Kept { files, stats }))
+            }
+            None => {
+                // An empty table with the contract's columns, so views and other readers still work.
+                let schema = crate::ingest::validate::warehouse_schema(dataset, &[]);
+                ParquetFile::create(partial.join("part-0.parquet"), schema)?.finish()?;
+                RejectsFile::create(rejects)?.finish()?;
+                self.records.push(record(
+                    dataset,
+                    DatasetStatus::Failed,
+                    DatasetStats::default(),
+                    message,
+                    None,
+                ));
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // Snapshot files are never modified, so a hard link is as good as a copy and costs nothing.
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+fn sync_tree(dir: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_tree(&entry.path())?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// `load_summary` (rows per dataset) and `load_files` (every input file with its hash), so the
+/// manifest can be queried like any other table.
+fn write_summary_tables(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let summary = Arc::new(Schema::new(vec![
+        Field::new("dataset", DataType::Utf8, false),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("rows_read", DataType::Int64, false),
+        Field::new("rows_loaded", DataType::Int64, false),
+        Field::new("rows_rejected", DataType::Int64, false),
+        Field::new("error", DataType::Utf8, true),
+        Field::new("loaded_in", DataType::Utf8, true),
+    ]));
+    let d = &manifest.datasets;
+    let ints = |f: fn(&DatasetRecord) -> u64| -> ArrayRef {
+        Arc::new(
+            d.iter()
+                .map(|r| f(r) as i64)
+                .collect::<datafusion::arrow::array::Int64Array>(),
+        )
+    };
+    let texts = |f: fn(&DatasetRecord) -> Option<&str>| -> ArrayRef {
+        Arc::new(
+            d.iter()
+                .map(f)
+                .collect::<datafusion::arrow::array::StringArray>(),
+        )
+    };
+    let batch = RecordBatch::try_new(
+        summary.clone(),
+        vec![
+            texts(|r| Some(&r.name)),
+            texts(|r| Some(r.status.as_str())),
+            ints(|r| r.stats.rows_read),
+            ints(|r| r.stats.rows_loaded),
+            ints(|r| r.stats.rows_rejected),
+            texts(|r| r.error.as_deref()),
+            texts(|r| r.loaded_in.as_deref()),
+        ],
+    )?;
+    let mut file = ParquetFile::create(dir.join("load_summary").join("part-0.parquet"), summary)?;
+    file.write(&batch)?;
+    file.finish()?;
+
+    let files = Arc::new(Schema::new(vec![
+        Field::new("dataset", DataType::Utf8, false),
+        Field::new("path", DataType::Utf8, false),
+        Field::new("format", DataType::Utf8, false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("xxh3_128", DataType::Utf8, false),
+    ]));
+    let f = &manifest.files;
+    let col =
+        |v: Vec<String>| -> ArrayRef { Arc::new(datafusion::arrow::array::StringArray::from(v)) };
+    let batch = RecordBatch::try_new(
+        files.clone(),
+        vec![
+            col(f.iter().map(|r| r.dataset.clone()).collect()),
+            col(f.iter().map(|r| r.path.clone()).collect()),
+            col(f
+                .iter()
+                .map(|r| format!("{:?}", r.format).to_lowercase())
+                .collect()),
+            Arc::new(
+                f.iter()
+                    .map(|r| r.bytes as i64)
+                    .collect::<datafusion::arrow::array::Int64Array>(),
+            ),
+            col(f.iter().map(|r| r.xxh3_128.clone()).collect()),
+        ],
+    )?;
+    let mut file = ParquetFile::create(dir.join("load_files").join("part-0.parquet"), files)?;
+    file.write(&batch)?;
+    file.finish()
+}
