@@ -1,33 +1,19 @@
 -- spc_monthly: the statistical process control (SPC) points behind the Making Data Count charts, monthly over 36 months.
 --
--- Series: training (compliant / in post, rules of training_status) and supervision (supervised /
--- requiring, rules of supervision_status) at each of the 36 month ends, for the whole footprint
--- (organisation_code null) and for each organisation; a series keeps its months with a
--- denominator and appears only with at least 12 of them. XmR chart as NHSRplotthedots computes it:
+-- Series are spc_points (training and supervision, footprint and per organisation, 36 month
+-- ends); a series keeps its months with a denominator and appears only with at least 12 of them.
+-- XmR chart as NHSRplotthedots computes it:
 -- mean of the values; moving ranges |v(i) - v(i-1)|, their average AMR, recomputed without moving
 -- ranges >= 3.267 * AMR; limits mean -/+ 2.66 * AMR; near a limit beyond two thirds of that.
 -- special_cause, the first that applies: outside a limit; a trend of 7+ points each strictly
 -- higher / lower (a point between two trends takes the later one's); two of three consecutive
 -- points on one side of the mean near a limit (the point itself near); a run of 7+ points on one
 -- side of the mean (a point on the mean breaks it); else common_cause. Higher is better.
-WITH points AS (
-    SELECT 'training' AS metric, t.organisation_code, t.period_end AS month_end,
-           COUNT(*) FILTER (WHERE t.compliant) AS numerator, COUNT(*) AS denominator
-    FROM training_status t
-    JOIN month_ends m ON m.month_end = t.period_end
-    GROUP BY GROUPING SETS ((t.period_end), (t.period_end, t.organisation_code))
-    UNION ALL
-    SELECT 'supervision' AS metric, s.organisation_code, s.period_end AS month_end,
-           COUNT(*) FILTER (WHERE s.supervised) AS numerator, COUNT(*) AS denominator
-    FROM supervision_status s
-    JOIN month_ends m ON m.month_end = s.period_end
-    GROUP BY GROUPING SETS ((s.period_end), (s.period_end, s.organisation_code))
-),
-series AS (
+WITH series AS (
     SELECT *,
            100.0 * numerator / denominator AS value,
            COUNT(*) OVER w_all AS points_in_series
-    FROM points
+    FROM spc_points
     WHERE denominator > 0
     WINDOW w_all AS (PARTITION BY metric, organisation_code)
 ),

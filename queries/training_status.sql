@@ -4,8 +4,8 @@
 -- SPC series count from it. A post holder is in post at P when start_date <= P and end_date is
 -- blank or on/after P. They are compliant at P when they hold a record at or above their
 -- required level, completed on or before P and less than the validity period (36 months by
--- default) before P: P < completed_on + 36 months. Every period end is a month end, for which
--- that is the same as completed_on > (P - 36 months, clamped to month end), the form used here.
+-- default) before P: P < completed_on + 36 months, in calendar months clamped to month end (a
+-- course on 29 February 2020 expires on 28 February 2023).
 WITH in_post AS (
     SELECT e.period_end, s.staff_id, s.organisation_code, s.professional_group, s.required_level
     FROM period_ends e
@@ -17,14 +17,11 @@ valid AS (
     SELECT DISTINCT i.period_end, i.staff_id
     FROM in_post i
     CROSS JOIN params p
-    JOIN period_offsets o
-      ON o.period_end = i.period_end
-     AND o.months = p.training_validity_months
     JOIN training t
       ON t.staff_id = i.staff_id
     WHERE t.level >= i.required_level
       AND t.completed_on <= i.period_end
-      AND t.completed_on > o.shifted
+      AND i.period_end < t.completed_on + p.training_validity
 )
 SELECT
     i.period_end,

@@ -6,7 +6,7 @@
 
 pub mod cli;
 pub mod config;
-//TMP pub mod generate;
+pub mod generate;
 pub mod ingest;
 pub mod query;
 pub mod warehouse;

@@ -8,17 +8,35 @@ use super::progress::{Reporter, thousands};
 use crate::generate::{GenerateConfig, generate};
 
 pub fn run(cmd: GenerateCommand, progress: &Reporter) -> anyhow::Result<u8> {
-    let as_of = chrono::NaiveDate::parse_from_str(&cmd.as_of, "%Y-%m-%d").map_err(|_| super::Failure {
-        code: exit::USAGE,
-        message: format!("invalid --as-of date {:?}: expected YYYY-MM-DD", cmd.as_of),
-    })?;
-    let config = GenerateConfig { out: cmd.out.clone(), staff: cmd.staff, seed: cmd.seed, as_of, parquet: cmd.parquet };
+    let as_of =
+        chrono::NaiveDate::parse_from_str(&cmd.as_of, "%Y-%m-%d").map_err(|_| super::Failure {
+            code: exit::USAGE,
+            message: format!("invalid --as-of date {:?}: expected YYYY-MM-DD", cmd.as_of),
+        })?;
+    let config = GenerateConfig {
+        out: cmd.out.clone(),
+        staff: cmd.staff,
+        seed: cmd.seed,
+        as_of,
+        parquet: cmd.parquet,
+    };
     let summary = generate(&config, &|message: &str| progress.step(message))?;
     progress.finish();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "wrote {} (seed {}, {} staff)", cmd.out.display(), cmd.seed, thousands(cmd.staff))?;
+    writeln!(
+        out,
+        "wrote {} (seed {}, {} staff)",
+        cmd.out.display(),
+        cmd.seed,
+        thousands(cmd.staff)
+    )?;
     for (path, rows) in &summary.files {
-        writeln!(out, "  {:<36} {:>12} rows", path.display(), thousands(*rows))?;
+        writeln!(
+            out,
+            "  {:<36} {:>12} rows",
+            path.display(),
+            thousands(*rows)
+        )?;
     }
     Ok(exit::OK)
 }

@@ -4,7 +4,7 @@
 
 pub mod args;
 mod check;
-//TMP mod generate;
+mod generate;
 mod load;
 mod progress;
 mod sql;
@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let code = match cli.command {
         Command::Load(cmd) => load::run(cmd, &config, &progress)?,
         Command::Check(cmd) => check::run(cmd, &config, &progress)?,
-        Command::Generate(_cmd) => 0, //TMP
+        Command::Generate(cmd) => generate::run(cmd, &progress)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Report(_) => not_built("report")?,
         Command::Refresh => not_built("refresh")?,

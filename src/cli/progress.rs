@@ -1,6 +1,7 @@
 //! Progress on stderr: a live line on a terminal, plain lines otherwise (logs stay readable),
 //! nothing with `--quiet`.
 
+use std::cell::{OnceCell, RefCell};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -8,34 +9,40 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Reports what a long command is doing.
 pub struct Reporter {
-    bar: Option<ProgressBar>,
+    /// Shown from the first step on, so commands without steps (the SQL prompt) show nothing.
+    bar: OnceCell<ProgressBar>,
+    live: bool,
     plain: bool,
-    current: std::cell::RefCell<String>,
+    current: RefCell<String>,
 }
 
 impl Reporter {
     pub fn new(quiet: bool) -> Reporter {
         let terminal = std::io::stderr().is_terminal();
-        let bar = (!quiet && terminal).then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                    .expect("valid template"),
-            );
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
         Reporter {
-            bar,
+            bar: OnceCell::new(),
+            live: !quiet && terminal,
             plain: !quiet && !terminal,
-            current: Default::default(),
+            current: RefCell::default(),
         }
+    }
+
+    fn bar(&self) -> Option<&ProgressBar> {
+        self.live.then(|| {
+            self.bar.get_or_init(|| {
+                let bar = ProgressBar::new_spinner();
+                let style = ProgressStyle::with_template("{spinner} {msg} ({elapsed})");
+                bar.set_style(style.expect("a valid template"));
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            })
+        })
     }
 
     /// A new step has started.
     pub fn step(&self, message: &str) {
         *self.current.borrow_mut() = message.to_owned();
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar() {
             bar.set_message(message.to_owned());
         } else if self.plain {
             eprintln!("{message}");
@@ -44,7 +51,7 @@ impl Reporter {
 
     /// Clears the live line before results are printed.
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.get() {
             bar.finish_and_clear();
         }
     }
@@ -56,7 +63,7 @@ impl crate::ingest::Progress for Reporter {
     }
 
     fn rows(&self, rows_read: u64) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.get() {
             bar.set_message(format!(
                 "{}: {} rows",
                 self.current.borrow(),
@@ -71,7 +78,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -41,6 +41,10 @@ impl FileError {
 pub trait Row {
     /// How many cells the row has (may differ from the header in a ragged CSV).
     fn len(&self) -> usize;
+    /// Whether the row has no cells at all.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The cell at a 0-based position; past the end is empty.
     fn cell(&self, index: usize) -> Cell<'_>;
     /// Problems found while reading the row itself (for example text that is not UTF-8).

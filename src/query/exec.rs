@@ -48,7 +48,7 @@ fn writing_kind(plan: &LogicalPlan) -> String {
 pub fn split(sql: &str) -> Result<Vec<datafusion::sql::parser::Statement>, SqlError> {
     DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
         .map(Vec::from)
-        .map_err(|e| SqlError::Query(DataFusionError::from(e).strip_backtrace().trim().to_owned()))
+        .map_err(|e| SqlError::Query(e.strip_backtrace().trim().to_owned()))
 }
 
 /// Runs every statement of `sql` in order and prints each result; stops at the first error.

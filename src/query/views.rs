@@ -47,6 +47,7 @@ pub const VIEWS: &[View] = &[
     view!("review_action_status"),
     view!("multiagency_contribution", ["multiagency_meetings"]),
     view!("quality_ratings_summary", ["quality_ratings"]),
+    view!("spc_points"),
     view!("spc_monthly"),
     view!("spc_summary"),
 ];

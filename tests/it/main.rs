@@ -1,1 +1,6 @@
+//! The one integration-test binary (each file under tests/ would link the whole stack again).
 
+mod ingest;
+mod oracle;
+mod util;
+mod warehouse;

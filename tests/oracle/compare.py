@@ -105,14 +105,16 @@ def fmt_row(row: tuple) -> str:
 
 
 def diff_rows(cols: list[str], types: list[str], ours: list[tuple], theirs: list[tuple]) -> list[str]:
-    """A short readable diff: rows only on one side (by rounded key), else pairwise."""
+    """A short readable diff: with different row counts, the rows found on one side only
+    (matched by their rounded sort key); with equal counts, the differing pairs of rows
+    in sorted order, naming the columns that differ."""
     lines = []
     ko = Counter(sort_key(r, types) for r in ours)
     kt = Counter(sort_key(r, types) for r in theirs)
     only_ours = [r for r in ours if ko[sort_key(r, types)] > kt.get(sort_key(r, types), 0)]
     only_theirs = [r for r in theirs if kt[sort_key(r, types)] > ko.get(sort_key(r, types), 0)]
     lines.append("  columns: " + ",".join(cols))
-    if only_ours or only_theirs:
+    if len(ours) != len(theirs) and (only_ours or only_theirs):
         for r in only_ours[:MAX_DIFF_LINES // 2]:
             lines.append("  only in oracle:    " + fmt_row(r))
         if len(only_ours) > MAX_DIFF_LINES // 2:

@@ -143,6 +143,17 @@ def test_near_points_on_opposite_sides_do_not_make_two_of_three():
     expect([float(x) for x in v], "C " * 20)
 
 
+def test_one_near_point_is_not_two_of_three():
+    # Alternating 50/51 (n=20) with idx 8 = 51 and idx 9 = 53. mean = 1013/20 = 50.65.
+    # MRs: 0, 2, 3 around idx 8-10, sixteen of 1 -> AMR = 21/19 = 1.1053 (screen 3.61
+    # keeps all). Limits 50.65 -/+ 2.94 = [47.71, 53.59]: nothing outside. Near: above
+    # 52.61 only idx 9 (53). Window idx 7-9 = 51, 51, 53 is all above the mean but has a
+    # single near point: no flag. Above the mean run idx 7-9 is only 3; no trend.
+    v = [50, 51] * 10
+    v[8], v[9] = 51, 53
+    expect([float(x) for x in v], "C " * 20)
+
+
 def test_precedence_limit_over_run():
     # 14 points alternating 10/11, then 12, 12.5, 12, 12.5, 12, 12.5, 14 (n=21).
     # mean = (147 + 73.5 + 14)/21 = 11.1667. MRs: fourteen of 1, five of 0.5, one of 1.5

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmarks safeguard against DuckDB on this machine, in one run, and writes docs/benchmarks.md.
+#
+#   bash bench/run.sh                 # 100,000 staff
+#   STAFF="100000 1000000" bash bench/run.sh
+#
+# Public tools only: a release build of safeguard, Python duckdb (the same virtual environment as
+# the tests), and GNU time for wall-clock seconds and peak memory (maximum resident set size).
+# Each figure is the median of RUNS runs; ratios are safeguard / DuckDB on the same input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/safeguard-target}"
+runs="${RUNS:-3}"
+staff_sizes="${STAFF:-100000}"
+work="${BENCH_DIR:-/tmp/safeguard-bench}"
+venv="${SAFEGUARD_VENV:-$HOME/.cache/safeguard-venv}"
+
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet -r tests/oracle/requirements.txt
+fi
+py="$venv/bin/python"
+
+echo "==> cargo build --release" >&2
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/safeguard"
+
+# Runs a command $runs times; prints "median_seconds median_peak_mib".
+measure() {
+    local out secs=() mems=()
+    for _ in $(seq "$runs"); do
+        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        secs+=("${out% *}"); mems+=("${out#* }")
+    done
+    "$py" - "${secs[*]}" "${mems[*]}" <<'PY'
+import statistics, sys
+secs = [float(x) for x in sys.argv[1].split()]
+mems = [float(x) / 1024 for x in sys.argv[2].split()]
+print(f"{statistics.median(secs):.3f} {statistics.median(mems):.0f}")
+PY
+}
+
+ratio() { "$py" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
+
+rows=()
+for staff in $staff_sizes; do
+    input="$work/input-$staff"
+    wh="$work/warehouse-$staff"
+    if [ ! -f "$input/.complete" ]; then
+        echo "==> generate $staff staff" >&2
+        rm -rf "$input"
+        "$bin" generate --quiet --out "$input" --staff "$staff" >/dev/null
+        touch "$input/.complete"
+    fi
+    read -r t_csv_mb <<<"$(du -sm "$input" | cut -f1)"
+
+    echo "==> load ($staff staff)" >&2
+    read -r load_s load_mb <<<"$(measure "$bin" load --quiet --input "$input" --warehouse "$wh" --keep 1)"
+    echo "==> DuckDB CSV to Parquet ($staff staff)" >&2
+    read -r duck_s duck_mb <<<"$(measure "$py" bench/duckdb_load.py "$input" "$work/duckdb-$staff")"
+    rows+=("| load, $staff staff ($t_csv_mb MB input) | $load_s s | $load_mb MiB | $duck_s s | $duck_mb MiB | $(ratio "$load_s" "$duck_s") |")
+done
+
+{
+    echo "# Benchmarks"
+    echo
+    echo "Measured by \`bash bench/run.sh\` on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB memory,"
+    echo "$("$bin" --version), DuckDB $("$py" -c 'import duckdb; print(duckdb.__version__)'), $(rustc --version | cut -d' ' -f1-2)."
+    echo "Median of $runs runs each; peak memory is the maximum resident set size; ratio = safeguard / DuckDB."
+    echo
+    echo "| task | safeguard | peak | DuckDB | peak | ratio |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "DuckDB's load is \`COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet)\` for every CSV"
+    echo "input file, with no validation; safeguard's validates every row (types, keys, references)."
+} > "$root/docs/benchmarks.md.new"
+mv "$root/docs/benchmarks.md.new" "$root/docs/benchmarks.md"
+cat "$root/docs/benchmarks.md"
