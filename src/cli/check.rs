@@ -8,7 +8,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::args::CheckCommand;
 use super::exit;
-use super::progress::{Reporter, thousands};
+use super::progress::{Reporter, count};
 use crate::config::Config;
 use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Outcome, Reject, Sink};
 
@@ -98,18 +98,18 @@ pub fn run(cmd: CheckCommand, config: &Config, progress: &Reporter) -> anyhow::R
         }
     }
     let file_errors = report.file_errors().count();
+    let datasets = report
+        .datasets
+        .iter()
+        .filter(|d| !matches!(d.outcome, Outcome::Absent))
+        .count();
     writeln!(
         out,
-        "checked {} rows in {} datasets: {} rows would be rejected, {} file error{}",
-        thousands(read),
-        report
-            .datasets
-            .iter()
-            .filter(|d| !matches!(d.outcome, Outcome::Absent))
-            .count(),
-        thousands(rejected),
-        file_errors,
-        if file_errors == 1 { "" } else { "s" }
+        "checked {} in {}: {} would be rejected, {}",
+        count(read, "row"),
+        count(datasets as u64, "dataset"),
+        count(rejected, "row"),
+        count(file_errors as u64, "file error"),
     )?;
     for name in &report.ignored {
         eprintln!(

@@ -9,7 +9,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use super::args::LoadCommand;
 use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
-use super::progress::{Reporter, thousands};
+use super::progress::{Reporter, count, thousands};
 use crate::config::Config;
 use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Outcome, Reject, Sink};
 use crate::warehouse::manifest::{InputFileRecord, hash_file};
@@ -144,7 +144,7 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
     }
     let rejected = report.rows_rejected();
     if rejected > 0 {
-        writeln!(out, "\n{} rows rejected:", thousands(rejected))?;
+        writeln!(out, "\n{} rejected:", count(rejected, "row"))?;
         out.write_all(&problems)?;
         if rejected as usize > SHOWN_REJECTS {
             writeln!(out, "...")?;

@@ -85,3 +85,8 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// `1 row`, `2 rows`, `1,234 rows`.
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}

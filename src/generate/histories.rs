@@ -201,7 +201,7 @@ fn refreshers(
     }
     let from = person.start.max(timeline.history_start);
     for year in from.year()..=until.year() {
-        if !rng.random_bool(if level >= 4 { 0.8 } else { 0.7 }) {
+        if !rng.random_bool(if level >= 4 { 0.8 } else { 0.85 }) {
             continue;
         }
         let day = rng.random_range(0..365);

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use super::source::{FileError, Row, Source, io_error};
@@ -12,6 +12,7 @@ use super::value::Cell;
 /// A CSV file being read.
 pub struct CsvSource {
     display: String,
+    path: std::path::PathBuf,
     reader: ::csv::Reader<BufReader<File>>,
     headers: Vec<String>,
 }
@@ -38,6 +39,7 @@ impl CsvSource {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CsvSource {
             display: display.to_owned(),
+            path: path.to_owned(),
             reader,
             headers,
         })
@@ -93,14 +95,67 @@ impl Source for CsvSource {
 
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
         let mut record = ::csv::ByteRecord::new();
+        let file = File::open(&self.path).map_err(io_error(&self.display))?;
+        let mut lines = LineCounter::new(BufReader::with_capacity(1 << 16, file));
         while self
             .reader
             .read_byte_record(&mut record)
             .map_err(|e| csv_error(&self.display, e))?
         {
-            let line = record.position().map_or(0, |p| p.line());
+            let start = record.position().map_or(0, |p| p.byte());
+            let line = lines
+                .line_of_record_at(start)
+                .map_err(io_error(&self.display))?;
             visit(&CsvRow(&record), line);
         }
         Ok(())
+    }
+}
+
+/// Physical line numbers, counted from the bytes themselves. The csv crate's own line count
+/// lags behind after a CRLF ending or skipped blank lines, and a person fixing a row needs the
+/// line their editor shows.
+struct LineCounter<R> {
+    reader: R,
+    byte: u64,
+    newlines: u64,
+}
+
+impl<R: BufRead> LineCounter<R> {
+    fn new(reader: R) -> Self {
+        LineCounter {
+            reader,
+            byte: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The line on which the record starting at `offset` begins: the parser may place `offset` on
+    /// the line break before the record, or before blank lines, so those are stepped over.
+    fn line_of_record_at(&mut self, offset: u64) -> std::io::Result<u64> {
+        while self.byte < offset {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min((offset - self.byte) as usize);
+            self.newlines += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(take);
+            self.byte += take as u64;
+        }
+        loop {
+            let buf = self.reader.fill_buf()?;
+            let breaks = buf
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            if breaks == 0 {
+                break;
+            }
+            self.newlines += buf[..breaks].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(breaks);
+            self.byte += breaks as u64;
+        }
+        Ok(self.newlines + 1)
     }
 }

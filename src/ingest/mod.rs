@@ -333,7 +333,8 @@ fn read_dataset(
     let mut stats = DatasetStats::default();
     for file in files {
         let mut source = source::open(&file.path, &file.relative, file.format)?;
-        let map = validator.mapping(source.headers(), &file.relative)?;
+        let mut map = validator.mapping(source.headers(), &file.relative)?;
+        map.first_column = source.first_column();
         let mut failure: Option<anyhow::Error> = None;
         source.rows(&mut |row, line| {
             if failure.is_some() || is_blank(row) {

@@ -57,6 +57,10 @@ pub trait Row {
 pub trait Source {
     /// The header as written in the file.
     fn headers(&self) -> &[String];
+    /// How many columns precede the header's first cell (messages count columns as the file does).
+    fn first_column(&self) -> usize {
+        0
+    }
     /// Calls `visit` with every data row and its line: the CSV physical line (header = 1), the
     /// XLSX sheet row, or the Parquet row number (first row = 1).
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError>;

@@ -83,12 +83,14 @@ pub struct Problem {
 pub struct Mapping {
     contract: Vec<Option<usize>>,
     extras: Vec<Option<usize>>,
+    /// Columns before the first header cell (an XLSX sheet need not start in column A).
+    pub first_column: usize,
 }
 
 impl Mapping {
     /// The 1-based position in the file of a contract column.
     fn column_number(&self, contract_index: usize) -> Option<usize> {
-        self.contract[contract_index].map(|i| i + 1)
+        self.contract[contract_index].map(|i| self.first_column + i + 1)
     }
 }
 
@@ -251,6 +253,7 @@ impl<'k> Validator<'k> {
         Ok(Mapping {
             contract,
             extras: self.extras.iter().map(|e| find(e)).collect(),
+            first_column: 0,
         })
     }
 

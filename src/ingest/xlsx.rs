@@ -13,6 +13,7 @@ use super::value::{Cell, parse_date};
 pub struct XlsxSource {
     range: calamine::Range<Data>,
     first_row: u32,
+    first_column: u32,
     headers: Vec<String>,
 }
 
@@ -33,7 +34,7 @@ impl XlsxSource {
             .worksheet_range_at(0)
             .ok_or_else(|| format_error("the workbook has no sheets".into()))?
             .map_err(|e| format_error(format!("cannot read the first sheet: {e}")))?;
-        let first_row = range.start().map_or(0, |(row, _)| row);
+        let (first_row, first_column) = range.start().unwrap_or((0, 0));
         let headers = range
             .rows()
             .next()
@@ -42,6 +43,7 @@ impl XlsxSource {
         Ok(XlsxSource {
             range,
             first_row,
+            first_column,
             headers,
         })
     }
@@ -82,6 +84,10 @@ impl Row for XlsxRow<'_> {
 impl Source for XlsxSource {
     fn headers(&self) -> &[String] {
         &self.headers
+    }
+
+    fn first_column(&self) -> usize {
+        self.first_column as usize
     }
 
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {

@@ -2,5 +2,7 @@
 
 mod ingest;
 mod oracle;
+mod sample_data;
+mod sql;
 mod util;
 mod warehouse;

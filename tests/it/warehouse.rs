@@ -107,14 +107,15 @@ fn write_big_input(dir: &Path, staff: usize) {
     crate::util::write(&dir.join("review_actions.csv"), &s);
 }
 
-/// Fills `input/` with a big input: `safeguard generate --staff 20000` when that command
-/// writes files, otherwise data written here.
+/// Fills `input/` with an input big enough that a debug-build load takes about a second:
+/// `safeguard generate --staff 10000` when that command writes files, otherwise data written
+/// here.
 fn big_input(env: &Env) -> &'static str {
     let input = env.input();
     let generated = command(env.root())
         .args(["--quiet", "generate", "--out"])
         .arg(&input)
-        .args(["--staff", "20000"])
+        .args(["--staff", "10000"])
         .output()
         .expect("run safeguard generate");
     let has_staff = std::fs::read_dir(&input)
@@ -128,7 +129,7 @@ fn big_input(env: &Env) -> &'static str {
     }
     let _ = std::fs::remove_dir_all(&input);
     std::fs::create_dir_all(&input).unwrap();
-    write_big_input(&input, 20_000);
+    write_big_input(&input, 10_000);
     "the test's own writer"
 }
 
@@ -210,9 +211,16 @@ fn a_killed_load_leaves_current_whole_and_the_next_load_succeeds() {
     let mut log = vec![format!(
         "seed {seed}; input from {source}; a full load took {full_load:?}"
     )];
+    // Half the trials kill at any moment in 50-1500 ms, the other half close to when a whole
+    // load finishes, where the snapshot is published and `current` switched.
+    let full_ms = full_load.as_millis() as u64;
     for trial in 0..8 {
         let before = env.current();
-        let delay = Duration::from_millis(rng.random_range(50..=1500));
+        let delay = Duration::from_millis(if trial % 2 == 0 {
+            rng.random_range(50..=1500)
+        } else {
+            rng.random_range(full_ms * 8 / 10..=full_ms * 11 / 10)
+        });
         let mut child = load_command(&env)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
