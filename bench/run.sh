@@ -23,15 +23,20 @@ if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
 fi
 py="$venv/bin/python"
 
-echo "==> cargo build --release" >&2
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/safeguard"
+# SAFEGUARD_BIN skips the build (for example a binary from `cargo install --path .`).
+bin="${SAFEGUARD_BIN:-}"
+if [ -z "$bin" ]; then
+    echo "==> cargo build --release" >&2
+    cargo build --release --quiet
+    bin="$CARGO_TARGET_DIR/release/safeguard"
+fi
 
 # Runs a command $runs times; prints "median_seconds median_peak_mib".
 measure() {
-    local out secs=() mems=()
+    local out secs=() mems=() stats="$work/time.txt"
     for _ in $(seq "$runs"); do
-        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -f '%e %M' -o "$stats" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
+        out=$(tail -1 "$stats")
         secs+=("${out% *}"); mems+=("${out#* }")
     done
     "$py" - "${secs[*]}" "${mems[*]}" <<'PY'

@@ -3,19 +3,28 @@
 -- For each of the 12 quarter ends P, each organisation and professional group with anyone
 -- requiring supervision: staff requiring, staff supervised (rules in supervision_status),
 -- compliance_pct = 100 * supervised / requiring, RAG as for training (params).
+WITH counts AS (
+    SELECT
+        s.period_end,
+        s.organisation_code,
+        s.professional_group,
+        COUNT(*) AS staff_requiring,
+        COUNT(*) FILTER (WHERE s.supervised) AS staff_supervised
+    FROM supervision_status s
+    JOIN quarter_ends q ON q.period_end = s.period_end
+    GROUP BY s.period_end, s.organisation_code, s.professional_group
+)
 SELECT
-    s.period_end,
-    s.organisation_code,
-    s.professional_group,
-    COUNT(*) AS staff_requiring,
-    COUNT(*) FILTER (WHERE s.supervised) AS staff_supervised,
-    100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) AS compliance_pct,
+    c.period_end,
+    c.organisation_code,
+    c.professional_group,
+    c.staff_requiring,
+    c.staff_supervised,
+    100.0 * c.staff_supervised / c.staff_requiring AS compliance_pct,
     CASE
-        WHEN 100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) < MAX(p.red_below) THEN 'red'
-        WHEN 100.0 * COUNT(*) FILTER (WHERE s.supervised) / COUNT(*) <= MAX(p.green_above) THEN 'amber'
+        WHEN 100.0 * c.staff_supervised / c.staff_requiring < p.red_below THEN 'red'
+        WHEN 100.0 * c.staff_supervised / c.staff_requiring <= p.green_above THEN 'amber'
         ELSE 'green'
     END AS rag
-FROM supervision_status s
-JOIN quarter_ends q ON q.period_end = s.period_end
-CROSS JOIN params p
-GROUP BY s.period_end, s.organisation_code, s.professional_group
+FROM params p
+CROSS JOIN counts c

@@ -4,20 +4,30 @@
 -- required level with anyone in post: staff in post, staff compliant (the rule is in
 -- training_status), compliance_pct = 100 * compliant / in post (not rounded), and the quality
 -- metrics schedule's RAG: red below 75 %, amber 75-90 % inclusive, green above 90 % (params).
+WITH counts AS (
+    SELECT
+        t.period_end,
+        t.organisation_code,
+        t.professional_group,
+        t.required_level,
+        COUNT(*) AS staff_in_post,
+        COUNT(*) FILTER (WHERE t.compliant) AS staff_compliant
+    FROM training_status t
+    JOIN quarter_ends q ON q.period_end = t.period_end
+    GROUP BY t.period_end, t.organisation_code, t.professional_group, t.required_level
+)
 SELECT
-    t.period_end,
-    t.organisation_code,
-    t.professional_group,
-    t.required_level,
-    COUNT(*) AS staff_in_post,
-    COUNT(*) FILTER (WHERE t.compliant) AS staff_compliant,
-    100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) AS compliance_pct,
+    c.period_end,
+    c.organisation_code,
+    c.professional_group,
+    c.required_level,
+    c.staff_in_post,
+    c.staff_compliant,
+    100.0 * c.staff_compliant / c.staff_in_post AS compliance_pct,
     CASE
-        WHEN 100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) < MAX(p.red_below) THEN 'red'
-        WHEN 100.0 * COUNT(*) FILTER (WHERE t.compliant) / COUNT(*) <= MAX(p.green_above) THEN 'amber'
+        WHEN 100.0 * c.staff_compliant / c.staff_in_post < p.red_below THEN 'red'
+        WHEN 100.0 * c.staff_compliant / c.staff_in_post <= p.green_above THEN 'amber'
         ELSE 'green'
     END AS rag
-FROM training_status t
-JOIN quarter_ends q ON q.period_end = t.period_end
-CROSS JOIN params p
-GROUP BY t.period_end, t.organisation_code, t.professional_group, t.required_level
+FROM params p
+CROSS JOIN counts c

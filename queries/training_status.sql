@@ -12,16 +12,6 @@ WITH in_post AS (
     JOIN staff s
       ON s.start_date <= e.period_end
      AND (s.end_date IS NULL OR s.end_date >= e.period_end)
-),
-valid AS (
-    SELECT DISTINCT i.period_end, i.staff_id
-    FROM in_post i
-    CROSS JOIN params p
-    JOIN training t
-      ON t.staff_id = i.staff_id
-    WHERE t.level >= i.required_level
-      AND t.completed_on <= i.period_end
-      AND i.period_end < t.completed_on + p.training_validity
 )
 SELECT
     i.period_end,
@@ -29,8 +19,11 @@ SELECT
     i.organisation_code,
     i.professional_group,
     i.required_level,
-    v.staff_id IS NOT NULL AS compliant
-FROM in_post i
-LEFT JOIN valid v
-  ON v.period_end = i.period_end
- AND v.staff_id = i.staff_id
+    COALESCE(BOOL_OR(t.completed_on <= i.period_end AND i.period_end < t.completed_on + p.training_validity), FALSE)
+        AS compliant
+FROM params p
+CROSS JOIN in_post i
+LEFT JOIN training t
+  ON t.staff_id = i.staff_id
+ AND t.level >= i.required_level
+GROUP BY i.period_end, i.staff_id, i.organisation_code, i.professional_group, i.required_level

@@ -28,19 +28,57 @@ pub enum SqlError {
     Output(#[from] anyhow::Error),
 }
 
+/// DataFusion's error as a sentence: no error-kind prefixes, no debug formatting, tables named
+/// as the user wrote them.
 fn query_error(e: DataFusionError) -> SqlError {
-    SqlError::Query(e.strip_backtrace().trim().to_owned())
+    let e = e.find_root();
+    let text = match e {
+        DataFusionError::SQL(inner, _) => format!("syntax error: {}", parser_message(inner)),
+        other => other.strip_backtrace(),
+    };
+    let mut text = text.trim().replace("'datafusion.public.", "'");
+    for prefix in [
+        "Error during planning: ",
+        "Schema error: ",
+        "Execution error: ",
+    ] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.to_owned();
+        }
+    }
+    if text.starts_with("table '") && text.ends_with("not found") {
+        text.push_str(" (\\d in the prompt lists the tables and views)");
+    }
+    SqlError::Query(text)
 }
 
-/// What kind of writing statement a plan is, for the refusal message.
+fn parser_message(e: &datafusion::sql::sqlparser::parser::ParserError) -> String {
+    use datafusion::sql::sqlparser::parser::ParserError;
+    match e {
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => {
+            m.replace("Line: ", "line ").replace("Column: ", "column ")
+        }
+        ParserError::RecursionLimitExceeded => "the statement is nested too deeply".to_owned(),
+    }
+}
+
+/// What kind of writing statement a plan is, for the refusal message (`DropView` as DROP VIEW).
 fn writing_kind(plan: &LogicalPlan) -> String {
-    match plan {
+    let name = match plan {
         LogicalPlan::Ddl(ddl) => ddl.name().to_owned(),
         LogicalPlan::Dml(dml) => format!("{}", dml.op),
         LogicalPlan::Copy(_) => "COPY".to_owned(),
         LogicalPlan::Statement(s) => s.name().to_owned(),
         other => other.display().to_string(),
+    };
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_uppercase());
     }
+    words
 }
 
 /// Splits `sql` into statements with DataFusion's own parser (never by hand, so `;` inside
@@ -48,7 +86,7 @@ fn writing_kind(plan: &LogicalPlan) -> String {
 pub fn split(sql: &str) -> Result<Vec<datafusion::sql::parser::Statement>, SqlError> {
     DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
         .map(Vec::from)
-        .map_err(|e| SqlError::Query(e.strip_backtrace().trim().to_owned()))
+        .map_err(query_error)
 }
 
 /// Runs every statement of `sql` in order and prints each result; stops at the first error.

@@ -36,7 +36,13 @@ fn warehouse() -> &'static Path {
     .path()
 }
 
+/// Runs `safeguard sql` for the year 2025/26 over the shared warehouse.
 fn sql(args: &[&str]) -> Run {
+    sql_at(&["--year", "2025/26"], args)
+}
+
+/// Runs `safeguard sql` with the given period flags.
+fn sql_at(period: &[&str], args: &[&str]) -> Run {
     let w: PathBuf = warehouse().join("w");
     Command::new(bin())
         .current_dir(warehouse())
@@ -44,7 +50,7 @@ fn sql(args: &[&str]) -> Run {
         .arg("sql")
         .arg("--warehouse")
         .arg(&w)
-        .args(["--year", "2025/26"])
+        .args(period)
         .args(args)
         .output()
         .unwrap()
@@ -164,19 +170,20 @@ fn errors_are_sentences_with_exit_codes() {
     let syntax = sql(&["-c", "SELEC 1"]);
     assert_eq!(syntax.code, 1);
     insta::assert_snapshot!("syntax_error", syntax.stderr);
-    let bad_year = sql(&["--year", "2025", "-c", "SELECT 1"]);
+    let bad_year = sql_at(&["--year", "2025"], &["-c", "SELECT 1"]);
     assert_eq!(bad_year.code, 2, "{}", bad_year.stderr);
     assert!(bad_year.stderr.contains("2025/26"), "{}", bad_year.stderr);
 }
 
 #[test]
 fn params_explain_the_figures() {
-    let run = sql(&[
-        "--as-of",
-        "2024-02-29",
-        "-c",
-        "SELECT as_of, period_end, month_end, training_validity_months, red_below, green_above FROM params",
-    ]);
+    let run = sql_at(
+        &["--as-of", "2024-02-29"],
+        &[
+            "-c",
+            "SELECT as_of, period_end, month_end, training_validity_months, red_below, green_above FROM params",
+        ],
+    );
     assert_eq!(
         run.stdout,
         "as_of,period_end,month_end,training_validity_months,red_below,green_above\n2024-02-29,2023-12-31,2024-02-29,36,75.0,90.0\n"
@@ -214,4 +221,19 @@ fn the_prompt_reads_statements_over_lines_and_backslash_commands() {
         run.stdout
     );
     assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+}
+
+#[test]
+fn headline_figures_add_up_to_the_detailed_views() {
+    let q = "SELECT h.period_end, h.numerator, h.denominator, SUM(t.staff_compliant) AS compliant, SUM(t.staff_in_post) AS in_post \
+             FROM compliance_headline h JOIN training_compliance t ON t.period_end = h.period_end \
+             WHERE h.metric = 'training' AND h.organisation_code IS NULL \
+             GROUP BY h.period_end, h.numerator, h.denominator ORDER BY h.period_end";
+    let run = sql(&["--format", "csv", "-c", q]);
+    let lines: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert_eq!(lines.len(), 12, "{}", run.stdout);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!((f[1], f[2]), (f[3], f[4]), "{line}");
+    }
 }
