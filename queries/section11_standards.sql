@@ -2,7 +2,7 @@
 --
 -- One row per organisation, audit round and standard (1-8, named as in the Children Act 2004
 -- Section 11 guidance), with the rating, the previous round's rating for the same standard
--- (previous round as in section11_summary) and change: improved, worsened or same
+-- (previous round from section11_rounds) and change: improved, worsened or same
 -- (red < amber < green), null without a previous rating.
 WITH names (standard, standard_name) AS (
     VALUES
@@ -14,17 +14,6 @@ WITH names (standard, standard_name) AS (
         (6, 'Safer recruitment, vetting and allegations management'),
         (7, 'Effective inter-agency working'),
         (8, 'Information sharing')
-),
-rounds AS (
-    SELECT DISTINCT organisation_code, audit_round FROM section11_ratings
-),
-previous AS (
-    SELECT r.organisation_code, r.audit_round, MAX(e.audit_round) AS previous_round
-    FROM rounds r
-    LEFT JOIN rounds e
-      ON e.organisation_code = r.organisation_code
-     AND e.audit_round < r.audit_round
-    GROUP BY r.organisation_code, r.audit_round
 )
 SELECT
     c.organisation_code,
@@ -43,7 +32,7 @@ SELECT
         ELSE 'same'
     END AS change
 FROM section11_ratings c
-JOIN previous p
+JOIN section11_rounds p
   ON p.organisation_code = c.organisation_code
  AND p.audit_round = c.audit_round
 JOIN names n ON n.standard = c.standard

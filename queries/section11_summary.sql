@@ -1,8 +1,8 @@
 -- section11_summary: each organisation's Section 11 self-audit by round, movement since its previous round, and its action plan.
 --
 -- One row per organisation and audit round: standards rated green, amber and red;
--- previous_round = the organisation's latest earlier round (by text order), improved / worsened
--- = standards whose rating moved towards green / towards red since then (red < amber < green),
+-- previous_round = the organisation's latest earlier round (section11_rounds); improved /
+-- worsened = standards whose rating moved towards green / towards red since then (red < amber < green),
 -- 0 without a previous round; and the round's actions: total, completed (completed_on <= as_of),
 -- overdue (not completed and due_date < as_of).
 WITH rounds AS (
@@ -15,14 +15,6 @@ WITH rounds AS (
     FROM section11_ratings
     GROUP BY organisation_code, audit_round
 ),
-previous AS (
-    SELECT r.organisation_code, r.audit_round, MAX(e.audit_round) AS previous_round
-    FROM rounds r
-    LEFT JOIN rounds e
-      ON e.organisation_code = r.organisation_code
-     AND e.audit_round < r.audit_round
-    GROUP BY r.organisation_code, r.audit_round
-),
 movement AS (
     SELECT
         p.organisation_code,
@@ -33,7 +25,7 @@ movement AS (
         COUNT(*) FILTER (WHERE
             CASE c.rating WHEN 'green' THEN 3 WHEN 'amber' THEN 2 ELSE 1 END
           < CASE b.rating WHEN 'green' THEN 3 WHEN 'amber' THEN 2 ELSE 1 END) AS worsened
-    FROM previous p
+    FROM section11_rounds p
     JOIN section11_ratings c
       ON c.organisation_code = p.organisation_code
      AND c.audit_round = p.audit_round
@@ -68,7 +60,7 @@ SELECT
     COALESCE(a.actions_completed, 0) AS actions_completed,
     COALESCE(a.actions_overdue, 0) AS actions_overdue
 FROM rounds r
-JOIN previous p
+JOIN section11_rounds p
   ON p.organisation_code = r.organisation_code
  AND p.audit_round = r.audit_round
 LEFT JOIN movement m

@@ -43,6 +43,7 @@ pub const VIEWS: &[View] = &[
     view!("training_compliance"),
     view!("supervision_status"),
     view!("supervision_compliance"),
+    view!("section11_rounds"),
     view!("section11_summary"),
     view!("review_action_status"),
     view!("multiagency_contribution", ["multiagency_meetings"]),
