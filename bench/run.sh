@@ -49,6 +49,10 @@ PY
 
 ratio() { "$py" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
 
+# Run from the scratch folder, so a safeguard.toml in the clone cannot change what is measured.
+mkdir -p "$work"
+cd "$work"
+
 views="training_compliance supervision_compliance section11_summary review_action_status multiagency_contribution quality_ratings_summary spc_monthly spc_summary load_rejects"
 rows=()
 for staff in $staff_sizes; do
@@ -65,7 +69,7 @@ for staff in $staff_sizes; do
     echo "==> load ($staff staff)" >&2
     read -r load_s load_mb <<<"$(measure "$bin" load --quiet --input "$input" --warehouse "$wh" --keep 1)"
     echo "==> DuckDB CSV to Parquet ($staff staff)" >&2
-    read -r duck_s duck_mb <<<"$(measure "$py" bench/duckdb_load.py "$input" "$work/duckdb-$staff")"
+    read -r duck_s duck_mb <<<"$(measure "$py" "$root/bench/duckdb_load.py" "$input" "$work/duckdb-$staff")"
     rows+=("| load, $staff staff ($t_csv_mb MB input) | $load_s s | $load_mb MiB | $duck_s s | $duck_mb MiB | $(ratio "$load_s" "$duck_s") |")
 
     # Every contract view, each as a whole process: safeguard sql vs the DuckDB definitions of
@@ -77,12 +81,12 @@ for staff in $staff_sizes; do
         echo "SELECT * FROM $view;" >> "$all_sql"
         echo "==> view $view ($staff staff)" >&2
         read -r v_s v_mb <<<"$(measure "$bin" sql --warehouse "$wh" --as-of "$as_of" --format csv -c "SELECT * FROM $view")"
-        read -r d_s d_mb <<<"$(measure "$py" tests/oracle/duckdb_views.py --warehouse "$wh" --as-of "$as_of" --view "$view" --out "$work/oracle-out")"
+        read -r d_s d_mb <<<"$(measure "$py" "$root/tests/oracle/duckdb_views.py" --warehouse "$wh" --as-of "$as_of" --view "$view" --out "$work/oracle-out")"
         rows+=("| $view, $staff staff | $v_s s | $v_mb MiB | $d_s s | $d_mb MiB | $(ratio "$v_s" "$d_s") |")
     done
     echo "==> all views ($staff staff)" >&2
     read -r v_s v_mb <<<"$(measure "$bin" sql --warehouse "$wh" --as-of "$as_of" --format csv -f "$all_sql")"
-    read -r d_s d_mb <<<"$(measure "$py" tests/oracle/duckdb_views.py --warehouse "$wh" --as-of "$as_of" --out "$work/oracle-out")"
+    read -r d_s d_mb <<<"$(measure "$py" "$root/tests/oracle/duckdb_views.py" --warehouse "$wh" --as-of "$as_of" --out "$work/oracle-out")"
     rows+=("| **all views**, $staff staff | $v_s s | $v_mb MiB | $d_s s | $d_mb MiB | $(ratio "$v_s" "$d_s") |")
 done
 

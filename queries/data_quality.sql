@@ -3,7 +3,8 @@
 -- From load_summary and load_rejects: one row per dataset and rejected column (column null for
 -- problems with the row as a whole, and for datasets with no rejects), with the dataset's
 -- status (loaded, kept_previous, failed, absent), its row counts, the rejects about that column
--- and one example reason. Never shows raw rows, which can hold staff identifiers.
+-- and one example reason. Never shows raw rows; the example reason quotes the rejected value,
+-- which can itself be an identifier, so it is for the data team, not for publication.
 WITH by_column AS (
     SELECT dataset, "column" AS rejected_column, COUNT(*) AS rejects, MIN(reason) AS example_reason
     FROM load_rejects

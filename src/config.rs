@@ -30,6 +30,9 @@ pub struct FileConfig {
     /// RAG bands, training validity and the disclosure threshold (METRICS.md defaults).
     #[serde(default)]
     pub thresholds: crate::query::Thresholds,
+    /// The annual report: ICB name, board meeting date, author roles, templates folder.
+    #[serde(default)]
+    pub report: crate::report::ReportConfig,
 }
 
 /// The configuration file, read and with its paths made absolute-or-relative-to-cwd.

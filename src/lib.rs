@@ -1,12 +1,14 @@
 //! `safeguard`: the NHS safeguarding children assurance pipeline.
 //!
 //! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
-//! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion, and [`cli`] wires them to commands. [`generate`] makes
-//! synthetic input for trying it all out.
+//! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
+//! [`report`] typesets the annual board report with Typst, and [`cli`] wires them to commands.
+//! [`generate`] makes synthetic input for trying it all out.
 
 pub mod cli;
 pub mod config;
 pub mod generate;
 pub mod ingest;
 pub mod query;
+pub mod report;
 pub mod warehouse;

@@ -127,9 +127,18 @@ pub struct ReportCommand {
     pub warehouse: WarehouseArgs,
     #[command(flatten)]
     pub period: PeriodArgs,
-    /// The PDF to write
+    /// The PDF to write [default: REPORT_DIR/safeguarding-annual-report-YYYY-YY.pdf, where
+    /// REPORT_DIR is `report_dir` in the configuration or reports]
     #[arg(short, long, value_name = "FILE.pdf")]
     pub output: Option<PathBuf>,
+    /// Typeset with the templates in DIR (report.typ, its partials and fonts/) instead of the
+    /// built-in ones, so the report can be restyled without rebuilding
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Also write the data the templates receive (their /data.json) to FILE, for template
+    /// authors: every figure as printed, with disclosure control applied
+    #[arg(long, value_name = "FILE")]
+    pub data_json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod check;
 mod generate;
 mod load;
 mod progress;
+mod report;
 mod sql;
 
 use std::process::ExitCode;
@@ -41,7 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(cmd) => check::run(cmd, &config, &progress)?,
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
-        Command::Report(_) => not_built("report")?,
+        Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh => not_built("refresh")?,
     };
     Ok(ExitCode::from(code))

@@ -1,0 +1,216 @@
+//! The Typst [`World`] the report compiles in: the templates (compiled into the binary, or read
+//! from `--templates DIR` so an ICB can restyle without rebuilding), the report data as a
+//! virtual `/data.json`, Typst's embedded fonts plus the bundled body font, and a fixed date.
+//!
+//! Modelled on typst-cli's `world.rs`, without packages or system fonts: the report compiles
+//! offline and gives the same bytes on every machine. `today` is the data's as_of, never the
+//! clock, so two runs on the same warehouse give identical PDFs.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::files::{FileLoader, FileStore, FsRoot};
+use typst_kit::fonts::FontStore;
+
+/// The main template, relative to the templates folder.
+pub const MAIN: &str = "report.typ";
+/// Where the report data appears inside the World: templates read it with `json("/data.json")`.
+pub const DATA: &str = "data.json";
+
+/// The shipped templates and fonts, compiled in (the default when `--templates` is not given).
+/// Checklist for a new template file: add it here and to `report-templates/`.
+const EMBEDDED: &[(&str, &[u8])] = &[
+    (
+        "report.typ",
+        include_bytes!("../../report-templates/report.typ"),
+    ),
+    (
+        "style.typ",
+        include_bytes!("../../report-templates/style.typ"),
+    ),
+    (
+        "charts.typ",
+        include_bytes!("../../report-templates/charts.typ"),
+    ),
+    (
+        "fonts/LiberationSans-Regular.ttf",
+        include_bytes!("../../report-templates/fonts/LiberationSans-Regular.ttf"),
+    ),
+    (
+        "fonts/LiberationSans-Bold.ttf",
+        include_bytes!("../../report-templates/fonts/LiberationSans-Bold.ttf"),
+    ),
+    (
+        "fonts/LiberationSans-Italic.ttf",
+        include_bytes!("../../report-templates/fonts/LiberationSans-Italic.ttf"),
+    ),
+    (
+        "fonts/LiberationSans-BoldItalic.ttf",
+        include_bytes!("../../report-templates/fonts/LiberationSans-BoldItalic.ttf"),
+    ),
+];
+
+/// Where the templates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Templates {
+    /// The templates compiled into the binary.
+    Embedded,
+    /// A folder holding `report.typ` (and its partials, and optionally `fonts/`).
+    Dir(PathBuf),
+}
+
+impl Templates {
+    /// How a template file is named in diagnostics: a path the user can open.
+    pub fn display_name(&self, vpath: &VirtualPath) -> String {
+        let rel = vpath.get_without_slash();
+        match self {
+            Templates::Embedded => format!("report-templates/{rel}"),
+            Templates::Dir(dir) => dir.join(rel).display().to_string(),
+        }
+    }
+}
+
+/// Serves template files and the data file to the [`FileStore`].
+struct Loader {
+    templates: Templates,
+    data: Bytes,
+}
+
+impl FileLoader for Loader {
+    fn load(&self, id: FileId) -> FileResult<Bytes> {
+        if *id.root() != VirtualRoot::Project {
+            return Err(FileError::Other(Some(
+                "packages are not available: the report compiles offline, so copy what you need \
+                 into the templates folder"
+                    .into(),
+            )));
+        }
+        let vpath = id.vpath();
+        let rel = vpath.get_without_slash();
+        if rel == DATA {
+            return Ok(self.data.clone());
+        }
+        match &self.templates {
+            Templates::Embedded => EMBEDDED
+                .iter()
+                .find(|(name, _)| *name == rel)
+                .map(|(_, bytes)| Bytes::new(*bytes))
+                .ok_or_else(|| FileError::NotFound(PathBuf::from(rel))),
+            Templates::Dir(dir) => FsRoot::new(dir.clone()).load(vpath),
+        }
+    }
+}
+
+/// The World one report is compiled in.
+pub struct ReportWorld {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    files: FileStore<Loader>,
+    main: FileId,
+    today: Datetime,
+}
+
+impl ReportWorld {
+    /// A World over `templates` with `data` as `/data.json`, dated `today`.
+    pub fn new(templates: Templates, data: Vec<u8>, today: NaiveDate) -> anyhow::Result<Self> {
+        let mut fonts = FontStore::new();
+        fonts.extend(typst_kit::fonts::embedded());
+        // The bundled body font always, then any fonts of a custom templates folder, so a
+        // restyled report can name its own family.
+        for (name, bytes) in EMBEDDED {
+            if is_font(Path::new(name)) {
+                fonts.extend(faces(Bytes::new(*bytes)));
+            }
+        }
+        if let Templates::Dir(dir) = &templates {
+            let font_dir = dir.join("fonts");
+            if font_dir.is_dir() {
+                let mut paths: Vec<PathBuf> = std::fs::read_dir(&font_dir)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", font_dir.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| is_font(p))
+                    .collect();
+                paths.sort();
+                for path in paths {
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    fonts.extend(faces(Bytes::new(bytes)));
+                }
+            }
+        }
+        let main = RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new(MAIN).expect("a valid virtual path"),
+        )
+        .intern();
+        let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8)
+            .ok_or_else(|| anyhow::anyhow!("the date {today} cannot be a Typst date"))?;
+        Ok(ReportWorld {
+            library: LazyHash::new(Library::default()),
+            fonts,
+            files: FileStore::new(Loader {
+                templates,
+                data: Bytes::new(data),
+            }),
+            main,
+            today,
+        })
+    }
+
+    /// The templates this World reads.
+    pub fn templates(&self) -> &Templates {
+        &self.files.loader().templates
+    }
+}
+
+fn is_font(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc"))
+}
+
+/// Every face in a font file (one, or several for a collection).
+fn faces(bytes: Bytes) -> Vec<(Font, typst::text::FontInfo)> {
+    Font::iter(bytes)
+        .map(|font| {
+            let info = font.info().clone();
+            (font, info)
+        })
+        .collect()
+}
+
+impl World for ReportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.files.source(id)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.files.file(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index)
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}

@@ -1,0 +1,338 @@
+//! `safeguard report`: the annual report typeset from the shipped sample data, read back with
+//! poppler's `pdftotext` / `pdfinfo` (installed by `scripts/test`), and checked against what
+//! `safeguard sql` computes: the headline figures, disclosure control, the absence of every
+//! staff identifier, reproducible bytes, PDF/A + PDF/UA identification, and template errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::util::{Run, bin};
+
+fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+fn templates() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates")
+}
+
+/// A scratch folder with the sample data loaded into `w/`, shared by this module's tests.
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("safeguard-report-")
+            .tempdir()
+            .unwrap();
+        let out = Command::new(bin())
+            .args(["load", "--quiet", "--input"])
+            .arg(sample_data())
+            .arg("--warehouse")
+            .arg(dir.path().join("w"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+    .path()
+}
+
+/// Runs the binary in the scratch folder, ignoring any configuration from the environment.
+fn run(args: &[&str]) -> Run {
+    Command::new(bin())
+        .current_dir(scratch())
+        .env_remove("SAFEGUARD_CONFIG")
+        .args(args)
+        .output()
+        .unwrap()
+        .into()
+}
+
+/// `safeguard report` for 2025/26 over the shared warehouse, written to `name`.
+fn report(name: &str, extra: &[&str]) -> (Run, PathBuf) {
+    let out = scratch().join(name);
+    let mut args = vec!["report", "--warehouse", "w", "--year", "2025/26", "-o"];
+    let out_str = out.to_str().unwrap().to_owned();
+    args.push(&out_str);
+    args.extend_from_slice(extra);
+    (run(&args), out)
+}
+
+/// The report built once, and its text with all whitespace runs as single spaces.
+fn built() -> &'static (PathBuf, String) {
+    static BUILT: OnceLock<(PathBuf, String)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let (run, pdf) = report("report.pdf", &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("report.pdf"), "{}", run.stdout);
+        assert!(run.stdout.contains(" pages)"), "{}", run.stdout);
+        let text = poppler("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+        (pdf, squash(&text))
+    })
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs a poppler tool and returns its standard output.
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
+    });
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One number from `safeguard sql`.
+fn sql_number(query: &str) -> f64 {
+    let run = run(&[
+        "sql",
+        "--warehouse",
+        "w",
+        "--year",
+        "2025/26",
+        "--format",
+        "csv",
+        "-c",
+        query,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no number in {:?}", run.stdout))
+}
+
+/// A CSV column of a sample-data file (the header may carry a byte-order mark).
+fn sample_column(file: &str, column: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(sample_data().join(file)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let i = headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == column)
+        .unwrap_or_else(|| panic!("{file} has no column {column}"));
+    reader
+        .records()
+        .map(|r| r.unwrap().get(i).unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn headline_training_compliance_is_what_sql_computes() {
+    let pct = sql_number(
+        "SELECT 100.0 * SUM(staff_compliant) / SUM(staff_in_post) FROM training_compliance \
+         WHERE period_end = (SELECT period_end FROM params)",
+    );
+    let shown = format!("{pct:.1}%");
+    let (_, text) = built();
+    let sentence =
+        format!("Overall safeguarding children training compliance was {shown} at 31 March 2026");
+    assert!(text.contains(&sentence), "no {sentence:?} in the report");
+    assert!(text.contains("TRAINING COMPLIANCE"));
+    let staff = sql_number(
+        "SELECT SUM(staff_in_post) FROM training_compliance \
+         WHERE period_end = (SELECT period_end FROM params)",
+    );
+    let staff = format!("{}", staff as i64);
+    let with_comma = format!(
+        "{},{}",
+        &staff[..staff.len() - 3],
+        &staff[staff.len() - 3..]
+    );
+    assert!(text.contains("STAFF IN POST"));
+    assert!(
+        text.contains(&format!(" {with_comma} ")),
+        "no {with_comma} staff in post"
+    );
+}
+
+#[test]
+fn every_organisation_is_named() {
+    let (_, text) = built();
+    for name in sample_column("organisations.csv", "organisation_name") {
+        assert!(text.contains(&name), "{name} is not in the report");
+    }
+}
+
+#[test]
+fn no_staff_identifier_appears() {
+    let (_, text) = built();
+    let ids = sample_column("staff.csv", "staff_id");
+    assert!(ids.len() > 1000);
+    for id in ids.iter().filter(|id| !id.is_empty()) {
+        assert!(
+            !text.contains(id.as_str()),
+            "staff_id {id} is in the report"
+        );
+    }
+    // Nor the ids of rows rejected for naming an unknown member of staff.
+    assert!(!text.contains("SG3517261"));
+}
+
+#[test]
+fn a_small_group_is_suppressed() {
+    // Level 5 across the footprint: fewer than 5 staff in post in the sample data.
+    let level5 = sql_number(
+        "SELECT SUM(staff_in_post) FROM training_compliance \
+         WHERE period_end = (SELECT period_end FROM params) AND required_level = 5",
+    );
+    assert!((1.0..5.0).contains(&level5), "level 5 has {level5} staff");
+    let (_, text) = built();
+    assert!(text.contains("Level 5 * * *"), "level 5 is not suppressed");
+    assert!(!text.contains(&format!("Level 5 {level5} ")));
+    assert!(text.contains("* Suppressed to protect individuals"));
+}
+
+#[test]
+fn two_runs_give_identical_bytes() {
+    let (first, _) = built();
+    let (run, second) = report("again.pdf", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::read(first).unwrap() == std::fs::read(&second).unwrap(),
+        "two runs on the same warehouse differ"
+    );
+}
+
+#[test]
+fn the_pdf_is_tagged_pdf_a_and_pdf_ua() {
+    let (pdf, _) = built();
+    let pdf = pdf.to_str().unwrap();
+    let info = poppler("pdfinfo", &[pdf]);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(info.contains("Safeguarding Children Annual Report 2025/26"));
+    assert!(
+        info.contains("CreationDate:    Tue Mar 31 00:00:00 2026 UTC"),
+        "{info}"
+    );
+    let meta = poppler("pdfinfo", &["-meta", pdf]);
+    for needle in [
+        "<pdfaid:part>2</pdfaid:part>",
+        "<pdfaid:conformance>A</pdfaid:conformance>",
+        "<pdfuaid:part>1</pdfuaid:part>",
+        "<rdf:li>en-GB</rdf:li>",
+    ] {
+        assert!(meta.contains(needle), "no {needle} in the XMP metadata");
+    }
+}
+
+#[test]
+fn a_broken_template_names_file_and_line_and_writes_nothing() {
+    let dir = tempfile::Builder::new()
+        .prefix("safeguard-templates-")
+        .tempdir()
+        .unwrap();
+    for entry in std::fs::read_dir(templates()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let main = dir.path().join("report.typ");
+    let mut text = std::fs::read_to_string(&main).unwrap();
+    let line = text.lines().count() + 1;
+    text.push_str("#let broken = (\n");
+    std::fs::write(&main, text).unwrap();
+    let (run, out) = report("broken.pdf", &["--templates", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let place = format!("report.typ:{line}:");
+    assert!(run.stderr.contains(&place), "no {place} in {}", run.stderr);
+    assert!(
+        run.stderr.contains("error: unclosed delimiter"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !out.exists(),
+        "a broken template still wrote {}",
+        out.display()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(scratch())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("broken"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn with_no_flags_it_loads_first_and_writes_the_default_path() {
+    let dir = tempfile::Builder::new()
+        .prefix("safeguard-report-default-")
+        .tempdir()
+        .unwrap();
+    copy_dir(&sample_data(), &dir.path().join("input"));
+    std::fs::write(
+        dir.path().join("safeguard.toml"),
+        "input = \"input\"\nwarehouse = \"w\"\nreport_dir = \"reports\"\nyear = \"2025/26\"\n\n\
+         [report]\nicb_name = \"Northshire Integrated Care Board\"\n\
+         board_meeting_date = \"2026-06-25\"\n",
+    )
+    .unwrap();
+    let report = || -> Run {
+        Command::new(bin())
+            .current_dir(dir.path())
+            .env_remove("SAFEGUARD_CONFIG")
+            .args(["report", "--quiet"])
+            .output()
+            .unwrap()
+            .into()
+    };
+    let run = report();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("loaded "),
+        "the empty warehouse was not loaded first"
+    );
+    let pdf = dir
+        .path()
+        .join("reports/safeguarding-annual-report-2025-26.pdf");
+    assert!(pdf.is_file(), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("reports/safeguarding-annual-report-2025-26.pdf ("),
+        "{}",
+        run.stdout
+    );
+    let text = squash(&poppler("pdftotext", &[pdf.to_str().unwrap(), "-"]));
+    assert!(text.contains("Northshire Integrated Care Board"));
+    assert!(text.contains("Report to the board meeting of 25 June 2026"));
+
+    // Up to date: no load. A changed input file: loaded again before the report.
+    let again = report();
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stdout.contains("loaded "), "{}", again.stdout);
+    let orgs = dir.path().join("input/organisations.csv");
+    let mut text = std::fs::read_to_string(&orgs).unwrap();
+    text.push_str("ZZ9,Plural Z Alpha Clinic,independent\n");
+    std::fs::write(&orgs, text).unwrap();
+    let changed = report();
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    assert!(changed.stdout.contains("loaded "), "{}", changed.stdout);
+    let text = squash(&poppler("pdftotext", &[pdf.to_str().unwrap(), "-"]));
+    assert!(text.contains("Plural Z Alpha Clinic"));
+}
