@@ -9,12 +9,14 @@ WITH counts AS (
            COUNT(*) FILTER (WHERE t.compliant) AS numerator, COUNT(*) AS denominator
     FROM training_status t
     JOIN quarter_ends q ON q.period_end = t.period_end
+    WHERE date_part('month', t.period_end) IN (3, 6, 9, 12)  -- pushed down, as in training_compliance
     GROUP BY GROUPING SETS ((t.period_end), (t.period_end, t.organisation_code))
     UNION ALL
     SELECT 'supervision' AS metric, s.period_end, s.organisation_code,
            COUNT(*) FILTER (WHERE s.supervised) AS numerator, COUNT(*) AS denominator
     FROM supervision_status s
     JOIN quarter_ends q ON q.period_end = s.period_end
+    WHERE date_part('month', s.period_end) IN (3, 6, 9, 12)  -- pushed down, as in training_compliance
     GROUP BY GROUPING SETS ((s.period_end), (s.period_end, s.organisation_code))
 )
 SELECT
