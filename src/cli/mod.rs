@@ -48,6 +48,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The parameters of every figure: the as_of date from `--as-of`, `--year` or the configuration
+/// (a bad date is bad usage), and the configured thresholds.
+fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Params, Failure> {
+    let today = chrono::Local::now().date_naive();
+    let as_of = config
+        .as_of(period.as_of.as_deref(), period.year.as_deref(), today)
+        .map_err(|e| Failure {
+            code: exit::USAGE,
+            message: format!("{e:#}"),
+        })?;
+    Ok(crate::query::Params {
+        as_of,
+        thresholds: config.file.thresholds.clone(),
+    })
+}
+
 fn not_built(command: &str) -> anyhow::Result<u8> {
     Err(Failure {
         code: exit::USAGE,

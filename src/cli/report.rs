@@ -10,7 +10,7 @@ use super::args::{InputArgs, LoadCommand, ReportCommand, WarehouseArgs};
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
-use crate::query::{self, Params};
+use crate::query;
 use crate::report::{self, ReportSettings, TemplateError};
 use crate::warehouse::manifest::hash_file;
 use crate::warehouse::{Manifest, Warehouse};
@@ -20,18 +20,8 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
         code: exit::USAGE,
         message,
     };
-    let today = chrono::Local::now().date_naive();
-    let as_of = config
-        .as_of(
-            cmd.period.as_of.as_deref(),
-            cmd.period.year.as_deref(),
-            today,
-        )
-        .map_err(|e| usage(format!("{e:#}")))?;
-    let params = Params {
-        as_of,
-        thresholds: config.file.thresholds.clone(),
-    };
+    let params = super::params(config, &cmd.period)?;
+    let as_of = params.as_of;
     let templates = cmd.templates.clone().or_else(|| {
         config
             .file

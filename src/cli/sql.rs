@@ -6,9 +6,9 @@ use std::path::Path;
 use super::args::SqlCommand;
 use super::{Failure, exit};
 use crate::config::Config;
+use crate::query;
 use crate::query::exec::{SqlError, run_sql};
 use crate::query::print_format::Format;
-use crate::query::{self, Params};
 use crate::warehouse::Warehouse;
 
 pub fn run(cmd: SqlCommand, config: &Config) -> anyhow::Result<u8> {
@@ -25,18 +25,7 @@ pub fn run(cmd: SqlCommand, config: &Config) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let today = chrono::Local::now().date_naive();
-    let as_of = config
-        .as_of(
-            cmd.period.as_of.as_deref(),
-            cmd.period.year.as_deref(),
-            today,
-        )
-        .map_err(|e| usage(format!("{e:#}")))?;
-    let params = Params {
-        as_of,
-        thresholds: config.file.thresholds.clone(),
-    };
+    let params = super::params(config, &cmd.period)?;
     let warehouse = Warehouse::new(config.warehouse(cmd.warehouse.warehouse.as_deref()));
     let sql = match (&cmd.command, &cmd.file) {
         (Some(sql), _) => Some(sql.clone()),

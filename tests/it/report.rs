@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use crate::util::{Run, bin};
 
@@ -17,29 +16,9 @@ fn templates() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates")
 }
 
-/// A scratch folder with the sample data loaded into `w/`, shared by this module's tests.
+/// The sample data loaded once into `w/` (shared with the other read-only tests).
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("safeguard-report-")
-            .tempdir()
-            .unwrap();
-        let out = Command::new(bin())
-            .args(["load", "--quiet", "--input"])
-            .arg(sample_data())
-            .arg("--warehouse")
-            .arg(dir.path().join("w"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-    .path()
+    crate::util::sample_scratch()
 }
 
 /// Runs the binary in the scratch folder, ignoring any configuration from the environment.
@@ -65,7 +44,7 @@ fn report(name: &str, extra: &[&str]) -> (Run, PathBuf) {
 
 /// The report built once, and its text with all whitespace runs as single spaces.
 fn built() -> &'static (PathBuf, String) {
-    static BUILT: OnceLock<(PathBuf, String)> = OnceLock::new();
+    static BUILT: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
         let (run, pdf) = report("report.pdf", &[]);
         assert_eq!(run.code, 0, "{}", run.stderr);

@@ -3,37 +3,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use std::io::Write;
 
 use crate::util::{Run, bin};
 
-/// The sample data loaded once into a warehouse shared by the tests of this module.
+/// The sample data loaded once into `w/` (shared with the other read-only tests).
 fn warehouse() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("safeguard-sql-")
-            .tempdir()
-            .unwrap();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-        let out = Command::new(bin())
-            .args(["load", "--quiet"])
-            .arg("--input")
-            .arg(&sample)
-            .arg("--warehouse")
-            .arg(dir.path().join("w"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-    .path()
+    crate::util::sample_scratch()
 }
 
 /// Runs `safeguard sql` for the year 2025/26 over the shared warehouse.

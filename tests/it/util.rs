@@ -502,3 +502,30 @@ pub fn write_xlsx(path: &Path, first_row: u32, rows: &[Vec<X>]) {
 pub fn lines_starting<'t>(text: &'t str, prefix: &str) -> Vec<&'t str> {
     text.lines().filter(|l| l.starts_with(prefix)).collect()
 }
+
+/// A scratch folder with the shipped sample data loaded into `w/`, loaded once and shared by
+/// every test that only reads it.
+pub fn sample_scratch() -> &'static Path {
+    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("safeguard-sample-")
+            .tempdir()
+            .unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+        let out = Command::new(bin())
+            .args(["load", "--quiet", "--input"])
+            .arg(&sample)
+            .arg("--warehouse")
+            .arg(dir.path().join("w"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+    .path()
+}
