@@ -11,7 +11,7 @@ use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
 use super::progress::{Reporter, count, thousands};
 use crate::config::Config;
-use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Outcome, Reject, Sink};
+use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Reject, Sink};
 use crate::warehouse::manifest::{InputFileRecord, hash_file};
 use crate::warehouse::{DEFAULT_KEEP, DatasetStatus, Manifest, SnapshotWriter, Warehouse};
 
@@ -165,11 +165,6 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
             input.join(name).display()
         );
     }
-    let _ = report
-        .datasets
-        .iter()
-        .filter(|d| matches!(d.outcome, Outcome::Failed { .. }))
-        .count();
     Ok(if errors.is_empty() {
         exit::OK
     } else {
