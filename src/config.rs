@@ -33,6 +33,30 @@ pub struct FileConfig {
     /// The annual report: ICB name, board meeting date, author roles, templates folder.
     #[serde(default)]
     pub report: crate::report::ReportConfig,
+    /// The nightly job: how long to wait for input files still being copied in.
+    #[serde(default)]
+    pub refresh: RefreshConfig,
+}
+
+/// The `[refresh]` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefreshConfig {
+    /// An input file modified less than this many seconds ago is taken to be still being
+    /// written, and waited for. 0 reads files however recently they changed.
+    pub settle_seconds: u64,
+    /// How long to wait for such files before giving up on them for this run (their datasets
+    /// keep the previous data, and the run exits 1 saying so).
+    pub max_wait_seconds: u64,
+}
+
+impl Default for RefreshConfig {
+    fn default() -> RefreshConfig {
+        RefreshConfig {
+            settle_seconds: 10,
+            max_wait_seconds: 120,
+        }
+    }
 }
 
 /// The configuration file, read and with its paths made absolute-or-relative-to-cwd.

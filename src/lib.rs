@@ -2,7 +2,8 @@
 //!
 //! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
-//! [`report`] typesets the annual board report with Typst, and [`cli`] wires them to commands.
+//! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
+//! locked, atomic nightly job, and [`cli`] wires them to commands.
 //! [`generate`] makes synthetic input for trying it all out.
 
 pub mod cli;
@@ -10,5 +11,6 @@ pub mod config;
 pub mod generate;
 pub mod ingest;
 pub mod query;
+pub mod refresh;
 pub mod report;
 pub mod warehouse;

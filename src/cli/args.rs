@@ -48,7 +48,18 @@ pub enum Command {
     /// Typeset the annual Safeguarding Children report to PDF.
     Report(ReportCommand),
     /// The nightly job: load, then report, atomically and under a lock.
-    Refresh,
+    ///
+    /// Reads the configuration (input, warehouse, report_dir, year or as_of). When nothing
+    /// changed since the last run (input file contents, configuration, templates, program
+    /// version) it records a no-op and exits 0. Otherwise it loads a new snapshot, typesets the
+    /// report from it, and publishes both: `current` switches to the new snapshot and the PDF is
+    /// renamed into report_dir, so readers see the old state or the new, never half of one.
+    /// Every run is recorded in the warehouse (SELECT * FROM refresh_runs).
+    ///
+    /// Exit codes: 0 published or nothing to do; 1 the run failed or published with a problem
+    /// (another run holds the lock, a file could not be read and its previous data was kept);
+    /// 2 bad configuration.
+    Refresh(RefreshCommand),
     /// Write realistic, deterministic synthetic input data.
     ///
     /// The shipped sample-data/ is this command's output with its defaults.
@@ -81,6 +92,13 @@ pub struct PeriodArgs {
     /// NHS financial year, e.g. 2025/26 (1 April 2025 to 31 March 2026: as-of 2026-03-31)
     #[arg(long, value_name = "YYYY/YY")]
     pub year: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshCommand {
+    /// Load and typeset even if nothing changed since the last run
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

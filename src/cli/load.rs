@@ -2,53 +2,17 @@
 
 use std::io::Write;
 
-use anyhow::Context;
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
-
 use super::args::LoadCommand;
 use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
 use super::progress::{Reporter, count, thousands};
 use crate::config::Config;
-use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Reject, Sink};
-use crate::warehouse::manifest::{InputFileRecord, hash_file};
-use crate::warehouse::{DEFAULT_KEEP, DatasetStatus, Manifest, SnapshotWriter, Warehouse};
+use crate::ingest::{self, IngestReport};
+use crate::warehouse::load::{hash_inputs, load_input};
+use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
 
 /// How many rejects `load` prints; the rest are in the load_rejects table.
-const SHOWN_REJECTS: usize = 20;
-
-/// Writes to the snapshot and prints the first few rejects.
-struct Tee<'a, W: Write> {
-    writer: SnapshotWriter,
-    printer: ProblemPrinter<'a, W>,
-}
-
-impl<W: Write> Sink for Tee<'_, W> {
-    fn begin(&mut self, dataset: &'static Dataset, schema: SchemaRef) -> anyhow::Result<()> {
-        self.writer.begin(dataset, schema)
-    }
-    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()> {
-        self.writer.rows(batch)
-    }
-    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()> {
-        self.printer.print(&reject)?;
-        self.writer.reject(reject)
-    }
-    fn commit(&mut self, stats: &DatasetStats) -> anyhow::Result<()> {
-        self.writer.commit(stats)
-    }
-    fn abandon(
-        &mut self,
-        dataset: &'static Dataset,
-        error: &FileError,
-    ) -> anyhow::Result<Option<Kept>> {
-        self.writer.abandon(dataset, error)
-    }
-    fn absent(&mut self, dataset: &'static Dataset) {
-        self.writer.absent(dataset);
-    }
-}
+pub(super) const SHOWN_REJECTS: usize = 20;
 
 pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Result<u8> {
     let input = config.input(cmd.input.input.as_deref());
@@ -68,48 +32,28 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         code: exit::PROBLEMS,
         message: format!("{e:#}"),
     })?;
-    let started = chrono::Utc::now();
-    let writer = warehouse.begin_snapshot(&lock)?;
+    let discovery = ingest::discover(&input)?;
+    progress.step("hashing input files");
+    let files = hash_inputs(&discovery)?;
 
     let mut problems = Vec::new();
-    let printer = ProblemPrinter {
+    let mut printer = ProblemPrinter {
         input: &input,
         out: &mut problems,
         limit: SHOWN_REJECTS,
         printed: 0,
     };
-    let mut tee = Tee { writer, printer };
-    let report = ingest::ingest(&input, &mut tee, progress)?;
-
-    progress.step("hashing input files");
-    let mut files = vec![];
-    for d in &report.datasets {
-        for f in &d.files {
-            let (bytes, hash) =
-                hash_file(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
-            files.push(InputFileRecord {
-                dataset: d.dataset.name.to_owned(),
-                path: f.relative.clone(),
-                format: f.format,
-                bytes,
-                xxh3_128: hash,
-            });
-        }
-    }
-    progress.step("publishing the snapshot");
-    let manifest = Manifest {
-        snapshot: String::new(),
-        program_version: env!("CARGO_PKG_VERSION").to_owned(),
-        load_started: started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        load_finished: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        input: input.display().to_string(),
+    let loaded = load_input(
+        &warehouse,
+        &lock,
+        &input,
+        discovery,
         files,
-        datasets: vec![],
-        ignored_files: report.ignored.clone(),
-    };
-    let Tee { writer, .. } = tee;
-    let records = writer.records().to_vec();
-    let snapshot = writer.publish(manifest)?;
+        &mut |r| printer.print(r),
+        progress,
+    )?;
+    progress.step("publishing the snapshot");
+    let snapshot = loaded.sealed.publish()?;
     warehouse.prune(keep, &lock)?;
     progress.finish();
 
@@ -120,12 +64,26 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         input.display(),
         snapshot.display()
     )?;
+    print_datasets(&mut out, &loaded.records)?;
+    print_problems(&mut out, &input, &warehouse, &loaded.report, &problems)?;
+    Ok(if loaded.report.file_errors().next().is_none() {
+        exit::OK
+    } else {
+        exit::USAGE
+    })
+}
+
+/// The per-dataset table of rows read, loaded and rejected.
+pub(super) fn print_datasets(
+    out: &mut impl Write,
+    records: &[DatasetRecord],
+) -> anyhow::Result<()> {
     writeln!(
         out,
         "{:<22} {:>10} {:>10} {:>10}  status",
         "dataset", "read", "loaded", "rejected"
     )?;
-    for r in &records {
+    for r in records {
         let s = r.stats;
         let status = match r.status {
             DatasetStatus::Loaded => "",
@@ -142,10 +100,21 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
             thousands(s.rows_rejected)
         )?;
     }
+    Ok(())
+}
+
+/// The first rejects (already formatted in `shown`), the file errors and the ignored files.
+pub(super) fn print_problems(
+    out: &mut impl Write,
+    input: &std::path::Path,
+    warehouse: &Warehouse,
+    report: &IngestReport,
+    shown: &[u8],
+) -> anyhow::Result<()> {
     let rejected = report.rows_rejected();
     if rejected > 0 {
         writeln!(out, "\n{} rejected:", count(rejected, "row"))?;
-        out.write_all(&problems)?;
+        out.write_all(shown)?;
         if rejected as usize > SHOWN_REJECTS {
             writeln!(out, "...")?;
         }
@@ -155,9 +124,8 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
             warehouse.root().join("current").display()
         )?;
     }
-    let errors: Vec<_> = report.file_errors().collect();
-    for error in &errors {
-        writeln!(out, "\nerror: {}", file_error_line(&input, error))?;
+    for error in report.file_errors() {
+        writeln!(out, "\nerror: {}", file_error_line(input, error))?;
     }
     for name in &report.ignored {
         eprintln!(
@@ -165,9 +133,5 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
             input.join(name).display()
         );
     }
-    Ok(if errors.is_empty() {
-        exit::OK
-    } else {
-        exit::USAGE
-    })
+    Ok(())
 }

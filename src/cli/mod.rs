@@ -7,6 +7,7 @@ mod check;
 mod generate;
 mod load;
 mod progress;
+mod refresh;
 mod report;
 mod sql;
 
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
-        Command::Refresh => not_built("refresh")?,
+        Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
     };
     Ok(ExitCode::from(code))
 }
@@ -62,12 +63,4 @@ fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Pa
         as_of,
         thresholds: config.file.thresholds.clone(),
     })
-}
-
-fn not_built(command: &str) -> anyhow::Result<u8> {
-    Err(Failure {
-        code: exit::USAGE,
-        message: format!("`safeguard {command}` is not built yet in this version"),
-    }
-    .into())
 }

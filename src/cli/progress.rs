@@ -57,6 +57,12 @@ impl Reporter {
     }
 }
 
+impl crate::refresh::Steps for Reporter {
+    fn step(&self, message: &str) {
+        Reporter::step(self, message);
+    }
+}
+
 impl crate::ingest::Progress for Reporter {
     fn dataset(&self, name: &str) {
         self.step(&format!("reading {name}"));

@@ -140,7 +140,7 @@ fn stale(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
 }
 
 /// `safeguarding-annual-report-2025-26.pdf` for as_of 2026-03-31.
-fn default_file_name(as_of: chrono::NaiveDate) -> String {
+pub(super) fn default_file_name(as_of: chrono::NaiveDate) -> String {
     format!(
         "safeguarding-annual-report-{}.pdf",
         report::format::financial_year(as_of).replace('/', "-")

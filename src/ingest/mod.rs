@@ -127,8 +127,9 @@ impl IngestReport {
 /// below a folder `name/`, in path order.
 pub struct Discovery {
     pub datasets: BTreeMap<&'static str, Vec<InputFile>>,
-    /// Files inside a dataset folder that are not a format we read: they stop that dataset.
-    pub unsupported: BTreeMap<&'static str, String>,
+    /// Datasets that must not be read this time, with the reason: a file inside a dataset
+    /// folder that is not a format we read, or (in a refresh) a file still being written.
+    pub blocked: BTreeMap<&'static str, FileError>,
     pub ignored: Vec<String>,
 }
 
@@ -136,7 +137,7 @@ pub struct Discovery {
 pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
     let mut found = Discovery {
         datasets: BTreeMap::new(),
-        unsupported: BTreeMap::new(),
+        blocked: BTreeMap::new(),
         ignored: vec![],
     };
     let mut entries: Vec<_> = std::fs::read_dir(input)
@@ -169,7 +170,13 @@ pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
                         },
                     ),
                     None => {
-                        found.unsupported.entry(def.name).or_insert(relative);
+                        found
+                            .blocked
+                            .entry(def.name)
+                            .or_insert(FileError::Dataset {
+                                path: relative,
+                                message: "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole".into(),
+                            });
                     }
                 }
             }
@@ -241,19 +248,22 @@ pub fn ingest(
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> anyhow::Result<IngestReport> {
-    let mut discovery = discover(input)?;
+    ingest_discovered(discover(input)?, sink, progress)
+}
+
+/// Like [`ingest`], for a folder already listed (and perhaps with datasets blocked) by the caller.
+pub fn ingest_discovered(
+    mut discovery: Discovery,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+) -> anyhow::Result<IngestReport> {
     let mut keys = KeyIndex::default();
     let mut datasets = vec![];
     for def in DATASETS {
         progress.dataset(def.name);
         let files = discovery.datasets.remove(def.name).unwrap_or_default();
-        let result = match discovery.unsupported.remove(def.name) {
-            Some(file) => Err(FileError::Dataset {
-                path: file,
-                message:
-                    "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole"
-                        .into(),
-            }),
+        let result = match discovery.blocked.remove(def.name) {
+            Some(error) => Err(error),
             None if files.is_empty() && def.required => Err(FileError::Dataset {
                 path: format!("{}.csv", def.name),
                 message: format!(

@@ -141,6 +141,15 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
             catalog.push((name.to_owned(), about.to_owned()));
         }
     }
+    register_refresh_history(&ctx, snapshot)?;
+    catalog.push((
+        "refresh_runs".into(),
+        "every refresh run: when, status, what changed, rows, report, error".into(),
+    ));
+    catalog.push((
+        "refresh_run_datasets".into(),
+        "rows read, loaded and rejected per dataset in each refresh run".into(),
+    ));
     register_params(&ctx, params)?;
     catalog.push((
         "params".into(),
@@ -182,6 +191,27 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
         manifest,
         catalog,
     })
+}
+
+/// The warehouse's refresh history (kept beside the snapshots, not in one): empty tables when
+/// the warehouse has never been refreshed, so queries and the report work either way.
+fn register_refresh_history(ctx: &SessionContext, snapshot: &Path) -> anyhow::Result<()> {
+    use crate::warehouse::history;
+    // snapshots/<id> (or <id>.partial while a refresh typesets from it) -> the warehouse.
+    let runs = match snapshot.parent().and_then(Path::parent) {
+        Some(root) => history::read(root)?,
+        None => vec![],
+    };
+    let (runs, datasets) = history::tables(&runs)?;
+    ctx.register_table(
+        "refresh_runs",
+        Arc::new(MemTable::try_new(runs.schema(), vec![vec![runs]])?),
+    )?;
+    ctx.register_table(
+        "refresh_run_datasets",
+        Arc::new(MemTable::try_new(datasets.schema(), vec![vec![datasets]])?),
+    )?;
+    Ok(())
 }
 
 async fn register_parquet(ctx: &SessionContext, name: &str, dir: &Path) -> anyhow::Result<()> {

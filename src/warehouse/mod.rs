@@ -13,6 +13,8 @@
 //! by renaming a new link over it, so a reader, or a writer killed at any moment, leaves
 //! `current` naming the old or the new snapshot, never a mix.
 
+pub mod history;
+pub mod load;
 mod lock;
 pub mod manifest;
 mod snapshot;
@@ -23,7 +25,7 @@ use anyhow::Context;
 
 pub use lock::WarehouseLock;
 pub use manifest::{DatasetRecord, DatasetStatus, Manifest};
-pub use snapshot::SnapshotWriter;
+pub use snapshot::{SealedSnapshot, SnapshotWriter};
 
 /// The name of the link to the live snapshot.
 pub const CURRENT: &str = "current";

@@ -192,6 +192,11 @@ impl SnapshotWriter {
         self.previous.as_ref().map(|(_, m)| m)
     }
 
+    /// Deletes the unfinished snapshot.
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
     /// What happened to each dataset written so far.
     pub fn records(&self) -> &[DatasetRecord] {
         &self.records
@@ -242,7 +247,13 @@ impl SnapshotWriter {
     }
 
     /// Writes the manifest and summary tables, then makes this snapshot `current`.
-    pub fn publish(self, mut manifest: Manifest) -> anyhow::Result<PathBuf> {
+    pub fn publish(self, manifest: Manifest) -> anyhow::Result<PathBuf> {
+        self.seal(manifest)?.publish()
+    }
+
+    /// Writes the manifest and summary tables: the snapshot is complete and can be queried by
+    /// its folder, but no reader of `current` sees it until [`SealedSnapshot::publish`].
+    pub fn seal(self, mut manifest: Manifest) -> anyhow::Result<SealedSnapshot> {
         manifest.snapshot = self.id.clone();
         manifest.datasets = self.records.clone();
         write_summary_tables(&self.dir, &manifest)?;
@@ -250,9 +261,52 @@ impl SnapshotWriter {
         let json = serde_json::to_vec_pretty(&manifest)?;
         std::fs::write(&manifest_path, json)
             .with_context(|| format!("cannot write {}", manifest_path.display()))?;
-        File::open(&manifest_path).and_then(|f| f.sync_all())?;
-        sync_tree(&self.dir)?;
+        Ok(SealedSnapshot {
+            warehouse: self.warehouse,
+            id: self.id,
+            dir: self.dir,
+        })
+    }
+}
 
+/// A complete snapshot not yet published: what a refresh queries and typesets the report from
+/// before anyone can see the new data. Dropped without publishing, it is left as `.partial`
+/// for the next writer to clear away.
+pub struct SealedSnapshot {
+    warehouse: Warehouse,
+    id: String,
+    dir: PathBuf,
+}
+
+impl SealedSnapshot {
+    /// The snapshot's name, as it will appear under `snapshots/`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Where it is while unpublished.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds a file (the report, the refresh record) to the snapshot before it is published.
+    pub fn write_file(&self, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Deletes the unpublished snapshot.
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Flushes the snapshot to disk, renames it into place and switches `current` to it.
+    pub fn publish(self) -> anyhow::Result<PathBuf> {
+        sync_tree(&self.dir)?;
         let snapshots = self.warehouse.root().join(SNAPSHOTS);
         let finished = snapshots.join(&self.id);
         std::fs::rename(&self.dir, &finished).with_context(|| {
@@ -404,11 +458,17 @@ fn link_or_copy(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Flushes every file and folder of a snapshot, so a crash after publication cannot leave
+/// `current` naming files whose contents never reached the disk.
 fn sync_tree(dir: &Path) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {
             sync_tree(&entry.path())?;
+        } else {
+            File::open(entry.path())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot flush {} to disk", entry.path().display()))?;
         }
     }
     sync_dir(dir)

@@ -2,6 +2,7 @@
 
 mod ingest;
 mod oracle;
+mod refresh;
 mod report;
 mod sample_data;
 mod sql;

@@ -1,0 +1,130 @@
+//! `safeguard refresh`: the nightly job, configured entirely by the configuration file.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::args::{PeriodArgs, RefreshCommand};
+use super::check::ProblemPrinter;
+use super::load::{SHOWN_REJECTS, print_datasets, print_problems};
+use super::progress::Reporter;
+use super::{Failure, exit};
+use crate::config::Config;
+use crate::refresh::{self, Job, Settle};
+use crate::report::{self, ReportSettings};
+use crate::warehouse::history::RunStatus;
+use crate::warehouse::{DEFAULT_KEEP, Warehouse};
+
+pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow::Result<u8> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
+    let params = super::params(
+        config,
+        &PeriodArgs {
+            as_of: None,
+            year: None,
+        },
+    )?;
+    let templates = config
+        .file
+        .report
+        .templates
+        .as_ref()
+        .map(|t| config.path(None, Some(t), ""));
+    if let Some(dir) = &templates
+        && !dir.join(report::world::MAIN).is_file()
+    {
+        return Err(usage(format!(
+            "the templates folder {} has no {}",
+            dir.display(),
+            report::world::MAIN
+        ))
+        .into());
+    }
+    let settings = ReportSettings::from_config(&config.file.report, templates)
+        .map_err(|e| usage(format!("{e:#}")))?;
+    let input = config.input(None);
+    let job = Job {
+        warehouse: Warehouse::new(config.warehouse(None)),
+        report_dir: config.path(None, config.file.report_dir.as_ref(), "reports"),
+        report_file: super::report::default_file_name(params.as_of),
+        // Everything that changes a figure or a word of the report, besides the inputs and
+        // templates (hashed separately).
+        config_digest: refresh::changes::digest(&format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            params.as_of,
+            params.thresholds,
+            settings.icb_name,
+            settings.board_meeting_date,
+            settings.authors
+        )),
+        params,
+        settings,
+        keep: config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP),
+        settle: Settle {
+            quiet: Duration::from_secs(config.file.refresh.settle_seconds),
+            max_wait: Duration::from_secs(config.file.refresh.max_wait_seconds),
+        },
+        force: cmd.force,
+        input,
+    };
+
+    let mut shown = Vec::new();
+    let mut printer = ProblemPrinter {
+        input: &job.input,
+        out: &mut shown,
+        limit: SHOWN_REJECTS,
+        printed: 0,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(refresh::run(&job, progress, &mut |r| printer.print(r)))?;
+    progress.finish();
+
+    let run = &outcome.run;
+    let mut out = std::io::stdout().lock();
+    for warning in &outcome.warnings {
+        eprint!("{warning}");
+    }
+    if run.status == RunStatus::NoChange {
+        writeln!(
+            out,
+            "refresh {}: nothing changed since snapshot {}; {} is up to date",
+            run.run_id,
+            run.snapshot.as_deref().unwrap_or("?"),
+            run.report.as_deref().unwrap_or("the report")
+        )?;
+        return Ok(exit::OK);
+    }
+    if !run.changes.is_empty() {
+        writeln!(out, "refresh {}: {}", run.run_id, run.changes.join("; "))?;
+    }
+    if let Some(load) = outcome.load.as_ref().filter(|_| run.snapshot.is_some()) {
+        print_datasets(&mut out, &outcome.records)?;
+        print_problems(&mut out, &job.input, &job.warehouse, load, &shown)?;
+    }
+    if let Some(snapshot) = &run.snapshot
+        && let Some(path) = &outcome.report_path
+    {
+        writeln!(
+            out,
+            "published snapshot {snapshot} and {} ({} pages)",
+            path.display(),
+            run.pages.unwrap_or(0)
+        )?;
+    }
+    match (&run.error, run.exit_code) {
+        (Some(error), Some(code)) if code != exit::OK => Err(Failure {
+            code,
+            message: if run.snapshot.is_some() {
+                format!("refresh published, with problems: {error}")
+            } else {
+                format!("refresh failed: {error}; the previous snapshot and report are still the published ones")
+            },
+        }
+        .into()),
+        _ => Ok(run.exit_code.unwrap_or(exit::OK)),
+    }
+}

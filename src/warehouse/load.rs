@@ -1,0 +1,121 @@
+//! Reading an input folder into a new snapshot: the part `load` and `refresh` share.
+
+use std::path::Path;
+
+use anyhow::Context;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::manifest::{InputFileRecord, hash_file};
+use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
+use crate::ingest::{
+    self, Dataset, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
+};
+
+/// A load that has been written and sealed but not yet published.
+pub struct Loaded {
+    pub sealed: SealedSnapshot,
+    pub report: IngestReport,
+    /// What happened to each dataset, in load order.
+    pub records: Vec<DatasetRecord>,
+}
+
+/// Every file of a listed input folder with its size and content hash, as the manifest
+/// records them and refresh compares them.
+pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
+    let mut files = vec![];
+    for (dataset, found) in &discovery.datasets {
+        for f in found {
+            let (bytes, hash) =
+                hash_file(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
+            files.push(InputFileRecord {
+                dataset: (*dataset).to_owned(),
+                path: f.relative.clone(),
+                format: f.format,
+                bytes,
+                xxh3_128: hash,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Reads `discovery` (the listing of `input`) into a new snapshot and seals it. `files` are the
+/// input files' hashes, taken before reading; `on_reject` sees every rejected row (to print the
+/// first few) as it is written to the rejects table.
+pub fn load_input(
+    warehouse: &Warehouse,
+    lock: &WarehouseLock,
+    input: &Path,
+    discovery: Discovery,
+    files: Vec<InputFileRecord>,
+    on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Loaded> {
+    let started = now();
+    let ignored = discovery.ignored.clone();
+    let mut tee = Tee {
+        writer: warehouse.begin_snapshot(lock)?,
+        on_reject,
+    };
+    let report = match ingest::ingest_discovered(discovery, &mut tee, progress) {
+        Ok(report) => report,
+        Err(e) => {
+            tee.writer.discard();
+            return Err(e);
+        }
+    };
+    let writer = tee.writer;
+    let records = writer.records().to_vec();
+    let manifest = Manifest {
+        snapshot: String::new(),
+        program_version: env!("CARGO_PKG_VERSION").to_owned(),
+        load_started: started,
+        load_finished: now(),
+        input: input.display().to_string(),
+        files,
+        datasets: vec![],
+        ignored_files: ignored,
+    };
+    Ok(Loaded {
+        sealed: writer.seal(manifest)?,
+        report,
+        records,
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Writes to the snapshot and shows each reject to the caller.
+struct Tee<'a> {
+    writer: SnapshotWriter,
+    on_reject: &'a mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
+}
+
+impl Sink for Tee<'_> {
+    fn begin(&mut self, dataset: &'static Dataset, schema: SchemaRef) -> anyhow::Result<()> {
+        self.writer.begin(dataset, schema)
+    }
+    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()> {
+        self.writer.rows(batch)
+    }
+    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()> {
+        (self.on_reject)(&reject)?;
+        self.writer.reject(reject)
+    }
+    fn commit(&mut self, stats: &DatasetStats) -> anyhow::Result<()> {
+        self.writer.commit(stats)
+    }
+    fn abandon(
+        &mut self,
+        dataset: &'static Dataset,
+        error: &FileError,
+    ) -> anyhow::Result<Option<Kept>> {
+        self.writer.abandon(dataset, error)
+    }
+    fn absent(&mut self, dataset: &'static Dataset) {
+        self.writer.absent(dataset);
+    }
+}
