@@ -65,6 +65,20 @@ report_row() {
     report_rows+=("| report, $label | $r_s s | $r_mb MiB | ${pages:-?} | $views_s s | $(ratio "$r_s" "$views_s") |")
 }
 
+# The nightly job: a full refresh (forced, so each run loads and typesets) against an unchanged
+# one (hash the inputs, compare, record a no-op). Ratio = unchanged / full.
+refresh_rows=()
+refresh_row() {
+    local label=$1 input=$2 site="$work/refresh-$3"
+    rm -rf "$site" && mkdir -p "$site"
+    printf 'input = "%s"\nwarehouse = "warehouse"\nreport_dir = "reports"\nas_of = "2026-03-31"\nkeep_snapshots = 2\n[refresh]\nsettle_seconds = 0\n' "$input" > "$site/safeguard.toml"
+    echo "==> refresh ($label)" >&2
+    "$bin" --quiet --config "$site/safeguard.toml" refresh >/dev/null
+    read -r full_s full_mb <<<"$(measure "$bin" --quiet --config "$site/safeguard.toml" refresh --force)"
+    read -r same_s same_mb <<<"$(measure "$bin" --quiet --config "$site/safeguard.toml" refresh)"
+    refresh_rows+=("| refresh, $label | $full_s s | $full_mb MiB | $same_s s | $same_mb MiB | $(ratio "$same_s" "$full_s") |")
+}
+
 views="training_compliance supervision_compliance section11_summary review_action_status multiagency_contribution quality_ratings_summary spc_monthly spc_summary load_rejects"
 rows=()
 sample_wh="$work/warehouse-sample"
@@ -72,6 +86,7 @@ sample_wh="$work/warehouse-sample"
 echo "SELECT * FROM training_compliance; SELECT * FROM supervision_compliance; SELECT * FROM section11_summary; SELECT * FROM review_action_status; SELECT * FROM multiagency_contribution; SELECT * FROM quality_ratings_summary; SELECT * FROM spc_monthly; SELECT * FROM spc_summary; SELECT * FROM load_rejects;" > "$work/sample-views.sql"
 read -r sv_s _ <<<"$(measure "$bin" sql --warehouse "$sample_wh" --as-of 2026-03-31 --format csv -f "$work/sample-views.sql")"
 report_row "sample data" "$sample_wh" "$sv_s"
+refresh_row "sample data" "$root/sample-data" sample
 for staff in $staff_sizes; do
     input="$work/input-$staff"
     wh="$work/warehouse-$staff"
@@ -106,6 +121,7 @@ for staff in $staff_sizes; do
     read -r d_s d_mb <<<"$(measure "$py" "$root/tests/oracle/duckdb_views.py" --warehouse "$wh" --as-of "$as_of" --out "$work/oracle-out")"
     rows+=("| **all views**, $staff staff | $v_s s | $v_mb MiB | $d_s s | $d_mb MiB | $(ratio "$v_s" "$d_s") |")
     report_row "$staff staff" "$wh" "$v_s"
+    refresh_row "$staff staff" "$input" "$staff"
 done
 
 {
@@ -122,6 +138,10 @@ done
     echo "| task | time | peak | pages | all views | ratio to all views |"
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${report_rows[@]}"
+    echo
+    echo "| task | full | peak | unchanged | peak | ratio unchanged / full |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${refresh_rows[@]}"
     echo
     echo "DuckDB's load is \`COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet)\` for every CSV"
     echo "input file, with no validation; safeguard's validates every row (types, keys, references)."
