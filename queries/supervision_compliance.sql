@@ -1,21 +1,16 @@
 -- supervision_compliance: staff who need safeguarding supervision and had it, by quarter (quality metric 11.a.5).
 --
 -- For each of the 12 quarter ends P, each organisation and professional group with anyone
--- requiring supervision: staff requiring, staff supervised (rules in supervision_status),
--- compliance_pct = 100 * supervised / requiring, RAG as for training (params).
+-- requiring supervision: staff requiring, staff supervised (rules in supervision_status;
+-- supervision_counts counts every period end), compliance_pct = 100 * supervised / requiring,
+-- RAG as for training (params).
 WITH counts AS (
-    SELECT
-        s.period_end,
-        s.organisation_code,
-        s.professional_group,
-        COUNT(*) AS staff_requiring,
-        COUNT(*) FILTER (WHERE s.supervised) AS staff_supervised
-    FROM supervision_status s
+    SELECT s.*
+    FROM supervision_counts s
     JOIN quarter_ends q ON q.period_end = s.period_end
-    -- Quarter ends fall in these months: saying so lets DataFusion compute only the 12 quarter
-    -- ends of the status view, not all its 36 month ends (the join alone is not pushed down).
+    -- Quarter ends fall in these months: saying so lets a session that has not yet computed
+    -- supervision_counts compute only its quarter ends (the join alone is not pushed down).
     WHERE date_part('month', s.period_end) IN (3, 6, 9, 12)
-    GROUP BY s.period_end, s.organisation_code, s.professional_group
 )
 SELECT
     c.period_end,

@@ -2,22 +2,16 @@
 --
 -- For each of the 12 quarter ends P up to as_of, each organisation, professional group and
 -- required level with anyone in post: staff in post, staff compliant (the rule is in
--- training_status), compliance_pct = 100 * compliant / in post (not rounded), and the quality
--- metrics schedule's RAG: red below 75 %, amber 75-90 % inclusive, green above 90 % (params).
+-- training_spells; training_counts counts every period end), compliance_pct = 100 * compliant /
+-- in post (not rounded), and the quality metrics schedule's RAG: red below 75 %, amber 75-90 %
+-- inclusive, green above 90 % (params).
 WITH counts AS (
-    SELECT
-        t.period_end,
-        t.organisation_code,
-        t.professional_group,
-        t.required_level,
-        COUNT(*) AS staff_in_post,
-        COUNT(*) FILTER (WHERE t.compliant) AS staff_compliant
-    FROM training_status t
+    SELECT t.*
+    FROM training_counts t
     JOIN quarter_ends q ON q.period_end = t.period_end
-    -- Quarter ends fall in these months: saying so lets DataFusion compute only the 12 quarter
-    -- ends of the status view, not all its 36 month ends (the join alone is not pushed down).
+    -- Quarter ends fall in these months: saying so lets a session that has not yet computed
+    -- training_counts compute only its quarter ends (the join alone is not pushed down).
     WHERE date_part('month', t.period_end) IN (3, 6, 9, 12)
-    GROUP BY t.period_end, t.organisation_code, t.professional_group, t.required_level
 )
 SELECT
     c.period_end,

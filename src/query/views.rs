@@ -39,9 +39,12 @@ macro_rules! view {
 
 /// Every view, in dependency order.
 pub const VIEWS: &[View] = &[
+    view!("training_spells"),
     view!("training_status"),
+    view!("training_counts"),
     view!("training_compliance"),
     view!("supervision_status"),
+    view!("supervision_counts"),
     view!("supervision_compliance"),
     view!("section11_rounds"),
     view!("section11_summary"),
