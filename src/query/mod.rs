@@ -2,6 +2,7 @@
 //! the parameters and periods as small tables, and the named metric views of `queries/*.sql`.
 //! The report, `sql -c`, `sql -f` and the REPL all query through it.
 
+mod cache;
 pub mod exec;
 pub mod periods;
 pub mod print_format;
@@ -178,8 +179,7 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
                 .is_some_and(|r| r.status != DatasetStatus::Absent)
         };
         if view.requires.iter().all(supplied) {
-            let sql = format!("CREATE VIEW {} AS {}", view.name, view.sql);
-            ctx.sql(&sql).await.with_context(|| {
+            cache::define(&ctx, view).await.with_context(|| {
                 format!("cannot define the view {} (queries/{0}.sql)", view.name)
             })?;
             catalog.push((view.name.to_owned(), view.description()));

@@ -9,6 +9,8 @@ pub struct View {
     pub sql: &'static str,
     /// Datasets that must have been supplied for the view to exist (optional datasets).
     pub requires: &'static [&'static str],
+    /// Computed at most once per session and kept (small results that several views read).
+    pub cached: bool,
 }
 
 impl View {
@@ -33,7 +35,16 @@ macro_rules! view {
         view!($name, [])
     };
     ($name:literal, [$($req:literal),*]) => {
-        View { name: $name, sql: include_str!(concat!("../../queries/", $name, ".sql")), requires: &[$($req),*] }
+        View { name: $name, sql: include_str!(concat!("../../queries/", $name, ".sql")), requires: &[$($req),*], cached: false }
+    };
+}
+
+macro_rules! cached {
+    ($name:literal) => {
+        View {
+            cached: true,
+            ..view!($name)
+        }
     };
 }
 
@@ -41,10 +52,10 @@ macro_rules! view {
 pub const VIEWS: &[View] = &[
     view!("training_spells"),
     view!("training_status"),
-    view!("training_counts"),
+    cached!("training_counts"),
     view!("training_compliance"),
     view!("supervision_status"),
-    view!("supervision_counts"),
+    cached!("supervision_counts"),
     view!("supervision_compliance"),
     view!("section11_rounds"),
     view!("section11_summary"),
