@@ -164,6 +164,8 @@ async fn work(
     if !job.input.is_dir() {
         anyhow::bail!("the input folder {} does not exist", job.input.display());
     }
+    // A killed run's unfinished snapshot can be as big as the warehouse: clear it first.
+    job.warehouse.remove_partials(lock)?;
     let live_dir = job.warehouse.current()?;
     let live = match &live_dir {
         Some(dir) => Some((crate::warehouse::Manifest::read(dir)?, Stamp::read(dir)?)),

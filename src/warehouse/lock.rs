@@ -45,11 +45,10 @@ impl WarehouseLock {
                 return Err(e).with_context(|| format!("cannot lock {}", path.display()));
             }
         }
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         let note = format!(
             "pid {} on {} since {}",
             std::process::id(),
-            host.trim(),
+            super::history::host_name(),
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
         );
         file.set_len(0)

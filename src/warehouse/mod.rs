@@ -97,14 +97,10 @@ impl Warehouse {
         Ok(names)
     }
 
-    /// Deletes all but the newest `keep` snapshots, never the live one, and any partial snapshot
-    /// a killed writer left behind. The caller must hold the lock.
-    pub fn prune(&self, keep: usize, _lock: &WarehouseLock) -> anyhow::Result<Vec<String>> {
-        let live = self
-            .current()?
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    /// Deletes the unfinished snapshots killed writers left behind. The caller must hold the
+    /// lock, so no living writer owns one.
+    pub fn remove_partials(&self, _lock: &WarehouseLock) -> anyhow::Result<()> {
         let dir = self.root.join(SNAPSHOTS);
-        let mut removed = vec![];
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -114,6 +110,18 @@ impl Warehouse {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Deletes all but the newest `keep` snapshots, never the live one, and any partial snapshot
+    /// a killed writer left behind. The caller must hold the lock.
+    pub fn prune(&self, keep: usize, _lock: &WarehouseLock) -> anyhow::Result<Vec<String>> {
+        let live = self
+            .current()?
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let dir = self.root.join(SNAPSHOTS);
+        let mut removed = vec![];
+        self.remove_partials(_lock)?;
         let snapshots = self.snapshots()?;
         let excess = snapshots.len().saturating_sub(keep.max(1));
         for name in snapshots.into_iter().take(excess) {

@@ -360,12 +360,13 @@ fn a_refresh_killed_at_any_moment_leaves_a_whole_old_or_new_state() {
     let trials = 21;
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut done = 0;
+    let mut new_state = 0;
     for trial in 0..trials {
         if Instant::now() > deadline {
             break;
         }
-        // Alternate the input so every trial has something to publish.
-        let version = if trial % 2 == 0 {
+        // The input the live snapshot was not made from, so every trial has work to publish.
+        let version = if site.loaded("training") == count_a {
             &version_b
         } else {
             &version_a
@@ -373,27 +374,60 @@ fn a_refresh_killed_at_any_moment_leaves_a_whole_old_or_new_state() {
         let tmp = path.with_extension("csv.tmp");
         std::fs::write(&tmp, version).unwrap();
         std::fs::rename(&tmp, &path).unwrap();
-        // Kill anywhere in a run, a third of the time close to its end, where the snapshot
-        // and the report are switched.
-        let delay = Duration::from_millis(if trial % 3 == 2 {
-            rng.random_range(full_ms * 8 / 10..=full_ms * 11 / 10)
-        } else {
-            rng.random_range(0..=full_ms)
-        });
+        // Kill at a random moment in a third of the trials; in the others, at the two moments
+        // that matter most: once the new snapshot is sealed with its report staged (just
+        // before `current` switches), and just after `current` switched (before the PDF is
+        // renamed into place).
+        let before = site.current();
+        let snapshots = site.root().join("warehouse/snapshots");
+        let old_partials = partials(&snapshots);
+        let output = site.root().join("trial-output.txt");
         let mut child = site
             .refresh_command(&[])
-            .stdout(Stdio::null())
+            .stdout(std::fs::File::create(&output).unwrap())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
-        let finished = child.try_wait().unwrap().is_some();
+        let start = Instant::now();
+        let moment = match trial % 3 {
+            0 => {
+                std::thread::sleep(Duration::from_millis(rng.random_range(0..=full_ms)));
+                "at random"
+            }
+            1 => {
+                wait_for(full * 4, || {
+                    staged(&snapshots, &old_partials) || child_done(&mut child)
+                });
+                "when staged"
+            }
+            _ => {
+                wait_for(full * 4, || {
+                    crate::util::current(&site.root().join("warehouse")) != before
+                        || child_done(&mut child)
+                });
+                "when switched"
+            }
+        };
+        let elapsed = start.elapsed();
+        let finished = child.try_wait().unwrap().map(|status| {
+            let said = std::fs::read_to_string(&output).unwrap_or_default();
+            format!("{status}: {}", said.lines().last().unwrap_or_default())
+        });
         child.kill().ok();
         child.wait().unwrap();
         done += 1;
-
+        let published = site.current() != before;
+        if published {
+            new_state += 1;
+        }
         log.push(format!(
-            "trial {trial}: killed after {delay:?} (finished already: {finished})"
+            "trial {trial}: killed {moment} after {elapsed:?} ({}); {}",
+            finished.as_deref().unwrap_or("still running"),
+            if published {
+                "new state published"
+            } else {
+                "old state kept"
+            }
         ));
         let context = log.join("\n");
         let live = site.current();
@@ -451,7 +485,42 @@ fn a_refresh_killed_at_any_moment_leaves_a_whole_old_or_new_state() {
         .iter()
         .filter(|r| r.contains("did not finish"))
         .count();
-    eprintln!("{context}\n{interrupted} runs recorded as killed");
+    eprintln!(
+        "{context}\n{done} trials: {new_state} left the new state, {} the old; {interrupted} runs recorded as killed",
+        done - new_state
+    );
+}
+
+/// Waits until `done` holds, for at most `limit`.
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < limit && !done() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The unfinished snapshots in the folder.
+fn partials(snapshots: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(snapshots)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A new sealed, unpublished snapshot holds its staged report record.
+fn staged(snapshots: &Path, old: &[PathBuf]) -> bool {
+    partials(snapshots)
+        .iter()
+        .any(|p| !old.contains(p) && p.join("refresh.json").exists())
+}
+
+fn child_done(child: &mut std::process::Child) -> bool {
+    child.try_wait().ok().flatten().is_some()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
