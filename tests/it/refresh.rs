@@ -193,6 +193,20 @@ fn publishes_then_does_nothing_then_picks_up_a_change() {
         fifth.stdout.contains("the configuration changed"),
         "{fifth:#?}"
     );
+    site.add_training("T-NEW-3");
+    site.refresh_ok();
+    // keep_snapshots = 3: four publishing runs leave the newest three, the live one among them.
+    let kept = std::fs::read_dir(site.root().join("warehouse/snapshots"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert!(kept.contains(&site.current()));
+    assert!(
+        !kept.contains(&snapshot),
+        "the oldest went, with its report"
+    );
 }
 
 #[test]
