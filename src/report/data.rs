@@ -539,6 +539,8 @@ pub struct Appendix {
     pub rejects: Vec<RejectRow>,
     pub rejects_total: String,
     pub files: Vec<FileRow>,
+    /// The last refresh runs before this report (empty when the warehouse is loaded by hand).
+    pub refresh_runs: Vec<RefreshRow>,
     pub snapshot: String,
     pub load_finished: String,
     pub program_version: String,
@@ -569,6 +571,16 @@ pub struct FileRow {
     pub format: String,
     pub bytes: String,
     pub hash: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefreshRow {
+    pub started: String,
+    pub status: String,
+    pub changes: String,
+    pub loaded: String,
+    pub rejected: String,
+    pub error: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -2082,8 +2094,39 @@ async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Appendix> {
     )
     .await
     .unwrap_or_default();
+    // Finished runs only: the run typesetting this report is still going.
+    let runs = query(
+        session,
+        "SELECT started, status, changes, rows_loaded, rows_rejected, error FROM refresh_runs \
+         WHERE status <> 'running' ORDER BY run_id DESC LIMIT 10",
+    )
+    .await
+    .unwrap_or_default();
+    let refresh_runs = runs
+        .iter()
+        .map(|r| RefreshRow {
+            started: chrono::DateTime::parse_from_rfc3339(&r.string("started"))
+                .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                .unwrap_or_else(|_| r.string("started")),
+            status: match r.string("status").as_str() {
+                "ok" => "Published".to_owned(),
+                "no_change" => "Nothing changed".to_owned(),
+                _ => "Failed".to_owned(),
+            },
+            changes: r.text("changes").unwrap_or("").to_owned(),
+            loaded: r.int("rows_loaded").map_or(String::new(), thousands),
+            rejected: r.int("rows_rejected").map_or(String::new(), thousands),
+            // The first line: a template error's diagnostics are for the log, not the board.
+            error: r
+                .text("error")
+                .and_then(|e| e.lines().next())
+                .unwrap_or("")
+                .to_owned(),
+        })
+        .collect();
     let m = &session.manifest;
     Ok(Appendix {
+        refresh_runs,
         datasets: datasets.into_iter().map(|(_, d)| d).collect(),
         rejects_total: thousands(rejects.len() as i64),
         rejects: kinds

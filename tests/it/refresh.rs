@@ -167,6 +167,20 @@ fn publishes_then_does_nothing_then_picks_up_a_change() {
     assert_ne!(site.current(), snapshot);
     assert_eq!(site.loaded("training"), training + 1);
     assert_whole_pdf(&site.report(), "after a change");
+    // Its provenance appendix lists the runs before it.
+    let text = Command::new("pdftotext")
+        .args(["-layout".as_ref(), site.report().as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let history = &text[text
+        .rfind("Refresh history")
+        .expect("a refresh history section")..];
+    assert!(
+        history.contains("Nothing changed")
+            && history.contains("the warehouse is empty: first load"),
+        "{history}"
+    );
 
     // A deleted published report is put back from the live snapshot without reloading.
     let live = site.current();
