@@ -64,3 +64,34 @@ fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Pa
         thresholds: config.file.thresholds.clone(),
     })
 }
+
+/// The report's settings from `[report]`, with `templates` (the `--templates` flag) winning over
+/// the configured folder; a folder without the main template is bad usage.
+fn report_settings(
+    config: &Config,
+    templates: Option<std::path::PathBuf>,
+) -> Result<crate::report::ReportSettings, Failure> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
+    let templates = templates.or_else(|| {
+        config
+            .file
+            .report
+            .templates
+            .as_ref()
+            .map(|t| config.path(None, Some(t), ""))
+    });
+    if let Some(dir) = &templates
+        && !dir.join(crate::report::world::MAIN).is_file()
+    {
+        return Err(usage(format!(
+            "the templates folder {} has no {}",
+            dir.display(),
+            crate::report::world::MAIN
+        )));
+    }
+    crate::report::ReportSettings::from_config(&config.file.report, templates)
+        .map_err(|e| usage(format!("{e:#}")))
+}

@@ -10,15 +10,10 @@ use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::refresh::{self, Job, Settle};
-use crate::report::{self, ReportSettings};
 use crate::warehouse::history::RunStatus;
 use crate::warehouse::{DEFAULT_KEEP, Warehouse};
 
 pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow::Result<u8> {
-    let usage = |message: String| Failure {
-        code: exit::USAGE,
-        message,
-    };
     let params = super::params(
         config,
         &PeriodArgs {
@@ -26,24 +21,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
             year: None,
         },
     )?;
-    let templates = config
-        .file
-        .report
-        .templates
-        .as_ref()
-        .map(|t| config.path(None, Some(t), ""));
-    if let Some(dir) = &templates
-        && !dir.join(report::world::MAIN).is_file()
-    {
-        return Err(usage(format!(
-            "the templates folder {} has no {}",
-            dir.display(),
-            report::world::MAIN
-        ))
-        .into());
-    }
-    let settings = ReportSettings::from_config(&config.file.report, templates)
-        .map_err(|e| usage(format!("{e:#}")))?;
+    let settings = super::report_settings(config, None)?;
     let input = config.input(None);
     let job = Job {
         warehouse: Warehouse::new(config.warehouse(None)),

@@ -11,7 +11,7 @@ use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::query;
-use crate::report::{self, ReportSettings, TemplateError};
+use crate::report::{self, TemplateError};
 use crate::warehouse::manifest::hash_file;
 use crate::warehouse::{Manifest, Warehouse};
 
@@ -22,26 +22,7 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     };
     let params = super::params(config, &cmd.period)?;
     let as_of = params.as_of;
-    let templates = cmd.templates.clone().or_else(|| {
-        config
-            .file
-            .report
-            .templates
-            .as_ref()
-            .map(|t| config.path(None, Some(t), ""))
-    });
-    if let Some(dir) = &templates
-        && !dir.join(report::world::MAIN).is_file()
-    {
-        return Err(usage(format!(
-            "the templates folder {} has no {}",
-            dir.display(),
-            report::world::MAIN
-        ))
-        .into());
-    }
-    let settings = ReportSettings::from_config(&config.file.report, templates)
-        .map_err(|e| usage(format!("{e:#}")))?;
+    let settings = super::report_settings(config, cmd.templates.clone())?;
     let output = cmd.output.clone().unwrap_or_else(|| {
         config
             .path(None, config.file.report_dir.as_ref(), "reports")

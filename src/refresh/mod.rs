@@ -78,21 +78,12 @@ pub async fn run(
     let root = job.warehouse.root();
     std::fs::create_dir_all(root)
         .with_context(|| format!("cannot create the warehouse folder {}", root.display()))?;
-    let mut run = Run {
-        run_id: chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string(),
-        started: now(),
-        finished: None,
-        status: RunStatus::Running,
-        pid: std::process::id(),
-        host: history::host_name(),
-        changes: vec![],
-        datasets: vec![],
-        snapshot: None,
-        report: None,
-        pages: None,
-        error: None,
-        exit_code: None,
-    };
+    let mut run = Run::new(
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string(),
+        now(),
+        std::process::id(),
+        history::host_name(),
+    );
     let lock = match job.warehouse.lock() {
         Ok(lock) => lock,
         Err(e) => {

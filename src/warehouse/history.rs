@@ -78,6 +78,27 @@ pub struct Run {
     pub exit_code: Option<u8>,
 }
 
+impl Run {
+    /// A run that has just started, with nothing yet to say about it.
+    pub fn new(run_id: String, started: String, pid: u32, host: String) -> Run {
+        Run {
+            run_id,
+            started,
+            finished: None,
+            status: RunStatus::Running,
+            pid,
+            host,
+            changes: vec![],
+            datasets: vec![],
+            snapshot: None,
+            report: None,
+            pages: None,
+            error: None,
+            exit_code: None,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 enum Event {
@@ -171,21 +192,7 @@ pub fn read(root: &Path) -> anyhow::Result<Vec<Run>> {
                 started,
                 pid,
                 host,
-            } => Run {
-                run_id,
-                started,
-                finished: None,
-                status: RunStatus::Running,
-                pid,
-                host,
-                changes: vec![],
-                datasets: vec![],
-                snapshot: None,
-                report: None,
-                pages: None,
-                error: None,
-                exit_code: None,
-            },
+            } => Run::new(run_id, started, pid, host),
             Event::Finished(run) => run,
         };
         if !runs.contains_key(&run.run_id) {
@@ -315,21 +322,14 @@ mod tests {
     use datafusion::arrow::array::Array;
 
     fn run(id: &str, status: RunStatus) -> Run {
-        Run {
-            run_id: id.into(),
-            started: "2026-11-23T02:00:00.000Z".into(),
-            finished: None,
-            status,
-            pid: u32::MAX,
-            host: host_name(),
-            changes: vec![],
-            datasets: vec![],
-            snapshot: None,
-            report: None,
-            pages: None,
-            error: None,
-            exit_code: None,
-        }
+        let mut run = Run::new(
+            id.into(),
+            "2026-11-23T02:00:00.000Z".into(),
+            u32::MAX,
+            host_name(),
+        );
+        run.status = status;
+        run
     }
 
     #[test]
