@@ -21,15 +21,6 @@ WITH requiring AS (
       ON o.period_end = e.period_end
      AND o.months = s.supervision_interval_months
     WHERE s.start_date <= o.shifted
-),
-supervised AS (
-    SELECT DISTINCT r.period_end, r.staff_id
-    FROM requiring r
-    JOIN supervision v
-      ON v.staff_id = r.staff_id
-    WHERE v.kind IN ('one_to_one', 'group')
-      AND v.session_date > r.interval_start
-      AND v.session_date <= r.period_end
 )
 SELECT
     r.period_end,
@@ -37,8 +28,13 @@ SELECT
     r.organisation_code,
     r.professional_group,
     r.supervision_interval_months,
-    v.staff_id IS NOT NULL AS supervised
+    COUNT(v.staff_id) > 0 AS supervised
 FROM requiring r
-LEFT JOIN supervised v
-  ON v.period_end = r.period_end
- AND v.staff_id = r.staff_id
+-- Sessions joined to the requiring rows themselves (not to a second list of requiring rows), so
+-- a filter on period_end (supervision_compliance's quarter ends) limits all of the work.
+LEFT JOIN supervision v
+  ON v.staff_id = r.staff_id
+ AND v.kind IN ('one_to_one', 'group')
+ AND v.session_date > r.interval_start
+ AND v.session_date <= r.period_end
+GROUP BY r.period_end, r.staff_id, r.organisation_code, r.professional_group, r.supervision_interval_months
