@@ -58,7 +58,13 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let outcome = runtime.block_on(refresh::run(&job, progress, &mut |r| printer.print(r)))?;
+    // Only a run history that cannot be written gets here; the run failed all the same.
+    let outcome = runtime
+        .block_on(refresh::run(&job, progress, &mut |r| printer.print(r)))
+        .map_err(|e| Failure {
+            code: exit::PROBLEMS,
+            message: format!("refresh failed: {e:#}"),
+        })?;
     progress.finish();
 
     let run = &outcome.run;
