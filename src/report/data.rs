@@ -354,8 +354,16 @@ pub struct Supervision {
 
 #[derive(Debug, Serialize)]
 pub struct Section11 {
+    /// The latest audit round.
     pub round: String,
+    /// The round most organisations in the grid were last rated in before `round`; null when
+    /// none was.
     pub previous_round: Option<String>,
+    /// The rounds the grid shows side by side, oldest first: `[previous_round, round]`, or
+    /// `[round]` alone when there is no previous round.
+    pub rounds: Vec<String>,
+    /// One sentence saying which rounds the grid shows (or that only one exists).
+    pub rounds_note: String,
     pub standards: Vec<Standard>,
     pub grid: Vec<Section11Org>,
     pub actions: Vec<Section11Actions>,
@@ -372,6 +380,11 @@ pub struct Standard {
 #[derive(Debug, Serialize)]
 pub struct Section11Org {
     pub name: String,
+    /// The organisation's own previous round (it may differ from the grid's, or be null).
+    pub previous_round: Option<String>,
+    /// Set when the previous-round cells are not of the grid's previous round: `first round`
+    /// or `previous round 2021`.
+    pub previous_note: Option<String>,
     pub cells: Vec<Section11Cell>,
     pub green: i64,
     pub amber: i64,
@@ -384,6 +397,8 @@ pub struct Section11Org {
 pub struct Section11Cell {
     pub standard: i64,
     pub rating: Rag,
+    /// The same standard's rating in the organisation's previous round (`none` if unrated).
+    pub previous_rating: Rag,
     /// `improved`, `worsened`, `same`, or `new` (no previous rating).
     pub change: &'static str,
 }
@@ -1338,17 +1353,19 @@ async fn section11(session: &Session, name: &impl Fn(&str) -> String) -> anyhow:
         .max()
         .unwrap_or_default()
         .to_owned();
-    // org -> standard -> (rating, change), for the latest round.
-    let mut by: BTreeMap<String, BTreeMap<i64, (String, Option<String>)>> = BTreeMap::new();
+    // (org, round) -> standard -> (rating, change), for every round: the grid shows the
+    // latest round and each organisation's previous one.
+    type Ratings = BTreeMap<(String, String), BTreeMap<i64, (String, Option<String>)>>;
+    let mut by: Ratings = BTreeMap::new();
     let mut names: BTreeMap<i64, String> = BTreeMap::new();
     for r in &ratings {
         names.insert(r.count("standard"), r.string("standard_name"));
-        if r.text("audit_round") == Some(round.as_str()) {
-            by.entry(r.string("organisation_code")).or_default().insert(
+        by.entry((r.string("organisation_code"), r.string("audit_round")))
+            .or_default()
+            .insert(
                 r.count("standard"),
                 (r.string("rating"), r.text("change").map(str::to_owned)),
             );
-        }
     }
     let summary_rows = query(
         session,
@@ -1357,29 +1374,34 @@ async fn section11(session: &Session, name: &impl Fn(&str) -> String) -> anyhow:
          ORDER BY organisation_code",
     )
     .await?;
+    let latest: Vec<&Row> = summary_rows
+        .iter()
+        .filter(|s| s.text("audit_round") == Some(round.as_str()))
+        .collect();
+    let previous_round =
+        grid_previous_round(latest.iter().filter_map(|s| s.text("previous_round")));
     let mut grid = vec![];
     let mut actions = vec![];
-    let mut previous_round = None;
     let mut total = Section11Actions {
         name: "All organisations".into(),
         ..Default::default()
     };
-    for s in summary_rows
-        .iter()
-        .filter(|s| s.text("audit_round") == Some(round.as_str()))
-    {
+    for s in latest {
         let org = s.string("organisation_code");
         let prev = s.text("previous_round").map(str::to_owned);
-        if previous_round.is_none() {
-            previous_round = prev.clone();
-        }
-        let now = by.get(&org);
+        let now = by.get(&(org.clone(), round.clone()));
+        let then = prev
+            .as_ref()
+            .and_then(|p| by.get(&(org.clone(), p.clone())));
         let cells = (1..=8)
             .map(|standard| {
                 let cell = now.and_then(|m| m.get(&standard));
                 Section11Cell {
                     standard,
                     rating: Rag::from_key(cell.map(|(r, _)| r.as_str())),
+                    previous_rating: Rag::from_key(
+                        then.and_then(|m| m.get(&standard)).map(|(r, _)| r.as_str()),
+                    ),
                     change: match cell.and_then(|(_, c)| c.as_deref()) {
                         Some("improved") => "improved",
                         Some("worsened") => "worsened",
@@ -1389,8 +1411,15 @@ async fn section11(session: &Session, name: &impl Fn(&str) -> String) -> anyhow:
                 }
             })
             .collect();
+        let previous_note = match (&prev, &previous_round) {
+            (None, Some(_)) => Some("first round".to_owned()),
+            (Some(p), Some(g)) if p != g => Some(format!("previous round {p}")),
+            _ => None,
+        };
         grid.push(Section11Org {
             name: name(&org),
+            previous_round: prev,
+            previous_note,
             cells,
             green: s.count("green"),
             amber: s.count("amber"),
@@ -1428,16 +1457,38 @@ async fn section11(session: &Session, name: &impl Fn(&str) -> String) -> anyhow:
             total.total, total.completed, total.overdue
         )
     };
+    let movement = if previous_round.is_some() {
+        format!("Since the previous round {improved} standards improved and {worsened} worsened.")
+    } else {
+        "No earlier round was returned, so there is no movement to report.".to_owned()
+    };
     let summary = format!(
         "In the {round} Section 11 self-audit, {} organisations rated {} standards: {green} \
-         green, {amber} amber and {red} red. Since the previous round {improved} standards \
-         improved and {worsened} worsened. {actions_text}",
+         green, {amber} amber and {red} red. {movement} {actions_text}",
         grid.len(),
         green + amber + red,
     );
+    let (rounds, rounds_note) = match &previous_round {
+        Some(p) => (
+            vec![p.clone(), round.clone()],
+            format!(
+                "For each standard the {p} round is on the left and the {round} round on the \
+                 right, marked ▲ where it improved and ▼ where it worsened."
+            ),
+        ),
+        None => (
+            vec![round.clone()],
+            format!(
+                "Only one audit round, {round}, has been returned, so the grid shows that round \
+                 alone and no movement."
+            ),
+        ),
+    };
     Ok(Section11 {
         round,
         previous_round,
+        rounds,
+        rounds_note,
         standards: names
             .into_iter()
             .map(|(number, name)| Standard { number, name })
@@ -1447,6 +1498,21 @@ async fn section11(session: &Session, name: &impl Fn(&str) -> String) -> anyhow:
         actions_total: total,
         summary,
     })
+}
+
+/// The previous round the Section 11 grid's left-hand columns are headed with: the one most
+/// organisations were last rated in before the latest round, the later on a tie; none when no
+/// organisation has an earlier round.
+fn grid_previous_round<'a>(rounds: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rounds {
+        *counts.entry(r).or_default() += 1;
+    }
+    // max_by_key keeps the last of equal maxima: BTreeMap order makes that the latest round.
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(r, _)| r.to_owned())
 }
 
 async fn reviews(session: &Session) -> anyhow::Result<Reviews> {
@@ -2333,5 +2399,19 @@ mod tests {
             assert_eq!(got, want, "{reason}");
             assert!(!got.contains("SG1234567"));
         }
+    }
+
+    #[test]
+    fn the_grid_heads_its_left_columns_with_the_most_common_previous_round() {
+        assert_eq!(grid_previous_round([].into_iter()), None);
+        assert_eq!(
+            grid_previous_round(["2023", "2021", "2023"].into_iter()),
+            Some("2023".to_owned())
+        );
+        // A tie goes to the later round.
+        assert_eq!(
+            grid_previous_round(["2021", "2023"].into_iter()),
+            Some("2023".to_owned())
+        );
     }
 }

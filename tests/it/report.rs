@@ -173,6 +173,67 @@ fn a_small_group_is_suppressed() {
     assert!(text.contains("* Suppressed to protect individuals"));
 }
 
+/// Rows of `safeguard sql` as CSV, without the header.
+fn sql_rows(query: &str) -> Vec<Vec<String>> {
+    let run = run(&[
+        "sql",
+        "--warehouse",
+        "w",
+        "--year",
+        "2025/26",
+        "--format",
+        "csv",
+        "-c",
+        query,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    csv::Reader::from_reader(run.stdout.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn section11_grid_shows_the_latest_two_rounds_side_by_side() {
+    // Dalebury Independent Hospital Ltd (N0J) was rated in 2023 and 2025 in the sample data.
+    let rows = sql_rows(
+        "SELECT standard, previous_round, audit_round, previous_rating, rating, change \
+         FROM section11_standards WHERE organisation_code = 'N0J' \
+         AND audit_round = (SELECT MAX(audit_round) FROM section11_ratings) ORDER BY standard",
+    );
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    let (previous, latest) = (rows[0][1].clone(), rows[0][2].clone());
+    assert!(!previous.is_empty() && previous != latest, "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r[3] != r[4]),
+        "no rating of N0J moved, so the row would not tell the rounds apart"
+    );
+    let letter = |rating: &str| rating[..1].to_uppercase();
+    let cells: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let mark = match r[5].as_str() {
+                "improved" => "▲",
+                "worsened" => "▼",
+                _ => "",
+            };
+            format!("{} {}{mark}", letter(&r[3]), letter(&r[4]))
+        })
+        .collect();
+    let (pdf, _) = built();
+    // -raw keeps each table row's cells in order.
+    let text = squash(&poppler("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]));
+    let start = text
+        .find("Section 11 self-audit In the")
+        .expect("no Section 11");
+    let end = start + text[start..].find("Section 11 action plans").unwrap();
+    let section = &text[start..end];
+    let header = [previous.as_str(), latest.as_str()].repeat(8).join(" ");
+    assert!(section.contains(&header), "no {header:?} in {section}");
+    let row = format!("Dalebury Independent Hospital Ltd {}", cells.join(" "));
+    assert!(section.contains(&row), "no {row:?} in {section}");
+}
+
 #[test]
 fn two_runs_give_identical_bytes() {
     let (first, _) = built();
