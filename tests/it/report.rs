@@ -234,6 +234,53 @@ fn section11_grid_shows_the_latest_two_rounds_side_by_side() {
     assert!(section.contains(&row), "no {row:?} in {section}");
 }
 
+/// Every `alt` / `*_alt` string of the data the templates receive, with its path.
+fn alt_texts(value: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                let here = format!("{path}.{key}");
+                match v {
+                    serde_json::Value::String(s) if key == "alt" || key.ends_with("_alt") => {
+                        out.push((here, s.clone()))
+                    }
+                    _ => alt_texts(v, &here, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                alt_texts(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_alt_text_is_a_short_description() {
+    // An alt text becomes one PDF string, and PDF/A allows at most 32,767 characters: the
+    // training trend charts' descriptions, once joined into one, grew with every organisation
+    // and broke the report at national scale. A description that is already long for ten
+    // organisations is one that grows with them.
+    let json = scratch().join("alt-texts.json");
+    let (run, _) = report("alt-texts.pdf", &["--data-json", json.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let mut alts = vec![];
+    alt_texts(&data, "", &mut alts);
+    assert!(alts.len() > 10, "{alts:?}");
+    for (path, alt) in alts {
+        assert!(!alt.is_empty(), "{path} is empty");
+        assert!(
+            alt.chars().count() < 1_500,
+            "{path} has {} characters: {alt}",
+            alt.len()
+        );
+    }
+}
+
 #[test]
 fn two_runs_give_identical_bytes() {
     let (first, _) = built();
