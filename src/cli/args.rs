@@ -64,6 +64,92 @@ pub enum Command {
     ///
     /// The shipped sample-data/ is this command's output with its defaults.
     Generate(GenerateCommand),
+    /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
+    /// `report --cluster`.
+    ///
+    /// Start one scheduler, then one `safeguard executor` per machine. The warehouse must be at
+    /// the same path on every machine. Runs until stopped (Ctrl-C or SIGTERM).
+    #[cfg(feature = "cluster")]
+    Scheduler(SchedulerCommand),
+    /// Run a Ballista executor: does the work of the queries the scheduler hands it.
+    ///
+    /// Reads the warehouse's Parquet files directly, by the paths in the query plan, so the
+    /// warehouse must be mounted at the same path as on the machine that runs `safeguard sql`.
+    /// Runs until stopped (Ctrl-C or SIGTERM).
+    #[cfg(feature = "cluster")]
+    Executor(ExecutorCommand),
+}
+
+/// Where the queries run.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Run the queries on the Ballista cluster whose scheduler is at this address, e.g.
+    /// df://10.0.0.5:50050 (see `safeguard scheduler --help`); the warehouse must be at the
+    /// same path on every executor
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+}
+
+impl EngineArgs {
+    /// The engine these flags ask for.
+    pub fn engine(&self) -> crate::query::Engine {
+        match &self.cluster {
+            Some(url) => crate::query::Engine::Cluster(url.clone()),
+            None => crate::query::Engine::Local,
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Debug, Args)]
+pub struct SchedulerCommand {
+    /// The address to listen on (use 0.0.0.0 to accept executors and clients from other machines)
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// The port to listen on
+    #[arg(long, value_name = "PORT", default_value_t = 50050)]
+    pub port: u16,
+    /// The host name executors and clients use to reach this scheduler [default: --bind-host]
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// Seconds without a heartbeat after which an executor counts as lost and its work is
+    /// given to another
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub executor_timeout: u64,
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Debug, Args)]
+pub struct ExecutorCommand {
+    /// The scheduler to register with
+    #[arg(
+        long,
+        value_name = "df://HOST:PORT",
+        default_value = "df://127.0.0.1:50050"
+    )]
+    pub scheduler: String,
+    /// The address to listen on
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// The host name the scheduler and other executors use to reach this one [default:
+    /// --bind-host]
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// The port serving query results (Arrow Flight)
+    #[arg(long, value_name = "PORT", default_value_t = 50051)]
+    pub port: u16,
+    /// The port for the scheduler's calls
+    #[arg(long, value_name = "PORT", default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// How many tasks to run at once [default: the number of CPU cores]
+    #[arg(long, value_name = "N")]
+    pub concurrent_tasks: Option<usize>,
+    /// Folder for intermediate (shuffle) files [default: a new temporary folder]
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Seconds between heartbeats to the scheduler
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub heartbeat: u64,
 }
 
 /// Where the input files are.
@@ -125,6 +211,8 @@ pub struct SqlCommand {
     pub warehouse: WarehouseArgs,
     #[command(flatten)]
     pub period: PeriodArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Output format [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<crate::query::print_format::Format>,
@@ -145,6 +233,8 @@ pub struct ReportCommand {
     pub warehouse: WarehouseArgs,
     #[command(flatten)]
     pub period: PeriodArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// The PDF to write [default: REPORT_DIR/safeguarding-annual-report-YYYY-YY.pdf, where
     /// REPORT_DIR is `report_dir` in the configuration or reports]
     #[arg(short, long, value_name = "FILE.pdf")]

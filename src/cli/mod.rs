@@ -4,6 +4,8 @@
 
 pub mod args;
 mod check;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod generate;
 mod load;
 mod progress;
@@ -45,6 +47,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(cmd) => cluster::scheduler(cmd)?,
+        #[cfg(feature = "cluster")]
+        Command::Executor(cmd) => cluster::executor(cmd)?,
     };
     Ok(ExitCode::from(code))
 }

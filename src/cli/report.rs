@@ -69,7 +69,7 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
         .build()?;
     let built = runtime.block_on(async {
         progress.step("computing the metric views");
-        let session = query::open(&warehouse, &params)
+        let session = query::open(&warehouse, &params, &cmd.engine.engine())
             .await
             .map_err(|e| usage(format!("{e:#}")))?;
         if let Some(path) = &cmd.data_json {

@@ -42,7 +42,7 @@ pub fn run(cmd: SqlCommand, config: &Config) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let session = query::open(&warehouse, &params)
+        let session = query::open(&warehouse, &params, &cmd.engine.engine())
             .await
             .map_err(|e| usage(format!("{e:#}")))?;
         let Some(sql) = sql else {

@@ -17,10 +17,12 @@ use tokio::sync::OnceCell;
 
 use super::View;
 
-/// Defines `view` in `ctx`: as a plain view, or, for a view marked `cached`, as a table whose
-/// rows are computed in full when first read and kept for the rest of the session.
-pub async fn define(ctx: &SessionContext, view: &View) -> Result<()> {
-    if view.cached {
+/// Defines `view` in `ctx`: as a plain view, or, for a view marked `cached` when `keep` allows
+/// it, as a table whose rows are computed in full when first read and kept for the rest of the
+/// session. (A cluster session cannot keep them: its plans travel to executors that have no
+/// access to this process's memory.)
+pub async fn define(ctx: &SessionContext, view: &View, keep: bool) -> Result<()> {
+    if view.cached && keep {
         let plan = ctx.sql(view.sql).await?.into_unoptimized_plan();
         ctx.register_table(view.name, Arc::new(CachedView::new(plan, view.sql)))?;
     } else {
@@ -131,7 +133,7 @@ mod tests {
             requires: &[],
             cached: true,
         };
-        define(&ctx, &view).await.unwrap();
+        define(&ctx, &view, true).await.unwrap();
         ctx
     }
 

@@ -3,6 +3,8 @@
 //! The report, `sql -c`, `sql -f` and the REPL all query through it.
 
 mod cache;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod exec;
 pub mod periods;
 pub mod print_format;
@@ -73,6 +75,18 @@ pub const TREND_QUARTERS: usize = 12;
 /// How many month ends the SPC series cover.
 pub const SPC_MONTHS: usize = 36;
 
+/// Where a session's queries run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// In this process, on DataFusion.
+    #[default]
+    Local,
+    /// On an Apache DataFusion Ballista cluster, given its scheduler's `df://HOST:PORT`. The
+    /// executors read the warehouse's Parquet files themselves, so the warehouse must be at the
+    /// same path on every machine (a shared file system).
+    Cluster(String),
+}
+
 /// An open session over one warehouse snapshot.
 pub struct Session {
     pub ctx: SessionContext,
@@ -84,21 +98,40 @@ pub struct Session {
 }
 
 /// Opens a session over the warehouse's live snapshot.
-pub async fn open(warehouse: &Warehouse, params: &Params) -> anyhow::Result<Session> {
+pub async fn open(
+    warehouse: &Warehouse,
+    params: &Params,
+    engine: &Engine,
+) -> anyhow::Result<Session> {
     let snapshot = warehouse.current()?.with_context(|| {
         format!(
             "the warehouse {} has no data yet: run `safeguard load --warehouse {0}` first",
             warehouse.root().display()
         )
     })?;
-    open_snapshot(&snapshot, params).await
+    open_snapshot(&snapshot, params, engine).await
 }
 
 /// Opens a session over one snapshot folder.
-pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<Session> {
+pub async fn open_snapshot(
+    snapshot: &Path,
+    params: &Params,
+    engine: &Engine,
+) -> anyhow::Result<Session> {
     let manifest = Manifest::read(snapshot)?;
-    let config = SessionConfig::new().with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config);
+    let (ctx, snapshot, tables) = match engine {
+        Engine::Local => {
+            let config = SessionConfig::new().with_information_schema(true);
+            let ctx = SessionContext::new_with_config(config);
+            (ctx, snapshot.to_path_buf(), Tables::Memory)
+        }
+        Engine::Cluster(url) => {
+            // The executors open the files by the paths the plan names.
+            let snapshot = std::path::absolute(snapshot)?;
+            (cluster_context(url).await?, snapshot, Tables::Values)
+        }
+    };
+    let snapshot = snapshot.as_path();
     let mut catalog = vec![];
     for def in DATASETS {
         let dir = snapshot.join(def.name);
@@ -112,7 +145,7 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
             // Not supplied: an empty table with the contract's columns, so views that count from
             // it (Section 11 actions, say) count zero rather than fail.
             let schema = crate::ingest::validate::warehouse_schema(def, &[]);
-            ctx.register_table(def.name, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
+            tables.register(&ctx, def.name, RecordBatch::new_empty(schema))?;
             catalog.push((
                 def.name.to_owned(),
                 format!(
@@ -142,7 +175,7 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
             catalog.push((name.to_owned(), about.to_owned()));
         }
     }
-    register_refresh_history(&ctx, snapshot)?;
+    register_refresh_history(&ctx, snapshot, tables)?;
     catalog.push((
         "refresh_runs".into(),
         "every refresh run: when, status, what changed, rows, report, error".into(),
@@ -151,7 +184,7 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
         "refresh_run_datasets".into(),
         "rows read, loaded and rejected per dataset in each refresh run".into(),
     ));
-    register_params(&ctx, params)?;
+    register_params(&ctx, params, tables)?;
     catalog.push((
         "params".into(),
         "as_of, the periods and every threshold the views use (one row)".into(),
@@ -179,9 +212,11 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
                 .is_some_and(|r| r.status != DatasetStatus::Absent)
         };
         if view.requires.iter().all(supplied) {
-            cache::define(&ctx, view).await.with_context(|| {
-                format!("cannot define the view {} (queries/{0}.sql)", view.name)
-            })?;
+            cache::define(&ctx, view, tables == Tables::Memory)
+                .await
+                .with_context(|| {
+                    format!("cannot define the view {} (queries/{0}.sql)", view.name)
+                })?;
             catalog.push((view.name.to_owned(), view.description()));
         }
     }
@@ -195,7 +230,11 @@ pub async fn open_snapshot(snapshot: &Path, params: &Params) -> anyhow::Result<S
 
 /// The warehouse's refresh history (kept beside the snapshots, not in one): empty tables when
 /// the warehouse has never been refreshed, so queries and the report work either way.
-fn register_refresh_history(ctx: &SessionContext, snapshot: &Path) -> anyhow::Result<()> {
+fn register_refresh_history(
+    ctx: &SessionContext,
+    snapshot: &Path,
+    tables: Tables,
+) -> anyhow::Result<()> {
     use crate::warehouse::history;
     // snapshots/<id> (or <id>.partial while a refresh typesets from it) -> the warehouse.
     let runs = match snapshot.parent().and_then(Path::parent) {
@@ -203,15 +242,86 @@ fn register_refresh_history(ctx: &SessionContext, snapshot: &Path) -> anyhow::Re
         None => vec![],
     };
     let (runs, datasets) = history::tables(&runs)?;
-    ctx.register_table(
-        "refresh_runs",
-        Arc::new(MemTable::try_new(runs.schema(), vec![vec![runs]])?),
-    )?;
-    ctx.register_table(
-        "refresh_run_datasets",
-        Arc::new(MemTable::try_new(datasets.schema(), vec![vec![datasets]])?),
-    )?;
-    Ok(())
+    tables.register(ctx, "refresh_runs", runs)?;
+    tables.register(ctx, "refresh_run_datasets", datasets)
+}
+
+/// How a session holds the small tables it makes itself (parameters, periods, run history,
+/// datasets not supplied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tables {
+    /// In memory, in this process.
+    Memory,
+    /// As `VALUES` inside the query plan, which travels to a cluster's executors whole (they
+    /// cannot read this process's memory).
+    Values,
+}
+
+impl Tables {
+    fn register(self, ctx: &SessionContext, name: &str, batch: RecordBatch) -> anyhow::Result<()> {
+        match self {
+            Tables::Memory => {
+                let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+                ctx.register_table(name, Arc::new(table))?;
+            }
+            Tables::Values => {
+                ctx.register_table(name, Arc::new(values_table(&batch)?))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A view whose rows are `batch`, written out as `VALUES` with each column cast to its type.
+/// An empty batch becomes one row of nulls behind a filter no optimiser folds away: a plan
+/// the optimiser had emptied would reach the cluster without its columns' types.
+fn values_table(batch: &RecordBatch) -> anyhow::Result<datafusion::datasource::ViewTable> {
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::{LogicalPlanBuilder, cast, col, lit};
+    let schema = batch.schema();
+    let rows: Vec<Vec<_>> = if batch.num_rows() == 0 {
+        vec![
+            schema
+                .fields()
+                .iter()
+                .map(|f| ScalarValue::try_from(f.data_type()).map(lit))
+                .collect::<Result<_, _>>()?,
+        ]
+    } else {
+        (0..batch.num_rows())
+            .map(|i| {
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| ScalarValue::try_from_array(c, i).map(lit))
+                    .collect::<Result<_, _>>()
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut plan = LogicalPlanBuilder::values(rows)?;
+    if batch.num_rows() == 0 {
+        plan = plan.filter(datafusion::functions::expr_fn::random().lt(lit(0.0)))?;
+    }
+    let plan = plan
+        .project(schema.fields().iter().enumerate().map(|(i, f)| {
+            cast(col(format!("column{}", i + 1)), f.data_type().clone()).alias(f.name())
+        }))?
+        .build()?;
+    Ok(datafusion::datasource::ViewTable::new(plan, None))
+}
+
+/// A session whose queries run on the Ballista cluster at `url`.
+#[cfg(feature = "cluster")]
+async fn cluster_context(url: &str) -> anyhow::Result<SessionContext> {
+    cluster::context(url).await
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn cluster_context(url: &str) -> anyhow::Result<SessionContext> {
+    anyhow::bail!(
+        "cannot run on the cluster {url}: this safeguard was built without cluster support \
+         (install it with `cargo install --path . --features cluster`)"
+    )
 }
 
 async fn register_parquet(ctx: &SessionContext, name: &str, dir: &Path) -> anyhow::Result<()> {
@@ -249,21 +359,17 @@ fn dates(values: &[NaiveDate]) -> ArrayRef {
 
 fn register(
     ctx: &SessionContext,
+    tables: Tables,
     name: &str,
     fields: Vec<Field>,
     columns: Vec<ArrayRef>,
 ) -> anyhow::Result<()> {
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns)?;
-    ctx.register_table(
-        name,
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
-    )?;
-    Ok(())
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+    tables.register(ctx, name, batch)
 }
 
 /// The `params`, `quarter_ends`, `month_ends` and `period_offsets` tables.
-fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> {
+fn register_params(ctx: &SessionContext, params: &Params, tables: Tables) -> anyhow::Result<()> {
     let t = &params.thresholds;
     let quarters = periods::quarter_ends(params.as_of, TREND_QUARTERS);
     let months = periods::month_ends(params.as_of, SPC_MONTHS);
@@ -271,6 +377,7 @@ fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> 
     let i32s = |v: u32| -> ArrayRef { Arc::new(Int32Array::from(vec![v as i32])) };
     register(
         ctx,
+        tables,
         "params",
         vec![
             Field::new("as_of", DataType::Date32, false),
@@ -311,6 +418,7 @@ fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> 
         .collect();
     register(
         ctx,
+        tables,
         "quarter_ends",
         vec![
             Field::new("period_end", DataType::Date32, false),
@@ -320,6 +428,7 @@ fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> 
     )?;
     register(
         ctx,
+        tables,
         "month_ends",
         vec![Field::new("month_end", DataType::Date32, false)],
         vec![dates(&months)],
@@ -331,6 +440,7 @@ fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> 
     ends.dedup();
     register(
         ctx,
+        tables,
         "period_ends",
         vec![Field::new("period_end", DataType::Date32, false)],
         vec![dates(&ends)],
@@ -346,6 +456,7 @@ fn register_params(ctx: &SessionContext, params: &Params) -> anyhow::Result<()> 
     }
     register(
         ctx,
+        tables,
         "period_offsets",
         vec![
             Field::new("period_end", DataType::Date32, false),
@@ -375,7 +486,7 @@ mod spc_tests {
             as_of: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
             thresholds: Thresholds::default(),
         };
-        register_params(&ctx, &params).unwrap();
+        register_params(&ctx, &params, Tables::Memory).unwrap();
         let months = periods::month_ends(params.as_of, values.len());
         let n = values.len();
         let columns: Vec<ArrayRef> = vec![
@@ -392,6 +503,7 @@ mod spc_tests {
         ];
         register(
             &ctx,
+            Tables::Memory,
             "spc_points",
             vec![
                 Field::new("metric", DataType::Utf8, false),
@@ -499,5 +611,68 @@ mod spc_tests {
         let mut v = alternating(20);
         (v[8], v[9]) = (53.0, 48.5);
         expect(&v, &"C ".repeat(20)).await;
+    }
+}
+
+#[cfg(test)]
+mod values_tests {
+    //! The small tables a cluster session sends inside its plans read back exactly as the
+    //! in-memory ones do, types and nulls included, and an empty one stays empty and typed.
+    use super::*;
+    use datafusion::arrow::array::StringArray;
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+
+    /// The table's rows as printed, its schema, and its row count.
+    async fn read(tables: Tables, batch: RecordBatch) -> (String, Schema, usize) {
+        let ctx = SessionContext::new();
+        tables.register(&ctx, "t", batch).unwrap();
+        let df = ctx.sql("SELECT * FROM t").await.unwrap();
+        let schema = df.schema().as_arrow().clone();
+        let batches = df.collect().await.unwrap();
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        let text = pretty_format_batches(&batches).unwrap().to_string();
+        (text, schema, rows)
+    }
+
+    #[tokio::test]
+    async fn values_read_back_as_memory() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("end", DataType::Date32, false),
+                Field::new("name", DataType::Utf8, true),
+                Field::new("ratio", DataType::Float64, true),
+                Field::new(
+                    "validity",
+                    DataType::Interval(IntervalUnit::MonthDayNano),
+                    false,
+                ),
+            ])),
+            vec![
+                dates(&[d("2024-02-29"), d("2026-03-31")]),
+                Arc::new(StringArray::from(vec![Some("a"), None])),
+                Arc::new(Float64Array::from(vec![None, Some(0.1)])),
+                Arc::new(IntervalMonthDayNanoArray::from(vec![
+                    IntervalMonthDayNano::new(36, 0, 0),
+                    IntervalMonthDayNano::new(12, 0, 0),
+                ])),
+            ],
+        )
+        .unwrap();
+        let memory = read(Tables::Memory, batch.clone()).await;
+        let values = read(Tables::Values, batch.clone()).await;
+        assert_eq!(values, memory);
+        assert!(memory.0.contains("2024-02-29"), "{}", memory.0);
+
+        let empty = RecordBatch::new_empty(batch.schema());
+        let (_, schema, rows) = read(Tables::Values, empty.clone()).await;
+        let types = |s: &Schema| -> Vec<(String, DataType)> {
+            s.fields()
+                .iter()
+                .map(|f| (f.name().clone(), f.data_type().clone()))
+                .collect()
+        };
+        assert_eq!(rows, 0);
+        assert_eq!(types(&schema), types(&empty.schema()));
     }
 }

@@ -260,7 +260,8 @@ async fn work(
 
     let built = async {
         steps.step("computing the metric views");
-        let session = query::open_snapshot(sealed.dir(), &job.params).await?;
+        let session =
+            query::open_snapshot(sealed.dir(), &job.params, &query::Engine::Local).await?;
         steps.step("typesetting the report");
         report::build(&session, &job.settings).await
     }

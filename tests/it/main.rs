@@ -1,5 +1,7 @@
 //! The one integration-test binary (each file under tests/ would link the whole stack again).
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod ingest;
 mod oracle;
 mod refresh;
