@@ -140,21 +140,17 @@ fn generated_warehouse(dir: &Path) -> PathBuf {
     warehouse
 }
 
-/// Waits until the cluster answers a query that needs an executor.
-fn wait_ready(warehouse: &Path, cluster: &Cluster) {
-    let deadline = Instant::now() + Duration::from_secs(90);
+/// Runs `query` on the cluster until it succeeds, failing the test after `within`.
+fn until_answered(warehouse: &Path, url: &str, query: &str, within: Duration, what: &str) -> Run {
+    let deadline = Instant::now() + within;
     loop {
-        let out = run(sql(
-            warehouse,
-            Some(&cluster.url),
-            "SELECT count(*) AS n FROM staff",
-        ));
+        let out = run(sql(warehouse, Some(url), query));
         if out.code == 0 {
-            return;
+            return out;
         }
         assert!(
             Instant::now() < deadline,
-            "the cluster did not answer within 90 s: {}",
+            "the cluster did not {what} within {within:?}: {}",
             out.stderr
         );
         std::thread::sleep(Duration::from_millis(500));
@@ -166,7 +162,14 @@ fn cluster_gives_the_local_figures_and_survives_a_lost_executor() {
     let dir = tempfile::tempdir().unwrap();
     let warehouse = generated_warehouse(dir.path());
     let mut cluster = Cluster::start(dir.path());
-    wait_ready(&warehouse, &cluster);
+    let ready = "SELECT count(*) AS n FROM staff";
+    until_answered(
+        &warehouse,
+        &cluster.url,
+        ready,
+        Duration::from_secs(90),
+        "start",
+    );
 
     // Every contract view, row for row.
     let mut local_rows = std::collections::HashMap::new();
@@ -244,24 +247,10 @@ fn cluster_gives_the_local_figures_and_survives_a_lost_executor() {
     }
 
     // The cluster goes on with the executor it has left.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let out = run(sql(
-            &warehouse,
-            Some(&cluster.url),
-            "SELECT * FROM training_compliance",
-        ));
-        if out.code == 0 {
-            assert_eq!(rows(&out), local_rows["training_compliance"]);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the cluster did not recover from a lost executor within 60 s: {}",
-            out.stderr
-        );
-        std::thread::sleep(Duration::from_secs(1));
-    }
+    let query = "SELECT * FROM training_compliance";
+    let within = Duration::from_secs(60);
+    let out = until_answered(&warehouse, &cluster.url, query, within, "recover");
+    assert_eq!(rows(&out), local_rows["training_compliance"]);
 }
 
 /// A wrong address is bad usage (exit 2), said in a sentence that names it.

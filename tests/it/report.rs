@@ -74,23 +74,11 @@ fn poppler(tool: &str, args: &[&str]) -> String {
 
 /// One number from `safeguard sql`.
 fn sql_number(query: &str) -> f64 {
-    let run = run(&[
-        "sql",
-        "--warehouse",
-        "w",
-        "--year",
-        "2025/26",
-        "--format",
-        "csv",
-        "-c",
-        query,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    run.stdout
-        .lines()
-        .nth(1)
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no number in {:?}", run.stdout))
+    let rows = sql_rows(query);
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no number in {rows:?}"))
 }
 
 /// A CSV column of a sample-data file (the header may carry a byte-order mark).
