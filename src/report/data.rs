@@ -1245,20 +1245,15 @@ fn trends_summary(what: &str, quarters: &[NaiveDate], trends: &[Trend], p: &Para
         text.push_str(&format!(", and {unpublished} had no published figure"));
     }
     text.push('.');
+    // The first of equal values wins, so ties name the organisation listed first.
     let highest = latest
         .iter()
         .copied()
-        .fold(None, |a: Option<(&str, f64)>, b| match a {
-            Some(a) if a.1 >= b.1 => Some(a),
-            _ => Some(b),
-        });
+        .reduce(|a, b| if b.1 > a.1 { b } else { a });
     let lowest = latest
         .iter()
         .copied()
-        .fold(None, |a: Option<(&str, f64)>, b| match a {
-            Some(a) if a.1 <= b.1 => Some(a),
-            _ => Some(b),
-        });
+        .reduce(|a, b| if b.1 < a.1 { b } else { a });
     if let (Some(hi), Some(lo)) = (highest, lowest)
         && latest.len() > 1
     {
