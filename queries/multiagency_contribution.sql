@@ -16,11 +16,13 @@ SELECT
         ELSE 'green'
     END AS rag
 FROM quarter_ends q
+-- params joins the small side: joined after the meetings, DataFusion built the cross join over
+-- every meeting and emitted a batch per meeting (0.45 s instead of 0.05 s at 1,000,000 staff).
+CROSS JOIN params p
 JOIN period_offsets o
   ON o.period_end = q.period_end
  AND o.months = 3
 JOIN multiagency_meetings m
   ON m.meeting_date > o.shifted
  AND m.meeting_date <= q.period_end
-CROSS JOIN params p
 GROUP BY q.period_end, m.organisation_code
