@@ -59,15 +59,85 @@ fn csv_error(display: &str, e: ::csv::Error) -> FileError {
     }
 }
 
-struct CsvRow<'a>(&'a ::csv::ByteRecord);
+/// Rows copied out of the reader in one flat buffer, so they can be validated on another
+/// thread while the next rows are read.
+pub struct Chunk {
+    bytes: Vec<u8>,
+    /// End offset in `bytes` of every field, row after row.
+    field_ends: Vec<usize>,
+    /// Index into `field_ends` just past each row's last field.
+    row_ends: Vec<usize>,
+    /// The physical line each row starts on.
+    lines: Vec<u64>,
+}
 
-impl Row for CsvRow<'_> {
+impl Chunk {
+    fn with_capacity(rows: usize) -> Chunk {
+        Chunk {
+            bytes: Vec::with_capacity(rows * 64),
+            field_ends: Vec::with_capacity(rows * 8),
+            row_ends: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push(&mut self, record: &::csv::ByteRecord, line: u64) {
+        for field in record {
+            self.bytes.extend_from_slice(field);
+            self.field_ends.push(self.bytes.len());
+        }
+        self.row_ends.push(self.field_ends.len());
+        self.lines.push(line);
+    }
+
+    /// How many rows the chunk holds.
+    pub fn len(&self) -> usize {
+        self.row_ends.len()
+    }
+
+    /// The row at `index` and its line.
+    pub fn row(&self, index: usize) -> (ChunkRow<'_>, u64) {
+        let first = if index == 0 {
+            0
+        } else {
+            self.row_ends[index - 1]
+        };
+        let row = ChunkRow {
+            chunk: self,
+            fields: first..self.row_ends[index],
+        };
+        (row, self.lines[index])
+    }
+}
+
+/// One row of a [`Chunk`].
+pub struct ChunkRow<'a> {
+    chunk: &'a Chunk,
+    fields: std::ops::Range<usize>,
+}
+
+impl ChunkRow<'_> {
+    fn field(&self, index: usize) -> Option<&[u8]> {
+        let at = self.fields.start + index;
+        if at >= self.fields.end {
+            return None;
+        }
+        let start = if at == 0 {
+            0
+        } else {
+            self.chunk.field_ends[at - 1]
+        };
+        Some(&self.chunk.bytes[start..self.chunk.field_ends[at]])
+    }
+}
+
+impl Row for ChunkRow<'_> {
     fn len(&self) -> usize {
-        self.0.len()
+        self.fields.len()
     }
 
     fn cell(&self, index: usize) -> Cell<'_> {
-        match self.0.get(index) {
+        match self.field(index) {
             None | Some(b"") => Cell::Empty,
             Some(bytes) => match std::str::from_utf8(bytes) {
                 Ok(s) => Cell::Text(Cow::Borrowed(s)),
@@ -77,10 +147,10 @@ impl Row for CsvRow<'_> {
     }
 
     fn defect(&self) -> Option<String> {
-        let bad = self
-            .0
-            .iter()
-            .position(|f| std::str::from_utf8(f).is_err())?;
+        let bad = (0..self.len()).position(|i| {
+            self.field(i)
+                .is_some_and(|f| !f.is_ascii() && std::str::from_utf8(f).is_err())
+        })?;
         Some(format!(
             "field {} is not UTF-8 text: save the file as \"CSV UTF-8\"",
             bad + 1
@@ -88,15 +158,17 @@ impl Row for CsvRow<'_> {
     }
 }
 
-impl Source for CsvSource {
-    fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+impl CsvSource {
+    /// Reads the rows in chunks of up to `rows` each; `visit` returns false to stop early.
+    pub fn chunks(
+        &mut self,
+        rows: usize,
+        visit: &mut dyn FnMut(Chunk) -> bool,
+    ) -> Result<(), FileError> {
         let mut record = ::csv::ByteRecord::new();
         let file = File::open(&self.path).map_err(io_error(&self.display))?;
         let mut lines = LineCounter::new(BufReader::with_capacity(1 << 16, file));
+        let mut chunk = Chunk::with_capacity(rows);
         while self
             .reader
             .read_byte_record(&mut record)
@@ -106,9 +178,33 @@ impl Source for CsvSource {
             let line = lines
                 .line_of_record_at(start)
                 .map_err(io_error(&self.display))?;
-            visit(&CsvRow(&record), line);
+            chunk.push(&record, line);
+            if chunk.len() == rows
+                && !visit(std::mem::replace(&mut chunk, Chunk::with_capacity(rows)))
+            {
+                return Ok(());
+            }
+        }
+        if chunk.len() > 0 {
+            visit(chunk);
         }
         Ok(())
+    }
+}
+
+impl Source for CsvSource {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+        self.chunks(4096, &mut |chunk| {
+            for i in 0..chunk.len() {
+                let (row, line) = chunk.row(i);
+                visit(&row, line);
+            }
+            true
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! `Format::from_path`. To add a dataset or column: `schema.rs` only.
 
 mod csv;
+mod parallel;
 mod parquet;
 pub mod schema;
 pub mod source;
@@ -22,6 +23,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 pub use schema::{DATASETS, Dataset};
+use source::Source as _;
 pub use source::{FileError, Format, InputFile};
 use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Validator};
 
@@ -342,6 +344,28 @@ fn read_dataset(
     sink.begin(def, validator.schema()).map_err(sink_error)?;
     let mut stats = DatasetStats::default();
     for file in files {
+        if file.format == Format::Csv
+            && let Some(workers) = parallel::workers()
+        {
+            let mut source = csv::CsvSource::open(&file.path, &file.relative)?;
+            let map = validator.mapping(source.headers(), &file.relative)?;
+            // Rows of earlier files go first, so the warehouse keeps the input's order.
+            if validator.buffered() > 0 {
+                sink.rows(validator.take_batch()).map_err(sink_error)?;
+            }
+            parallel::read_file(
+                &mut source,
+                &mut validator,
+                &map,
+                &file.relative,
+                workers,
+                sink,
+                progress,
+                &mut stats,
+            )?
+            .map_err(sink_error)?;
+            continue;
+        }
         let mut source = source::open(&file.path, &file.relative, file.format)?;
         let mut map = validator.mapping(source.headers(), &file.relative)?;
         map.first_column = source.first_column();

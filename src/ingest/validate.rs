@@ -220,6 +220,31 @@ impl<'k> Validator<'k> {
         }
     }
 
+    /// A validator for another thread: the same checks and foreign keys, its own buffer, and
+    /// no unique keys (those are claimed in row order by the validator it came from).
+    pub fn worker(&self) -> Validator<'k> {
+        Validator {
+            def: self.def,
+            schema: self.schema.clone(),
+            builders: self
+                .def
+                .columns
+                .iter()
+                .map(|c| Builder::new(c.kind))
+                .collect(),
+            extras: self.extras.clone(),
+            extra_builders: self.extras.iter().map(|_| StringBuilder::new()).collect(),
+            keys: KeySet::default(),
+            references: self.references.clone(),
+            key_columns: self.key_columns.clone(),
+        }
+    }
+
+    /// The dataset being validated.
+    pub fn dataset_name(&self) -> &'static str {
+        self.def.name
+    }
+
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
@@ -260,6 +285,22 @@ impl<'k> Validator<'k> {
     /// Validates a row; when it passes it is buffered for the next batch, otherwise every
     /// problem found is returned and nothing is kept.
     pub fn push(&mut self, row: &dyn Row, map: &Mapping) -> Result<(), Vec<Problem>> {
+        let values = self.check(row, map)?;
+        let key = self.key_of(&values);
+        if !self.keys.insert(key) {
+            return Err(vec![self.duplicate(&values, map)]);
+        }
+        self.append(row, map, &values);
+        Ok(())
+    }
+
+    /// Every check that needs only the row itself and the keys of earlier datasets: types,
+    /// required fields, cross-field rules and foreign keys (not this dataset's own unique key).
+    pub fn check<'r>(
+        &self,
+        row: &'r dyn Row,
+        map: &Mapping,
+    ) -> Result<Vec<Value<'r>>, Vec<Problem>> {
         let def = self.def;
         let mut problems = Vec::new();
         if let Some(defect) = row.defect() {
@@ -313,21 +354,35 @@ impl<'k> Validator<'k> {
             self.check_references(&values, map, &mut problems);
         }
         if problems.is_empty() {
-            let key = key_hash(self.key_columns.iter().map(|&i| &values[i]));
-            if !self.keys.insert(key) {
-                let described = self.describe(&self.key_columns, &values);
-                let first = self.key_columns[0];
-                problems.push(self.problem(
-                    map,
-                    first,
-                    format!("duplicate {described}: an earlier row has the same key"),
-                ));
-            }
+            Ok(values)
+        } else {
+            Err(problems)
         }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        for (b, v) in self.builders.iter_mut().zip(&values) {
+    }
+
+    /// The hash of a checked row's unique key.
+    pub fn key_of(&self, values: &[Value<'_>]) -> u128 {
+        key_hash(self.key_columns.iter().map(|&i| &values[i]))
+    }
+
+    /// Records a key as seen; false when an earlier row already had it.
+    pub fn claim_key(&mut self, key: u128) -> bool {
+        self.keys.insert(key)
+    }
+
+    /// The problem of a checked row whose key an earlier row already had.
+    pub fn duplicate(&self, values: &[Value<'_>], map: &Mapping) -> Problem {
+        let described = self.describe(&self.key_columns, values);
+        self.problem(
+            map,
+            self.key_columns[0],
+            format!("duplicate {described}: an earlier row has the same key"),
+        )
+    }
+
+    /// Buffers a checked row for the next batch.
+    pub fn append(&mut self, row: &dyn Row, map: &Mapping, values: &[Value<'_>]) {
+        for (b, v) in self.builders.iter_mut().zip(values) {
             b.append(v);
         }
         for (b, source) in self.extra_builders.iter_mut().zip(&map.extras) {
@@ -338,7 +393,6 @@ impl<'k> Validator<'k> {
                 _ => b.append_null(),
             }
         }
-        Ok(())
     }
 
     fn problem(&self, map: &Mapping, index: usize, reason: String) -> Problem {

@@ -732,6 +732,57 @@ ORG2,2024,1,green,2024-08-01
     );
 }
 
+/// A CSV file is checked in chunks of rows on several threads; what comes out must be what a
+/// single pass would give: file order, the first copy of a key kept wherever the later copies
+/// fall, and rejects in line order.
+#[test]
+fn a_large_csv_keeps_row_order_and_first_copies_across_chunks() {
+    let env = Env::base();
+    let mut csv = String::from("record_id,staff_id,level,completed_on,hours,delivery\n");
+    let (mut expected_ids, mut expected_rejects) = (vec![], vec![]);
+    let dup = |id: &str| format!("duplicate record_id {id}: an earlier row has the same key");
+    for i in 0..30_000u64 {
+        let line = i + 2;
+        let staff = ["S1", "S2", "S3"][i as usize % 3];
+        if i % 7_001 == 5_000 {
+            // A copy of a row thousands of rows (and at least one chunk) earlier.
+            let earlier = format!("T{}", i - 4_999);
+            csv.push_str(&format!("{earlier},{staff},2,2024-05-01,1,virtual\n"));
+            expected_rejects.push(rej("training.csv", line, &dup(&earlier), "record_id"));
+        } else if i % 9_973 == 17 {
+            csv.push_str(&format!("T{i},{staff},7,2024-05-01,1,virtual\n"));
+            expected_rejects.push(rej(
+                "training.csv",
+                line,
+                "level 7 is out of range 1-5",
+                "level",
+            ));
+        } else if i == 12_345 {
+            csv.push_str(",,,,,\n");
+        } else {
+            csv.push_str(&format!("T{i},{staff},3,2024-05-01,6,face_to_face\n"));
+            expected_ids.push(format!("T{i}"));
+        }
+    }
+    env.write("training.csv", &csv);
+    env.load_ok();
+    let t = env.table("training");
+    assert_eq!(t.column("record_id"), expected_ids);
+    // The first copy is the one kept: its staff and level, not the later copy's.
+    let kept = t.row_where("record_id", "T1");
+    assert_eq!((t.get(kept, "staff_id"), t.get(kept, "level")), ("S2", "3"));
+    assert_eq!(reject_rows(&env.rejects("training")), expected_rejects);
+    let m = env.manifest();
+    assert_eq!(
+        counts(&m, "training"),
+        (
+            29_999,
+            expected_ids.len() as u64,
+            expected_rejects.len() as u64
+        )
+    );
+}
+
 #[test]
 fn unknown_foreign_keys_are_row_errors() {
     let env = Env::base();

@@ -1,0 +1,230 @@
+//! Validating a CSV file on every core. Reading stays on the calling thread (it is sequential by
+//! nature, and cheap); workers check chunks of rows against the contract and build their Arrow
+//! columns; the calling thread then takes each chunk back in file order, claims its unique keys
+//! (so "the earlier row wins" means what it does in a single pass), and hands the rows and the
+//! rejects, in line order, to the sink. The result is the same as reading the file row by row.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::BooleanArray;
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::csv::{Chunk, CsvSource};
+use super::source::{FileError, Row, raw_row};
+use super::validate::{Mapping, Problem, Validator};
+use super::{DatasetStats, Progress, Reject, Sink, is_blank};
+
+/// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small
+/// enough that every core has work until the end of a file.
+const CHUNK_ROWS: usize = 8192;
+
+/// Threads that check rows, or `None` when this machine has one core (then reading row by row
+/// is as fast and simpler).
+pub fn workers() -> Option<usize> {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .ok()
+        .filter(|&n| n > 1)
+}
+
+/// One chunk after a worker checked it.
+struct Checked {
+    chunk: Chunk,
+    /// Non-blank rows (blank rows are not data and are not counted).
+    read: u64,
+    /// The rows that passed, as one batch, with each row's index in the chunk and key hash.
+    batch: RecordBatch,
+    passed: Vec<usize>,
+    keys: Vec<u128>,
+    /// The rows that failed: line, problems, the row as CSV.
+    rejected: Vec<(u64, Vec<Problem>, String)>,
+}
+
+fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Chunk) -> Checked {
+    let mut read = 0;
+    let mut passed = Vec::with_capacity(chunk.len());
+    let mut keys = Vec::with_capacity(chunk.len());
+    let mut rejected = vec![];
+    for i in 0..chunk.len() {
+        let (row, line) = chunk.row(i);
+        if is_blank(&row) {
+            continue;
+        }
+        read += 1;
+        match validator.check(&row, map) {
+            Ok(values) => {
+                keys.push(validator.key_of(&values));
+                passed.push(i);
+                validator.append(&row, map, &values);
+            }
+            Err(problems) => rejected.push((line, problems, raw_row(&row))),
+        }
+    }
+    Checked {
+        chunk,
+        read,
+        batch: validator.take_batch(),
+        passed,
+        keys,
+        rejected,
+    }
+}
+
+/// Reads, checks and hands over one CSV file; counts go to `stats`. A sink error stops the file.
+#[allow(clippy::too_many_arguments)]
+pub fn read_file(
+    source: &mut CsvSource,
+    validator: &mut Validator<'_>,
+    map: &Mapping,
+    file: &str,
+    workers: usize,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+    stats: &mut DatasetStats,
+) -> Result<Result<(), anyhow::Error>, FileError> {
+    // Chunks read but not yet handed over; bounds memory whatever the file size.
+    let max_in_flight = workers * 3;
+    std::thread::scope(|scope| {
+        let (to_workers, chunks) = sync_channel::<(u64, Chunk)>(workers * 2);
+        // Only the workers hold the receiving end, so if they all stop, sending fails.
+        let chunks: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunks));
+        let (done, results) = std::sync::mpsc::channel::<(u64, Checked)>();
+        for chunks in std::iter::repeat_n(chunks, workers) {
+            let done = done.clone();
+            let mut mine = validator.worker();
+            scope.spawn(move || {
+                loop {
+                    let next = chunks
+                        .lock()
+                        .map_err(|_| ())
+                        .and_then(|r| r.recv().map_err(|_| ()));
+                    let Ok((seq, chunk)) = next else { break };
+                    if done.send((seq, check(&mut mine, map, chunk))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+
+        let mut handover = Handover {
+            validator: &mut *validator,
+            map,
+            file,
+            sink: &mut *sink,
+            progress,
+            stats: &mut *stats,
+            waiting: BTreeMap::new(),
+            next: 0,
+            failure: None,
+        };
+        let mut sent = 0u64;
+        let read = source.chunks(CHUNK_ROWS, &mut |chunk| {
+            while sent - handover.next >= max_in_flight as u64 && handover.failure.is_none() {
+                let Ok((seq, checked)) = results.recv() else {
+                    break;
+                };
+                handover.arrived(seq, checked);
+            }
+            if handover.failure.is_some() || to_workers.send((sent, chunk)).is_err() {
+                return false;
+            }
+            sent += 1;
+            while let Ok((seq, checked)) = results.try_recv() {
+                handover.arrived(seq, checked);
+            }
+            true
+        });
+        drop(to_workers);
+        while handover.next < sent && handover.failure.is_none() {
+            let Ok((seq, checked)) = results.recv() else {
+                break;
+            };
+            handover.arrived(seq, checked);
+        }
+        read?;
+        Ok(handover.failure.map_or(Ok(()), Err))
+    })
+}
+
+/// Takes checked chunks back in file order and passes them to the sink.
+struct Handover<'a, 'k> {
+    validator: &'a mut Validator<'k>,
+    map: &'a Mapping,
+    file: &'a str,
+    sink: &'a mut dyn Sink,
+    progress: &'a dyn Progress,
+    stats: &'a mut DatasetStats,
+    waiting: BTreeMap<u64, Checked>,
+    next: u64,
+    failure: Option<anyhow::Error>,
+}
+
+impl Handover<'_, '_> {
+    fn arrived(&mut self, seq: u64, checked: Checked) {
+        self.waiting.insert(seq, checked);
+        while let Some(checked) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if self.failure.is_none()
+                && let Err(e) = self.hand_over(checked)
+            {
+                self.failure = Some(e);
+            }
+        }
+    }
+
+    fn hand_over(&mut self, checked: Checked) -> anyhow::Result<()> {
+        let Checked {
+            chunk,
+            read,
+            batch,
+            passed,
+            keys,
+            mut rejected,
+        } = checked;
+        self.stats.rows_read += read;
+        let mut keep = Vec::new();
+        for (n, (&index, &key)) in passed.iter().zip(&keys).enumerate() {
+            if self.validator.claim_key(key) {
+                continue;
+            }
+            if keep.is_empty() {
+                keep = vec![true; passed.len()];
+            }
+            keep[n] = false;
+            let (row, line) = chunk.row(index);
+            let values = self
+                .validator
+                .check(&row, self.map)
+                .expect("a row that passed its worker's checks passes them again");
+            let problem = self.validator.duplicate(&values, self.map);
+            rejected.push((line, vec![problem], raw_row(&row as &dyn Row)));
+        }
+        // Duplicates were found after the other rejects of the chunk: put them in line order.
+        rejected.sort_by_key(|r| r.0);
+        for (line, problems, raw) in rejected {
+            self.stats.rows_rejected += 1;
+            self.sink.reject(Reject {
+                dataset: self.validator.dataset_name(),
+                file: self.file,
+                line,
+                problems: &problems,
+                raw,
+            })?;
+        }
+        let batch = if keep.is_empty() {
+            batch
+        } else {
+            filter_record_batch(&batch, &BooleanArray::from(keep))?
+        };
+        self.stats.rows_loaded += batch.num_rows() as u64;
+        if batch.num_rows() > 0 {
+            self.sink.rows(batch)?;
+        }
+        self.progress.rows(self.stats.rows_read);
+        Ok(())
+    }
+}
