@@ -31,10 +31,13 @@ pub fn rejects_schema() -> SchemaRef {
     ]))
 }
 
-/// A Parquet file being written; it is only complete once `finish` has run.
+/// A Parquet file being written; it is only complete once `finish` has run. Encoding and
+/// compression run on a thread of their own, so the load's reading thread only hands batches
+/// over (a few are queued, so memory stays bounded).
 struct ParquetFile {
     path: PathBuf,
-    writer: ArrowWriter<BufWriter<File>>,
+    batches: Option<std::sync::mpsc::SyncSender<RecordBatch>>,
+    writer: Option<std::thread::JoinHandle<anyhow::Result<File>>>,
 }
 
 impl ParquetFile {
@@ -49,26 +52,63 @@ impl ParquetFile {
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(1 << 20))
             .build();
-        let writer =
+        let mut writer =
             ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
-        Ok(ParquetFile { path, writer })
+        let (batches, queue) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
+        let display = path.display().to_string();
+        let writer = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || {
+                for batch in queue {
+                    writer
+                        .write(&batch)
+                        .with_context(|| format!("cannot write {display}"))?;
+                }
+                writer
+                    .into_inner()
+                    .and_then(|w| w.into_inner().map_err(|e| e.into_error().into()))
+                    .with_context(|| format!("cannot write {display}"))
+            })
+            .context("cannot start a thread to write Parquet")?;
+        Ok(ParquetFile {
+            path,
+            batches: Some(batches),
+            writer: Some(writer),
+        })
     }
 
     fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
-        self.writer
-            .write(batch)
-            .with_context(|| format!("cannot write {}", self.path.display()))
+        let sent = self.batches.as_ref().map(|b| b.send(batch.clone()));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The writer stopped: its error says why.
+            _ => self.join().map(|_| ()),
+        }
     }
 
-    fn finish(self) -> anyhow::Result<()> {
-        let path = self.path;
-        let file = self
-            .writer
-            .into_inner()
-            .and_then(|w| w.into_inner().map_err(|e| e.into_error().into()))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    /// Stops taking batches and waits for the writer: the file, or why it could not be written.
+    fn join(&mut self) -> anyhow::Result<File> {
+        self.batches = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => anyhow::bail!("{} was already closed", self.path.display()),
+        }
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        let file = self.join()?;
         file.sync_all()
-            .with_context(|| format!("cannot flush {} to disk", path.display()))
+            .with_context(|| format!("cannot flush {} to disk", self.path.display()))
+    }
+}
+
+impl Drop for ParquetFile {
+    /// An abandoned file's writer is waited for, so nothing writes after its folder is removed.
+    fn drop(&mut self) {
+        if self.writer.is_some() && !std::thread::panicking() {
+            let _ = self.join();
+        }
     }
 }
 
