@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::source::{FileError, Row, Source, io_error};
+use super::source::{FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
 /// A CSV file being read.
@@ -90,13 +90,8 @@ impl Chunk {
         self.lines.push(line);
     }
 
-    /// How many rows the chunk holds.
-    pub fn len(&self) -> usize {
-        self.row_ends.len()
-    }
-
     /// The row at `index` and its line.
-    pub fn row(&self, index: usize) -> (ChunkRow<'_>, u64) {
+    fn get(&self, index: usize) -> (ChunkRow<'_>, u64) {
         let first = if index == 0 {
             0
         } else {
@@ -107,6 +102,17 @@ impl Chunk {
             fields: first..self.row_ends[index],
         };
         (row, self.lines[index])
+    }
+}
+
+impl RowChunk for Chunk {
+    fn len(&self) -> usize {
+        self.row_ends.len()
+    }
+
+    fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64)) {
+        let (row, line) = self.get(index);
+        visit(&row, line);
     }
 }
 
@@ -158,9 +164,36 @@ impl Row for ChunkRow<'_> {
     }
 }
 
+impl Source for CsvSource {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+        self.read_chunks(4096, &mut |chunk| {
+            for i in 0..chunk.len() {
+                let (row, line) = chunk.get(i);
+                visit(&row, line);
+            }
+            true
+        })
+    }
+
+    fn chunkable(&self) -> bool {
+        true
+    }
+
+    fn chunks(
+        &mut self,
+        rows: usize,
+        visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
+    ) -> Result<(), FileError> {
+        self.read_chunks(rows, &mut |chunk| visit(Box::new(chunk)))
+    }
+}
+
 impl CsvSource {
-    /// Reads the rows in chunks of up to `rows` each; `visit` returns false to stop early.
-    pub fn chunks(
+    fn read_chunks(
         &mut self,
         rows: usize,
         visit: &mut dyn FnMut(Chunk) -> bool,
@@ -185,26 +218,10 @@ impl CsvSource {
                 return Ok(());
             }
         }
-        if chunk.len() > 0 {
+        if !chunk.is_empty() {
             visit(chunk);
         }
         Ok(())
-    }
-}
-
-impl Source for CsvSource {
-    fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
-        self.chunks(4096, &mut |chunk| {
-            for i in 0..chunk.len() {
-                let (row, line) = chunk.row(i);
-                visit(&row, line);
-            }
-            true
-        })
     }
 }
 

@@ -23,7 +23,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 pub use schema::{DATASETS, Dataset};
-use source::Source as _;
 pub use source::{FileError, Format, InputFile};
 use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Validator};
 
@@ -344,17 +343,18 @@ fn read_dataset(
     sink.begin(def, validator.schema()).map_err(sink_error)?;
     let mut stats = DatasetStats::default();
     for file in files {
-        if file.format == Format::Csv
+        let mut source = source::open(&file.path, &file.relative, file.format)?;
+        let mut map = validator.mapping(source.headers(), &file.relative)?;
+        map.first_column = source.first_column();
+        if source.chunkable()
             && let Some(workers) = parallel::workers()
         {
-            let mut source = csv::CsvSource::open(&file.path, &file.relative)?;
-            let map = validator.mapping(source.headers(), &file.relative)?;
             // Rows of earlier files go first, so the warehouse keeps the input's order.
             if validator.buffered() > 0 {
                 sink.rows(validator.take_batch()).map_err(sink_error)?;
             }
             parallel::read_file(
-                &mut source,
+                source.as_mut(),
                 &mut validator,
                 &map,
                 &file.relative,
@@ -366,9 +366,6 @@ fn read_dataset(
             .map_err(sink_error)?;
             continue;
         }
-        let mut source = source::open(&file.path, &file.relative, file.format)?;
-        let mut map = validator.mapping(source.headers(), &file.relative)?;
-        map.first_column = source.first_column();
         let mut failure: Option<anyhow::Error> = None;
         source.rows(&mut |row, line| {
             if failure.is_some() || is_blank(row) {

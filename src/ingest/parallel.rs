@@ -1,4 +1,4 @@
-//! Validating a CSV file on every core. Reading stays on the calling thread (it is sequential by
+//! Validating a large file (CSV or Parquet) on every core. Reading stays on the calling thread (it is sequential by
 //! nature, and cheap); workers check chunks of rows against the contract and build their Arrow
 //! columns; the calling thread then takes each chunk back in file order, claims its unique keys
 //! (so "the earlier row wins" means what it does in a single pass), and hands the rows and the
@@ -12,8 +12,7 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::csv::{Chunk, CsvSource};
-use super::source::{FileError, Row, raw_row};
+use super::source::{FileError, RowChunk, Source, raw_row};
 use super::validate::{Mapping, Problem, Validator};
 use super::{DatasetStats, Progress, Reject, Sink, is_blank};
 
@@ -32,7 +31,7 @@ pub fn workers() -> Option<usize> {
 
 /// One chunk after a worker checked it.
 struct Checked {
-    chunk: Chunk,
+    chunk: Box<dyn RowChunk>,
     /// Non-blank rows (blank rows are not data and are not counted).
     read: u64,
     /// The rows that passed, as one batch, with each row's index in the chunk and key hash.
@@ -43,25 +42,26 @@ struct Checked {
     rejected: Vec<(u64, Vec<Problem>, String)>,
 }
 
-fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Chunk) -> Checked {
+fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>) -> Checked {
     let mut read = 0;
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
     for i in 0..chunk.len() {
-        let (row, line) = chunk.row(i);
-        if is_blank(&row) {
-            continue;
-        }
-        read += 1;
-        match validator.check(&row, map) {
-            Ok(values) => {
-                keys.push(validator.key_of(&values));
-                passed.push(i);
-                validator.append(&row, map, &values);
+        chunk.row(i, &mut |row, line| {
+            if is_blank(row) {
+                return;
             }
-            Err(problems) => rejected.push((line, problems, raw_row(&row))),
-        }
+            read += 1;
+            match validator.check(row, map) {
+                Ok(values) => {
+                    keys.push(validator.key_of(&values));
+                    passed.push(i);
+                    validator.append(row, map, &values);
+                }
+                Err(problems) => rejected.push((line, problems, raw_row(row))),
+            }
+        });
     }
     Checked {
         chunk,
@@ -73,10 +73,10 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Chunk) -> Checked 
     }
 }
 
-/// Reads, checks and hands over one CSV file; counts go to `stats`. A sink error stops the file.
+/// Reads, checks and hands over one file that offers chunks; counts go to `stats`. A sink error stops the file.
 #[allow(clippy::too_many_arguments)]
 pub fn read_file(
-    source: &mut CsvSource,
+    source: &mut dyn Source,
     validator: &mut Validator<'_>,
     map: &Mapping,
     file: &str,
@@ -88,9 +88,9 @@ pub fn read_file(
     // Chunks read but not yet handed over; bounds memory whatever the file size.
     let max_in_flight = workers * 3;
     std::thread::scope(|scope| {
-        let (to_workers, chunks) = sync_channel::<(u64, Chunk)>(workers * 2);
+        let (to_workers, chunks) = sync_channel::<(u64, Box<dyn RowChunk>)>(workers * 2);
         // Only the workers hold the receiving end, so if they all stop, sending fails.
-        let chunks: Arc<Mutex<Receiver<(u64, Chunk)>>> = Arc::new(Mutex::new(chunks));
+        let chunks: Arc<Mutex<Receiver<(u64, Box<dyn RowChunk>)>>> = Arc::new(Mutex::new(chunks));
         let (done, results) = std::sync::mpsc::channel::<(u64, Checked)>();
         for chunks in std::iter::repeat_n(chunks, workers) {
             let done = done.clone();
@@ -195,13 +195,13 @@ impl Handover<'_, '_> {
                 keep = vec![true; passed.len()];
             }
             keep[n] = false;
-            let (row, line) = chunk.row(index);
-            let values = self
-                .validator
-                .check(&row, self.map)
-                .expect("a row that passed its worker's checks passes them again");
-            let problem = self.validator.duplicate(&values, self.map);
-            rejected.push((line, vec![problem], raw_row(&row as &dyn Row)));
+            let (validator, map) = (&*self.validator, self.map);
+            chunk.row(index, &mut |row, line| {
+                let values = validator
+                    .check(row, map)
+                    .expect("a row that passed its worker's checks passes them again");
+                rejected.push((line, vec![validator.duplicate(&values, map)], raw_row(row)));
+            });
         }
         // Duplicates were found after the other rejects of the chunk: put them in line order.
         rejected.sort_by_key(|r| r.0);

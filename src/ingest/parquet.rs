@@ -15,7 +15,7 @@ use datafusion::parquet::arrow::arrow_reader::{
     ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
-use super::source::{FileError, Row, Source, io_error};
+use super::source::{FileError, Row, RowChunk, Source, io_error};
 use super::value::{Cell, from_date32};
 
 /// A Parquet file being read in record batches.
@@ -138,16 +138,35 @@ impl Row for ParquetRow<'_> {
     }
 }
 
-impl Source for ParquetSource {
-    fn headers(&self) -> &[String] {
-        &self.headers
+/// One record batch of the file, its columns in the shapes cells take.
+struct Batch {
+    columns: Vec<Column>,
+    rows: usize,
+    /// The row number of the batch's first row, less one.
+    before: u64,
+}
+
+impl RowChunk for Batch {
+    fn len(&self) -> usize {
+        self.rows
     }
 
-    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+    fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64)) {
+        let row = ParquetRow {
+            columns: &self.columns,
+            row: index,
+        };
+        visit(&row, self.before + index as u64 + 1);
+    }
+}
+
+impl ParquetSource {
+    /// Reads the record batches in order; `visit` returns false to stop early.
+    fn batches(&mut self, visit: &mut dyn FnMut(Batch) -> bool) -> Result<(), FileError> {
         let Some(reader) = self.reader.take() else {
             return Ok(());
         };
-        let mut line = 0u64;
+        let mut before = 0u64;
         for batch in reader {
             let batch: RecordBatch = batch.map_err(|e| format_error(&self.display, e))?;
             let columns = batch
@@ -155,17 +174,44 @@ impl Source for ParquetSource {
                 .iter()
                 .map(|a| Column::from_array(a, &self.display))
                 .collect::<Result<Vec<_>, _>>()?;
-            for row in 0..batch.num_rows() {
-                line += 1;
-                visit(
-                    &ParquetRow {
-                        columns: &columns,
-                        row,
-                    },
-                    line,
-                );
+            let rows = batch.num_rows();
+            if !visit(Batch {
+                columns,
+                rows,
+                before,
+            }) {
+                break;
             }
+            before += rows as u64;
         }
         Ok(())
+    }
+}
+
+impl Source for ParquetSource {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
+        self.batches(&mut |batch| {
+            for i in 0..batch.rows {
+                batch.row(i, visit);
+            }
+            true
+        })
+    }
+
+    fn chunkable(&self) -> bool {
+        true
+    }
+
+    /// Chunks are the file's record batches (8,192 rows), whatever `rows` asks.
+    fn chunks(
+        &mut self,
+        _rows: usize,
+        visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
+    ) -> Result<(), FileError> {
+        self.batches(&mut |batch| visit(Box::new(batch)))
     }
 }

@@ -64,6 +64,32 @@ pub trait Source {
     /// Calls `visit` with every data row and its line: the CSV physical line (header = 1), the
     /// XLSX sheet row, or the Parquet row number (first row = 1).
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError>;
+    /// Whether [`Source::chunks`] is offered: formats that can be big (CSV, Parquet) hand their
+    /// rows out in chunks so other threads can check them.
+    fn chunkable(&self) -> bool {
+        false
+    }
+    /// Reads the rows in owned chunks of up to `rows` each; `visit` returns false to stop early.
+    /// Only called when [`Source::chunkable`] says so.
+    fn chunks(
+        &mut self,
+        _rows: usize,
+        _visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
+    ) -> Result<(), FileError> {
+        Ok(())
+    }
+}
+
+/// Rows read on one thread, to be checked on another.
+pub trait RowChunk: Send {
+    /// How many rows the chunk holds.
+    fn len(&self) -> usize;
+    /// Whether the chunk holds no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Calls `visit` with the row at `index` and its line.
+    fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64));
 }
 
 /// The formats the loader reads, known by file extension.

@@ -521,6 +521,53 @@ fn parquet_input_with_typed_columns_loads() {
     );
 }
 
+/// A Parquet file is checked a record batch (8,192 rows) at a time on several threads: row
+/// numbers run on across batches and a key repeated in a later batch is caught.
+#[test]
+fn a_large_parquet_file_numbers_rows_across_record_batches() {
+    let env = Env::base();
+    env.remove("training.csv");
+    let ids: Vec<String> = (0..20_000).map(|i| format!("T{i}")).collect();
+    let rows: Vec<TrainingRow<'_>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let id = if i == 17_000 { "T3" } else { id.as_str() };
+            let level = if i == 9_000 { 7 } else { 3 };
+            (
+                id,
+                "S1",
+                level,
+                days(2025, 1, 2),
+                Some(1.0),
+                Some("virtual"),
+            )
+        })
+        .collect();
+    write_training_parquet(&env.input().join("training.parquet"), &rows);
+    env.load_ok();
+    let t = env.table("training");
+    assert_eq!(t.len(), 19_998);
+    assert_eq!(t.get(19_997, "record_id"), "T19999");
+    assert_eq!(
+        reject_rows(&env.rejects("training")),
+        [
+            rej(
+                "training.parquet",
+                9_001,
+                "level 7 is out of range 1-5",
+                "level"
+            ),
+            rej(
+                "training.parquet",
+                17_001,
+                "duplicate record_id T3: an earlier row has the same key",
+                "record_id"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_dataset_folder_of_csv_xlsx_and_parquet_is_read_as_one_and_duplicates_across_files_caught() {
     use X::*;
