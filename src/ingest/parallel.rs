@@ -29,6 +29,9 @@ pub fn workers() -> Option<usize> {
         .filter(|&n| n > 1)
 }
 
+/// A chunk and its place in the file.
+type Numbered = (u64, Box<dyn RowChunk>);
+
 /// One chunk after a worker checked it.
 struct Checked {
     chunk: Box<dyn RowChunk>,
@@ -88,9 +91,9 @@ pub fn read_file(
     // Chunks read but not yet handed over; bounds memory whatever the file size.
     let max_in_flight = workers * 3;
     std::thread::scope(|scope| {
-        let (to_workers, chunks) = sync_channel::<(u64, Box<dyn RowChunk>)>(workers * 2);
+        let (to_workers, chunks) = sync_channel::<Numbered>(workers * 2);
         // Only the workers hold the receiving end, so if they all stop, sending fails.
-        let chunks: Arc<Mutex<Receiver<(u64, Box<dyn RowChunk>)>>> = Arc::new(Mutex::new(chunks));
+        let chunks: Arc<Mutex<Receiver<Numbered>>> = Arc::new(Mutex::new(chunks));
         let (done, results) = std::sync::mpsc::channel::<(u64, Checked)>();
         for chunks in std::iter::repeat_n(chunks, workers) {
             let done = done.clone();
