@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::source::{FileError, Row, RowChunk, Source, io_error};
+use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
 /// A CSV file being read.
@@ -63,20 +63,24 @@ fn csv_error(display: &str, e: ::csv::Error) -> FileError {
 /// thread while the next rows are read.
 pub struct Chunk {
     bytes: Vec<u8>,
-    /// End offset in `bytes` of every field, row after row.
-    field_ends: Vec<usize>,
-    /// Index into `field_ends` just past each row's last field.
-    row_ends: Vec<usize>,
+    /// Field `i` is `bytes[field_starts[i]..field_starts[i + 1]]`, row after row.
+    field_starts: Vec<usize>,
+    /// Row `r` is fields `row_starts[r]..row_starts[r + 1]`.
+    row_starts: Vec<usize>,
     /// The physical line each row starts on.
     lines: Vec<u64>,
 }
 
 impl Chunk {
     fn with_capacity(rows: usize) -> Chunk {
+        let mut field_starts = Vec::with_capacity(rows * 8 + 1);
+        field_starts.push(0);
+        let mut row_starts = Vec::with_capacity(rows + 1);
+        row_starts.push(0);
         Chunk {
             bytes: Vec::with_capacity(rows * 64),
-            field_ends: Vec::with_capacity(rows * 8),
-            row_ends: Vec::with_capacity(rows),
+            field_starts,
+            row_starts,
             lines: Vec::with_capacity(rows),
         }
     }
@@ -84,22 +88,17 @@ impl Chunk {
     fn push(&mut self, record: &::csv::ByteRecord, line: u64) {
         for field in record {
             self.bytes.extend_from_slice(field);
-            self.field_ends.push(self.bytes.len());
+            self.field_starts.push(self.bytes.len());
         }
-        self.row_ends.push(self.field_ends.len());
+        self.row_starts.push(self.field_starts.len() - 1);
         self.lines.push(line);
     }
 
     /// The row at `index` and its line.
     fn get(&self, index: usize) -> (ChunkRow<'_>, u64) {
-        let first = if index == 0 {
-            0
-        } else {
-            self.row_ends[index - 1]
-        };
         let row = ChunkRow {
             chunk: self,
-            fields: first..self.row_ends[index],
+            fields: self.row_starts[index]..self.row_starts[index + 1],
         };
         (row, self.lines[index])
     }
@@ -107,7 +106,7 @@ impl Chunk {
 
 impl RowChunk for Chunk {
     fn len(&self) -> usize {
-        self.row_ends.len()
+        self.lines.len()
     }
 
     fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64)) {
@@ -128,12 +127,8 @@ impl ChunkRow<'_> {
         if at >= self.fields.end {
             return None;
         }
-        let start = if at == 0 {
-            0
-        } else {
-            self.chunk.field_ends[at - 1]
-        };
-        Some(&self.chunk.bytes[start..self.chunk.field_ends[at]])
+        let starts = &self.chunk.field_starts;
+        Some(&self.chunk.bytes[starts[at]..starts[at + 1]])
     }
 }
 
@@ -179,10 +174,12 @@ impl Source for CsvSource {
         })
     }
 
-    fn chunkable(&self) -> bool {
-        true
+    fn chunked(&mut self) -> Option<&mut dyn Chunked> {
+        Some(self)
     }
+}
 
+impl Chunked for CsvSource {
     fn chunks(
         &mut self,
         rows: usize,

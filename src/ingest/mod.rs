@@ -346,15 +346,15 @@ fn read_dataset(
         let mut source = source::open(&file.path, &file.relative, file.format)?;
         let mut map = validator.mapping(source.headers(), &file.relative)?;
         map.first_column = source.first_column();
-        if source.chunkable()
-            && let Some(workers) = parallel::workers()
+        if let Some(workers) = parallel::workers()
+            && let Some(chunked) = source.chunked()
         {
             // Rows of earlier files go first, so the warehouse keeps the input's order.
             if validator.buffered() > 0 {
                 sink.rows(validator.take_batch()).map_err(sink_error)?;
             }
             parallel::read_file(
-                source.as_mut(),
+                chunked,
                 &mut validator,
                 &map,
                 &file.relative,

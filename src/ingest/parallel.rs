@@ -1,8 +1,9 @@
-//! Validating a large file (CSV or Parquet) on every core. Reading stays on the calling thread (it is sequential by
-//! nature, and cheap); workers check chunks of rows against the contract and build their Arrow
-//! columns; the calling thread then takes each chunk back in file order, claims its unique keys
-//! (so "the earlier row wins" means what it does in a single pass), and hands the rows and the
-//! rejects, in line order, to the sink. The result is the same as reading the file row by row.
+//! Validating a large file (CSV or Parquet) on every core. Reading stays on the calling thread
+//! (it is sequential by nature, and cheap); workers check chunks of rows against the contract
+//! and build their Arrow columns; the calling thread then takes each chunk back in file order,
+//! claims its unique keys (so "the earlier row wins" means what it does in a single pass), and
+//! hands the rows and the rejects, in line order, to the sink. The result is the same as
+//! reading the file row by row.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -12,7 +13,7 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::source::{FileError, RowChunk, Source, raw_row};
+use super::source::{Chunked, FileError, RowChunk, raw_row};
 use super::validate::{Mapping, Problem, Validator};
 use super::{DatasetStats, Progress, Reject, Sink, is_blank};
 
@@ -76,10 +77,10 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
     }
 }
 
-/// Reads, checks and hands over one file that offers chunks; counts go to `stats`. A sink error stops the file.
+/// Reads, checks and hands over one file; counts go to `stats`. A sink error stops the file.
 #[allow(clippy::too_many_arguments)]
 pub fn read_file(
-    source: &mut dyn Source,
+    source: &mut dyn Chunked,
     validator: &mut Validator<'_>,
     map: &Mapping,
     file: &str,

@@ -15,7 +15,7 @@ use datafusion::parquet::arrow::arrow_reader::{
     ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
-use super::source::{FileError, Row, RowChunk, Source, io_error};
+use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::{Cell, from_date32};
 
 /// A Parquet file being read in record batches.
@@ -202,10 +202,12 @@ impl Source for ParquetSource {
         })
     }
 
-    fn chunkable(&self) -> bool {
-        true
+    fn chunked(&mut self) -> Option<&mut dyn Chunked> {
+        Some(self)
     }
+}
 
+impl Chunked for ParquetSource {
     /// Chunks are the file's record batches (8,192 rows), whatever `rows` asks.
     fn chunks(
         &mut self,

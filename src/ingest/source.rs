@@ -64,20 +64,21 @@ pub trait Source {
     /// Calls `visit` with every data row and its line: the CSV physical line (header = 1), the
     /// XLSX sheet row, or the Parquet row number (first row = 1).
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError>;
-    /// Whether [`Source::chunks`] is offered: formats that can be big (CSV, Parquet) hand their
-    /// rows out in chunks so other threads can check them.
-    fn chunkable(&self) -> bool {
-        false
+    /// The same rows in chunks other threads can check, for formats that can be big (CSV,
+    /// Parquet); `None` for the rest, which are read with [`Source::rows`].
+    fn chunked(&mut self) -> Option<&mut dyn Chunked> {
+        None
     }
-    /// Reads the rows in owned chunks of up to `rows` each; `visit` returns false to stop early.
-    /// Only called when [`Source::chunkable`] says so.
+}
+
+/// A source whose rows can be handed out in owned chunks.
+pub trait Chunked {
+    /// Reads the rows in chunks of up to `rows` each; `visit` returns false to stop early.
     fn chunks(
         &mut self,
-        _rows: usize,
-        _visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
-    ) -> Result<(), FileError> {
-        Ok(())
-    }
+        rows: usize,
+        visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
+    ) -> Result<(), FileError>;
 }
 
 /// Rows read on one thread, to be checked on another.

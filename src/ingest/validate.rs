@@ -181,6 +181,10 @@ pub fn warehouse_schema(def: &Dataset, extras: &[String]) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// Each foreign key with its columns' positions and the keys it must find (`None` when the
+/// referenced dataset has no data at all, so the reference cannot be checked).
+type References<'k> = Vec<(&'static ForeignKey, Vec<usize>, Option<&'k KeySet>)>;
+
 /// Checks one dataset's rows and builds the record batches of those that pass.
 pub struct Validator<'k> {
     def: &'static Dataset,
@@ -189,7 +193,7 @@ pub struct Validator<'k> {
     extras: Vec<String>,
     extra_builders: Vec<StringBuilder>,
     keys: KeySet,
-    references: Vec<(&'static ForeignKey, Vec<usize>, Option<&'k KeySet>)>,
+    references: References<'k>,
     key_columns: Vec<usize>,
 }
 
@@ -200,6 +204,39 @@ impl<'k> Validator<'k> {
             def.column_index(name)
                 .expect("contract names its own columns")
         };
+        let references = def
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                (
+                    fk,
+                    fk.columns.iter().map(|c| column(c)).collect(),
+                    index.get(fk.dataset),
+                )
+            })
+            .collect();
+        let key_columns = def.key.iter().map(|c| column(c)).collect();
+        Validator::with_checks(def, extras, references, key_columns)
+    }
+
+    /// A validator for another thread: the same checks and foreign keys, its own buffer, and
+    /// no unique keys (those are claimed in row order by the validator it came from).
+    pub fn worker(&self) -> Validator<'k> {
+        Validator::with_checks(
+            self.def,
+            self.extras.clone(),
+            self.references.clone(),
+            self.key_columns.clone(),
+        )
+    }
+
+    /// An empty validator: no rows buffered, no keys seen.
+    fn with_checks(
+        def: &'static Dataset,
+        extras: Vec<String>,
+        references: References<'k>,
+        key_columns: Vec<usize>,
+    ) -> Validator<'k> {
         Validator {
             def,
             schema: warehouse_schema(def, &extras),
@@ -207,38 +244,8 @@ impl<'k> Validator<'k> {
             extra_builders: extras.iter().map(|_| StringBuilder::new()).collect(),
             extras,
             keys: KeySet::default(),
-            references: def
-                .foreign_keys
-                .iter()
-                .map(|fk| {
-                    (
-                        fk,
-                        fk.columns.iter().map(|c| column(c)).collect(),
-                        index.get(fk.dataset),
-                    )
-                })
-                .collect(),
-            key_columns: def.key.iter().map(|c| column(c)).collect(),
-        }
-    }
-
-    /// A validator for another thread: the same checks and foreign keys, its own buffer, and
-    /// no unique keys (those are claimed in row order by the validator it came from).
-    pub fn worker(&self) -> Validator<'k> {
-        Validator {
-            def: self.def,
-            schema: self.schema.clone(),
-            builders: self
-                .def
-                .columns
-                .iter()
-                .map(|c| Builder::new(c.kind))
-                .collect(),
-            extras: self.extras.clone(),
-            extra_builders: self.extras.iter().map(|_| StringBuilder::new()).collect(),
-            keys: KeySet::default(),
-            references: self.references.clone(),
-            key_columns: self.key_columns.clone(),
+            references,
+            key_columns,
         }
     }
 
@@ -297,7 +304,7 @@ impl<'k> Validator<'k> {
     pub fn push(&mut self, row: &dyn Row, map: &Mapping) -> Result<(), Vec<Problem>> {
         let values = self.check(row, map)?;
         let key = self.key_of(&values);
-        if !self.keys.insert(key) {
+        if !self.claim_key(key) {
             return Err(vec![self.duplicate(&values, map)]);
         }
         self.append(row, map, &values);
