@@ -62,7 +62,10 @@ pub enum Command {
     Refresh(RefreshCommand),
     /// Write realistic, deterministic synthetic input data.
     ///
-    /// The shipped sample-data/ is this command's output with its defaults.
+    /// Ten years of history: about a dozen training records a person (courses in sessions,
+    /// prerequisite e-learning, annual updates), supervision at each person's interval, and a
+    /// few deliberately bad rows. The shipped sample-data/ is this command's output with its
+    /// defaults.
     Generate(GenerateCommand),
     /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
     /// `report --cluster`.

@@ -138,8 +138,9 @@ pub fn training(
         base -= 0.25;
     }
     let late = |when: NaiveDate| chance(base, org.profile.late_trend, when, timeline);
+    let from = person.start.max(timeline.history_start);
     let mut push = |course: Course| {
-        if course.completed_on >= person.start && course.completed_on <= until {
+        if course.completed_on >= from && course.completed_on <= until {
             out.push(course);
         }
     };
@@ -160,7 +161,7 @@ pub fn training(
             rng.random_range(14..=100)
         };
         let first = add_days(person.start, delay);
-        push(course(level, first, rng));
+        sessions(level, first, rng, &mut push);
         first
     } else {
         add_days(timeline.history_start, -rng.random_range(0..3 * 365))
@@ -181,10 +182,39 @@ pub fn training(
         } else {
             add_days(due, -rng.random_range(0..100))
         };
-        push(course(level, last, rng));
+        sessions(level, last, rng, &mut push);
     }
     refreshers(person, timeline, until, rng, &mut push);
     out.sort_by_key(|c| c.completed_on);
+}
+
+/// A course at `level` finished on `done`, recorded the way it is taught: level 2 in one or two
+/// sessions, level 3 and above as several (the Intercollegiate 12-16 hours over a cycle), the
+/// earlier ones a week or three apart before `done`. Most people first refresh the lower
+/// levels' e-learning, which trusts set as the course's prerequisite (and which does not count
+/// for the role).
+fn sessions(level: u8, done: NaiveDate, rng: &mut ChaCha8Rng, push: &mut impl FnMut(Course)) {
+    let count = match level {
+        0 | 1 => 1,
+        2 => rng.random_range(1..=2),
+        3 => rng.random_range(2..=4),
+        _ => rng.random_range(2..=3),
+    };
+    let mut date = done;
+    let mut dates = [done; 4];
+    for slot in dates.iter_mut().take(count).skip(1) {
+        date = add_days(date, -rng.random_range(7..=21));
+        *slot = date;
+    }
+    for prerequisite in 1..level.min(3) {
+        if rng.random_bool(0.75) {
+            let on = add_days(date, -rng.random_range(3..=42));
+            push(course(prerequisite, on, rng));
+        }
+    }
+    for &date in dates[..count].iter().rev() {
+        push(course(level, date, rng));
+    }
 }
 
 /// Annual updates: lower-level e-learning for levels 2-3, conferences for levels 4-5.

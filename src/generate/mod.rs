@@ -93,8 +93,8 @@ pub fn generate(cfg: &GenerateConfig, progress: &dyn Fn(&str)) -> Result<Generat
 /// The dates every dataset is generated against.
 struct Timeline {
     as_of: NaiveDate,
-    /// Histories start here: 78 months before as_of, enough for 12 quarters of trend with
-    /// three-year training validity.
+    /// Histories start here: ten years before as_of, the span of an ESR training extract
+    /// (the 12 trend quarters with three-year validity need only 78 months).
     history_start: NaiveDate,
     /// Middle of the trend window; organisation trends pivot here.
     trend_mid: NaiveDate,
@@ -109,7 +109,7 @@ impl Timeline {
         let trend_mid = dates::add_days(first, dates::days_between(first, last) / 2);
         Timeline {
             as_of,
-            history_start: dates::add_months(as_of, -78),
+            history_start: dates::add_months(as_of, -120),
             trend_mid,
             quarter_ends,
         }
@@ -237,6 +237,31 @@ mod tests {
                     .any(|(p, _)| p == Path::new("supervision.parquet"))
             );
         }
+    }
+
+    /// The national-scale benchmark needs the record volume of a real ESR extract: about a
+    /// dozen safeguarding training records per person over the ten-year history.
+    #[test]
+    fn about_twelve_training_records_per_person() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut cfg = config(dir.path().to_path_buf(), false);
+        cfg.staff = 2000;
+        let summary = generate(&cfg, &|_| {}).expect("generates");
+        let rows = |pick: &dyn Fn(&Path) -> bool| -> u64 {
+            summary
+                .files
+                .iter()
+                .filter(|(p, _)| pick(p))
+                .map(|(_, n)| *n)
+                .sum()
+        };
+        let staff = rows(&|p| p == Path::new("staff.csv"));
+        let training = rows(&|p| p.starts_with("training"));
+        let per_person = training as f64 / staff as f64;
+        assert!(
+            (10.5..=13.5).contains(&per_person),
+            "{training} training records for {staff} staff: {per_person:.1} each"
+        );
     }
 
     #[test]
