@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
@@ -148,6 +148,11 @@ impl Row for ChunkRow<'_> {
     }
 
     fn defect(&self) -> Option<String> {
+        let starts = &self.chunk.field_starts;
+        let whole = starts[self.fields.start]..starts[self.fields.end];
+        if self.chunk.bytes[whole].is_ascii() {
+            return None;
+        }
         let bad = (0..self.len()).position(|i| {
             self.field(i)
                 .is_some_and(|f| !f.is_ascii() && std::str::from_utf8(f).is_err())
@@ -186,6 +191,20 @@ impl Chunked for CsvSource {
         visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
     ) -> Result<(), FileError> {
         self.read_chunks(rows, &mut |chunk| visit(Box::new(chunk)))
+    }
+
+    /// The file's size over the line length of its first 256 KiB (rows with quoted line
+    /// breaks count twice, so this errs high).
+    fn rows_hint(&self) -> usize {
+        let sample = || -> std::io::Result<usize> {
+            let file = File::open(&self.path)?;
+            let size = file.metadata()?.len();
+            let mut head = Vec::with_capacity(256 << 10);
+            file.take(256 << 10).read_to_end(&mut head)?;
+            let lines = memchr::memchr_iter(b'\n', &head).count().max(1);
+            Ok((size as f64 * lines as f64 / head.len().max(1) as f64) as usize)
+        };
+        sample().unwrap_or(0)
     }
 }
 
@@ -249,7 +268,7 @@ impl<R: BufRead> LineCounter<R> {
                 break;
             }
             let take = buf.len().min((offset - self.byte) as usize);
-            self.newlines += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.newlines += memchr::memchr_iter(b'\n', &buf[..take]).count() as u64;
             self.reader.consume(take);
             self.byte += take as u64;
         }

@@ -89,6 +89,7 @@ pub fn read_file(
     progress: &dyn Progress,
     stats: &mut DatasetStats,
 ) -> Result<Result<(), anyhow::Error>, FileError> {
+    validator.reserve_keys(source.rows_hint());
     // Chunks read but not yet handed over; bounds memory whatever the file size.
     let max_in_flight = workers * 3;
     std::thread::scope(|scope| {

@@ -23,6 +23,8 @@ pub struct ParquetSource {
     display: String,
     reader: Option<ParquetRecordBatchReader>,
     headers: Vec<String>,
+    /// Rows in the file, from its footer.
+    rows: usize,
 }
 
 impl ParquetSource {
@@ -36,6 +38,7 @@ impl ParquetSource {
             .iter()
             .map(|f| f.name().clone())
             .collect();
+        let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
         let reader = builder
             .with_batch_size(8192)
             .build()
@@ -44,6 +47,7 @@ impl ParquetSource {
             display: display.to_owned(),
             reader: Some(reader),
             headers,
+            rows,
         })
     }
 }
@@ -215,5 +219,9 @@ impl Chunked for ParquetSource {
         visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
     ) -> Result<(), FileError> {
         self.batches(&mut |batch| visit(Box::new(batch)))
+    }
+
+    fn rows_hint(&self) -> usize {
+        self.rows
     }
 }

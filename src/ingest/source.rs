@@ -79,6 +79,9 @@ pub trait Chunked {
         rows: usize,
         visit: &mut dyn FnMut(Box<dyn RowChunk>) -> bool,
     ) -> Result<(), FileError>;
+    /// About how many rows the file holds, so the set of unique keys is sized once rather than
+    /// grown (and rehashed) a dozen times over tens of millions of rows.
+    fn rows_hint(&self) -> usize;
 }
 
 /// Rows read on one thread, to be checked on another.

@@ -376,6 +376,11 @@ impl<'k> Validator<'k> {
         key_hash(self.key_columns.iter().map(|&i| &values[i]))
     }
 
+    /// Makes room for about `rows` more keys at once.
+    pub fn reserve_keys(&mut self, rows: usize) {
+        self.keys.reserve(rows);
+    }
+
     /// Records a key as seen; false when an earlier row already had it.
     pub fn claim_key(&mut self, key: u128) -> bool {
         self.keys.insert(key)

@@ -179,10 +179,9 @@ pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
         }
         Kind::Enum(allowed) => {
             let text = cell.display();
-            let wanted = normalise_enum(&text);
             allowed
                 .iter()
-                .find(|a| **a == wanted)
+                .find(|a| enum_matches(&text, a))
                 .map(|a| Value::Enum(a))
                 .ok_or_else(|| {
                     malformed(
@@ -208,20 +207,27 @@ fn number_text(n: f64) -> String {
     }
 }
 
-fn normalise_enum(raw: &str) -> String {
-    raw.trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '-' => '_',
-            c => c.to_ascii_lowercase(),
+/// Whether `raw` is `allowed` as people type it: any case, spaces or hyphens for underscores.
+/// Compared byte by byte: this runs for every enum cell of every row.
+fn enum_matches(raw: &str, allowed: &str) -> bool {
+    let raw = raw.trim().as_bytes();
+    raw.len() == allowed.len()
+        && raw.iter().zip(allowed.as_bytes()).all(|(&r, &a)| {
+            let r = match r {
+                b' ' | b'-' => b'_',
+                r => r.to_ascii_lowercase(),
+            };
+            r == a
         })
-        .collect()
 }
 
 /// `YYYY-MM-DD` (optionally followed by a midnight-style time, as spreadsheet exports add) or
 /// UK `DD/MM/YYYY` (day and month may have one digit).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let s = raw.trim();
+    if let Some(date) = iso_date(s.as_bytes()) {
+        return Some(date);
+    }
     if let Some((d, m, y)) = split3(s, '/') {
         if y.len() != 4 || d.is_empty() || d.len() > 2 || m.is_empty() || m.len() > 2 {
             return None;
@@ -246,6 +252,21 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Exactly `YYYY-MM-DD`, what exports mostly write, read without searching or splitting (every
+/// date cell of every row comes through here).
+fn iso_date(s: &[u8]) -> Option<NaiveDate> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *s else {
+        return None;
+    };
+    let digits = |ds: &[u8]| {
+        ds.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = digits(&[y0, y1, y2, y3])?;
+    NaiveDate::from_ymd_opt(year as i32, digits(&[m0, m1])?, digits(&[d0, d1])?)
 }
 
 fn split3(s: &str, sep: char) -> Option<(&str, &str, &str)> {
@@ -304,6 +325,9 @@ mod tests {
         assert_eq!(parse_date("2025-03-04 00:00:00"), Some(d));
         assert_eq!(parse_date("31/02/2025"), None);
         assert_eq!(parse_date("2025-13-01"), None);
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("20x5-03-04"), None);
+        assert_eq!(parse_date(" 2025-03-04 "), Some(d));
         assert_eq!(parse_date("03/04/25"), None);
         assert_eq!(parse_date("2025-3-4"), None);
         assert_eq!(parse_date("2025-03-04 next week"), None);
