@@ -409,7 +409,7 @@ fn read_dataset(
 
 /// A row with no value in any cell (spreadsheets leave them behind) is not data.
 fn is_blank(row: &dyn source::Row) -> bool {
-    (0..row.len()).all(|i| row.cell(i).display().trim().is_empty())
+    (0..row.len()).all(|i| value::trim(&row.cell(i).display()).is_empty())
 }
 
 /// The keys of data kept from a previous snapshot, so later datasets can still refer to it.

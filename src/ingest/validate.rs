@@ -14,7 +14,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::schema::{Dataset, ForeignKey, Kind, Rule, normalise_name};
 use super::source::{FileError, Row};
-use super::value::{Value, date32, is_quarter_end, parse};
+use super::value::{Value, date32, is_quarter_end, parse, trim};
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
@@ -329,7 +329,7 @@ impl<'k> Validator<'k> {
         }
         let width = map.width;
         if row.len() > width.max(1)
-            && (width..row.len()).any(|i| !row.cell(i).display().trim().is_empty())
+            && (width..row.len()).any(|i| !trim(&row.cell(i).display()).is_empty())
         {
             problems.push(Problem {
                 column: None,
@@ -403,8 +403,8 @@ impl<'k> Validator<'k> {
         }
         for (b, source) in self.extra_builders.iter_mut().zip(&map.extras) {
             match source.map(|s| row.cell(s)) {
-                Some(cell) if !cell.display().trim().is_empty() => {
-                    b.append_value(cell.display().trim())
+                Some(cell) if !trim(&cell.display()).is_empty() => {
+                    b.append_value(trim(&cell.display()))
                 }
                 _ => b.append_null(),
             }

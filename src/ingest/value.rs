@@ -106,22 +106,22 @@ fn malformed(what: &'static str, value: impl Into<String>, hint: impl Into<Strin
 /// Parses `cell` as `kind`.
 pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
     let cell = match cell {
-        Cell::Text(Cow::Borrowed(s)) if s.trim().is_empty() => return Ok(Value::Null),
-        Cell::Text(Cow::Owned(ref s)) if s.trim().is_empty() => return Ok(Value::Null),
+        Cell::Text(Cow::Borrowed(s)) if trim(s).is_empty() => return Ok(Value::Null),
+        Cell::Text(Cow::Owned(ref s)) if trim(s).is_empty() => return Ok(Value::Null),
         Cell::Empty => return Ok(Value::Null),
         other => other,
     };
     match kind {
         Kind::Text => Ok(Value::Text(match cell {
-            Cell::Text(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
-            Cell::Text(Cow::Owned(s)) => Cow::Owned(s.trim().to_owned()),
+            Cell::Text(Cow::Borrowed(s)) => Cow::Borrowed(trim(s)),
+            Cell::Text(Cow::Owned(s)) => Cow::Owned(trim(&s).to_owned()),
             other => Cow::Owned(other.display().into_owned()),
         })),
         Kind::Int { min, max } => {
             let n = match &cell {
                 Cell::Int(i) => Some(*i),
                 Cell::Number(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(*f as i64),
-                Cell::Text(s) => s.trim().parse::<i64>().ok(),
+                Cell::Text(s) => trim(s).parse::<i64>().ok(),
                 _ => None,
             };
             match n {
@@ -137,7 +137,7 @@ pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
             let n = match &cell {
                 Cell::Int(i) => Some(*i as f64),
                 Cell::Number(f) => Some(*f),
-                Cell::Text(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+                Cell::Text(s) => trim(s).parse::<f64>().ok().filter(|f| f.is_finite()),
                 _ => None,
             };
             match n {
@@ -153,7 +153,7 @@ pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
             Cell::Date(d) => Ok(Value::Date(*d)),
             Cell::Text(s) => parse_date(s)
                 .map(Value::Date)
-                .ok_or_else(|| malformed("date", s.trim(), "expected YYYY-MM-DD or DD/MM/YYYY")),
+                .ok_or_else(|| malformed("date", trim(s), "expected YYYY-MM-DD or DD/MM/YYYY")),
             Cell::Number(_) | Cell::Int(_) => Err(malformed(
                 "date",
                 cell.display(),
@@ -194,6 +194,17 @@ pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
     }
 }
 
+/// `str::trim`, with a shortcut for the usual cell that has nothing to trim (this runs several
+/// times for every cell of every row).
+pub fn trim(s: &str) -> &str {
+    let clean = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    if clean(s.as_bytes().first()) && clean(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 fn quoted(cell: &Cell<'_>) -> String {
     format!("\"{}\"", cell.display().trim())
 }
@@ -210,7 +221,7 @@ fn number_text(n: f64) -> String {
 /// Whether `raw` is `allowed` as people type it: any case, spaces or hyphens for underscores.
 /// Compared byte by byte: this runs for every enum cell of every row.
 fn enum_matches(raw: &str, allowed: &str) -> bool {
-    let raw = raw.trim().as_bytes();
+    let raw = trim(raw).as_bytes();
     raw.len() == allowed.len()
         && raw.iter().zip(allowed.as_bytes()).all(|(&r, &a)| {
             let r = match r {
@@ -224,7 +235,7 @@ fn enum_matches(raw: &str, allowed: &str) -> bool {
 /// `YYYY-MM-DD` (optionally followed by a midnight-style time, as spreadsheet exports add) or
 /// UK `DD/MM/YYYY` (day and month may have one digit).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let s = raw.trim();
+    let s = trim(raw);
     if let Some(date) = iso_date(s.as_bytes()) {
         return Some(date);
     }

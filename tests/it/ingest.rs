@@ -218,6 +218,39 @@ fn csv_line_numbers_are_physical_lines_in_crlf_files_and_after_empty_lines() {
     );
 }
 
+/// A spreadsheet saved in a Windows code page rather than as CSV UTF-8: the rows with such text
+/// are rejected naming the field, the rest load. A UTF-8 character cut in two by a comma is not
+/// text either, though the bytes of the whole file would be.
+#[test]
+fn csv_fields_that_are_not_utf8_are_row_errors_naming_the_field() {
+    let env = Env::base();
+    let mut csv = b"record_id,staff_id,level,completed_on,hours,delivery\n".to_vec();
+    csv.extend_from_slice(b"T1,S1,3,2024-05-01,6,face_to_face\n");
+    csv.extend_from_slice(b"T2,S1,3,2024-05-02,6,Caf\xe9 session\n");
+    csv.extend_from_slice(b"T3,S1,3,2024-05-03,6\xc3,\xa9virtual\n");
+    csv.extend_from_slice(b"T4,S1,3,2024-05-04,6,virtual\n");
+    std::fs::write(env.input().join("training.csv"), csv).unwrap();
+    env.load_ok();
+    // Each reject's reason starts with the field that is not text (what else is wrong with the
+    // row follows).
+    let rejects: Vec<(u64, String)> = reject_rows(&env.rejects("training"))
+        .into_iter()
+        .map(|(_, line, reason, _)| (line, reason))
+        .collect();
+    let first =
+        |field: usize| format!("field {field} is not UTF-8 text: save the file as \"CSV UTF-8\"");
+    assert_eq!(rejects.len(), 2, "{rejects:#?}");
+    assert_eq!(rejects[0].0, 3);
+    assert!(rejects[0].1.starts_with(&first(6)), "{rejects:#?}");
+    assert_eq!(rejects[1].0, 4);
+    assert!(rejects[1].1.starts_with(&first(5)), "{rejects:#?}");
+    let loaded = read_parquet_dir(&env.current().join("training"));
+    let ids: Vec<&str> = (0..loaded.len())
+        .map(|r| loaded.get(r, "record_id"))
+        .collect();
+    assert_eq!(ids, ["T1", "T4"]);
+}
+
 #[test]
 fn uk_and_iso_dates_are_the_same_date_and_bad_dates_are_rejected_with_their_column() {
     let env = Env::base();
