@@ -51,13 +51,16 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
+    let known = validator.look_up_references(chunk.as_ref(), map);
+    let per_row = known.len() / chunk.len().max(1);
     for i in 0..chunk.len() {
+        let known = &known[i * per_row..(i + 1) * per_row];
         chunk.row(i, &mut |row, line| {
             if is_blank(row) {
                 return;
             }
             read += 1;
-            match validator.check(row, map) {
+            match validator.check_with(row, map, known) {
                 Ok(values) => {
                     keys.push(validator.key_of(&values));
                     passed.push(i);
