@@ -14,7 +14,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::schema::{Dataset, ForeignKey, Kind, Rule, normalise_name};
 use super::source::{FileError, Row, RowChunk};
-use super::value::{Value, date32, is_quarter_end, parse, trim};
+use super::value::{Cell, Invalid, Value, date32, is_quarter_end, parse, trim};
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
@@ -353,8 +353,7 @@ impl<'k> Validator<'k> {
         }
         let mut values = Vec::with_capacity(def.columns.len());
         for (i, column) in def.columns.iter().enumerate() {
-            let cell = map.contract[i].map_or(super::value::Cell::Empty, |s| row.cell(s));
-            let value = match parse(cell, column.kind) {
+            let value = match self.parse_column(row, map, i) {
                 Ok(Value::Null) if column.required => {
                     problems.push(self.problem(
                         map,
@@ -380,6 +379,17 @@ impl<'k> Validator<'k> {
         } else {
             Err(problems)
         }
+    }
+
+    /// Contract column `index` of `row`, read as its type (blank when the file lacks it).
+    fn parse_column<'r>(
+        &self,
+        row: &'r dyn Row,
+        map: &Mapping,
+        index: usize,
+    ) -> Result<Value<'r>, Invalid> {
+        let cell = map.contract[index].map_or(Cell::Empty, |at| row.cell(at));
+        parse(cell, self.def.columns[index].kind)
     }
 
     /// The hash of a checked row's unique key.
@@ -485,8 +495,7 @@ impl<'k> Validator<'k> {
         for i in 0..chunk.len() {
             chunk.row(i, &mut |row, _| {
                 let value = |c: usize| {
-                    let cell = map.contract[c].map_or(super::value::Cell::Empty, |at| row.cell(at));
-                    parse(cell, self.def.columns[c].kind)
+                    self.parse_column(row, map, c)
                         .ok()
                         .filter(|v| *v != Value::Null)
                 };
