@@ -1,6 +1,7 @@
 //! `safeguard`: the NHS safeguarding children assurance pipeline.
 //!
-//! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
+//! The stages, one module each, all standing on [`contract`] (the input data contract as data,
+//! its Arrow schemas and the NHS calendar): [`ingest`] reads and validates input files, [`warehouse`]
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
 //! locked, atomic nightly job, and [`cli`] wires them to commands.
@@ -8,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod generate;
 pub mod ingest;
 pub mod query;

@@ -10,7 +10,8 @@ use super::args::CheckCommand;
 use super::exit;
 use super::progress::{Reporter, count};
 use crate::config::Config;
-use crate::ingest::{self, Dataset, DatasetStats, FileError, Kept, Outcome, Reject, Sink};
+use crate::contract::Dataset;
+use crate::ingest::{self, DatasetStats, FileError, Kept, Outcome, Reject, Sink};
 
 /// A sink that keeps nothing and prints each problem as `file:line:column: reason`.
 pub(super) struct ProblemPrinter<'a, W: Write> {

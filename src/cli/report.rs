@@ -124,7 +124,7 @@ fn stale(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
 pub(super) fn default_file_name(as_of: chrono::NaiveDate) -> String {
     format!(
         "safeguarding-annual-report-{}.pdf",
-        report::format::financial_year(as_of).replace('/', "-")
+        crate::contract::calendar::financial_year(as_of).replace('/', "-")
     )
 }
 

@@ -3,12 +3,11 @@
 //! (the warehouse for `load`, a printer for `check`).
 //!
 //! To add an input format: a `Source` in a file of its own, an arm in `source::open` and in
-//! `Format::from_path`. To add a dataset or column: `schema.rs` only.
+//! `Format::from_path`. To add a dataset or column: `contract/datasets.rs` only.
 
 mod csv;
 mod parallel;
 mod parquet;
-pub mod schema;
 pub mod source;
 pub mod validate;
 pub mod value;
@@ -22,7 +21,10 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-pub use schema::{DATASETS, Dataset};
+use crate::contract::{self, Dataset};
+
+// kept for src/report until the merge
+pub use crate::contract::DATASETS;
 pub use source::{FileError, Format, InputFile};
 use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Validator};
 
@@ -153,7 +155,7 @@ pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
             continue;
         }
         if path.is_dir() {
-            let Some(def) = schema::dataset(&schema::normalise_name(&name)) else {
+            let Some(def) = contract::dataset(&contract::normalise_name(&name)) else {
                 found.ignored.push(format!("{name}/"));
                 continue;
             };
@@ -187,7 +189,7 @@ pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             match (
-                schema::dataset(&schema::normalise_name(&stem)),
+                contract::dataset(&contract::normalise_name(&stem)),
                 Format::from_path(&path),
             ) {
                 (Some(def), Some(format)) => push(
@@ -260,7 +262,7 @@ pub fn ingest_discovered(
 ) -> anyhow::Result<IngestReport> {
     let mut keys = KeyIndex::default();
     let mut datasets = vec![];
-    for def in DATASETS {
+    for def in contract::DATASETS {
         progress.dataset(def.name);
         let files = discovery.datasets.remove(def.name).unwrap_or_default();
         let result = match discovery.blocked.remove(def.name) {
@@ -325,7 +327,7 @@ fn read_dataset(
     for file in files {
         let source = source::open(&file.path, &file.relative, file.format)?;
         for h in source.headers() {
-            let n = schema::normalise_name(h);
+            let n = contract::normalise_name(h);
             if !n.is_empty() && def.column_index(&n).is_none() && !extras.contains(&n) {
                 extras.push(n);
             }

@@ -9,12 +9,13 @@ use datafusion::arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
     StringBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::schema::{Dataset, ForeignKey, Kind, Rule, normalise_name};
 use super::source::{FileError, Row, RowChunk};
-use super::value::{Cell, Invalid, Value, date32, is_quarter_end, parse, trim};
+use super::value::{Cell, Invalid, Value, parse, trim};
+use crate::contract::calendar::is_quarter_end;
+use crate::contract::{Dataset, ForeignKey, Kind, Rule, date32, normalise_name, warehouse_schema};
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
@@ -156,29 +157,6 @@ impl Builder {
             Builder::Bool(b) => b.len(),
         }
     }
-}
-
-/// The warehouse type of a contract column.
-pub fn arrow_type(kind: Kind) -> DataType {
-    match kind {
-        Kind::Text | Kind::Enum(_) => DataType::Utf8,
-        Kind::Int { .. } => DataType::Int32,
-        Kind::Decimal { .. } => DataType::Float64,
-        Kind::Date => DataType::Date32,
-        Kind::Bool => DataType::Boolean,
-    }
-}
-
-/// The warehouse schema of a dataset: its contract columns, then the extra columns its files
-/// carried (kept as text so nothing a provider sent is lost).
-pub fn warehouse_schema(def: &Dataset, extras: &[String]) -> SchemaRef {
-    let mut fields: Vec<Field> = def
-        .columns
-        .iter()
-        .map(|c| Field::new(c.name, arrow_type(c.kind), !c.required))
-        .collect();
-    fields.extend(extras.iter().map(|e| Field::new(e, DataType::Utf8, true)));
-    Arc::new(Schema::new(fields))
 }
 
 /// Each foreign key with its columns' positions and the keys it must find (`None` when the

@@ -6,7 +6,6 @@ mod cache;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod exec;
-pub mod periods;
 pub mod print_format;
 pub mod repl;
 mod views;
@@ -27,8 +26,10 @@ use serde::Deserialize;
 
 pub use views::{VIEWS, View};
 
-use crate::ingest::DATASETS;
-use crate::ingest::value::date32;
+use crate::contract::calendar::{self, SPC_MONTHS, TREND_QUARTERS};
+use crate::contract::{DATASETS, date32, warehouse_schema};
+// kept for src/report until the merge
+pub use crate::contract::calendar as periods;
 use crate::warehouse::{DatasetStatus, Manifest, Warehouse};
 
 /// The thresholds of the quality metrics schedule (METRICS.md defaults), configurable in the
@@ -69,11 +70,6 @@ pub struct Params {
     pub as_of: NaiveDate,
     pub thresholds: Thresholds,
 }
-
-/// How many quarter ends the trend views cover.
-pub const TREND_QUARTERS: usize = 12;
-/// How many month ends the SPC series cover.
-pub const SPC_MONTHS: usize = 36;
 
 /// Where a session's queries run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -144,7 +140,7 @@ pub async fn open_snapshot(
         } else {
             // Not supplied: an empty table with the contract's columns, so views that count from
             // it (Section 11 actions, say) count zero rather than fail.
-            let schema = crate::ingest::validate::warehouse_schema(def, &[]);
+            let schema = warehouse_schema(def, &[]);
             tables.register(&ctx, def.name, RecordBatch::new_empty(schema))?;
             catalog.push((
                 def.name.to_owned(),
@@ -371,8 +367,8 @@ fn register(
 /// The `params`, `quarter_ends`, `month_ends` and `period_offsets` tables.
 fn register_params(ctx: &SessionContext, params: &Params, tables: Tables) -> anyhow::Result<()> {
     let t = &params.thresholds;
-    let quarters = periods::quarter_ends(params.as_of, TREND_QUARTERS);
-    let months = periods::month_ends(params.as_of, SPC_MONTHS);
+    let quarters = calendar::quarter_ends(params.as_of, TREND_QUARTERS);
+    let months = calendar::month_ends(params.as_of, SPC_MONTHS);
     let f64s = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
     let i32s = |v: u32| -> ArrayRef { Arc::new(Int32Array::from(vec![v as i32])) };
     register(
@@ -414,7 +410,7 @@ fn register_params(ctx: &SessionContext, params: &Params, tables: Tables) -> any
     )?;
     let previous: Vec<NaiveDate> = quarters
         .iter()
-        .map(|q| periods::month_end(periods::months_before(*q, 3)))
+        .map(|q| calendar::month_end(calendar::months_before(*q, 3)))
         .collect();
     register(
         ctx,
@@ -451,7 +447,7 @@ fn register_params(ctx: &SessionContext, params: &Params, tables: Tables) -> any
         for m in 1..=max_months {
             end_col.push(*end);
             month_col.push(m as i32);
-            shifted_col.push(periods::months_before(*end, m));
+            shifted_col.push(calendar::months_before(*end, m));
         }
     }
     register(
@@ -487,7 +483,7 @@ mod spc_tests {
             thresholds: Thresholds::default(),
         };
         register_params(&ctx, &params, Tables::Memory).unwrap();
-        let months = periods::month_ends(params.as_of, values.len());
+        let months = calendar::month_ends(params.as_of, values.len());
         let n = values.len();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(vec!["training"; n])),

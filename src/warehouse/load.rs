@@ -8,8 +8,9 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::manifest::{InputFileRecord, hash_file};
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
+use crate::contract::Dataset;
 use crate::ingest::{
-    self, Dataset, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
+    self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
 };
 
 /// A load that has been written and sealed but not yet published.

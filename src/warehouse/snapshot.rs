@@ -16,7 +16,8 @@ use datafusion::parquet::file::properties::WriterProperties;
 
 use super::manifest::{DatasetRecord, DatasetStatus, MANIFEST_FILE, Manifest};
 use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse, sync_dir};
-use crate::ingest::{Dataset, DatasetStats, FileError, Kept, Reject, Sink};
+use crate::contract::{Dataset, warehouse_schema};
+use crate::ingest::{DatasetStats, FileError, Kept, Reject, Sink};
 
 /// The schema of `load_rejects`: the contract's columns first, then what a person needs to fix
 /// and resubmit the row.
@@ -470,7 +471,7 @@ impl Sink for SnapshotWriter {
             }
             None => {
                 // An empty table with the contract's columns, so views and other readers still work.
-                let schema = crate::ingest::validate::warehouse_schema(dataset, &[]);
+                let schema = warehouse_schema(dataset, &[]);
                 ParquetFile::create(partial.join("part-0.parquet"), schema)?.finish()?;
                 RejectsFile::create(rejects)?.finish()?;
                 self.records.push(record(

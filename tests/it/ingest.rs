@@ -10,9 +10,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use proptest::prelude::*;
-use safeguard::ingest::{
-    Dataset, DatasetStats, FileError, Kept, Outcome, Progress, Reject, Sink, ingest,
-};
+use safeguard::contract::Dataset;
+use safeguard::ingest::{DatasetStats, FileError, Kept, Outcome, Progress, Reject, Sink, ingest};
 
 use crate::util::{
     Env, Table, X, assert_snapshot_consistent, counts, dataset_record, lines_starting,
