@@ -10,8 +10,10 @@
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod fsutil;
 pub mod generate;
 pub mod ingest;
+pub mod numbers;
 pub mod query;
 pub mod refresh;
 pub mod report;

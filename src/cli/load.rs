@@ -5,9 +5,10 @@ use std::io::Write;
 use super::args::LoadCommand;
 use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
-use super::progress::{Reporter, count, thousands};
+use super::progress::{Reporter, count};
 use crate::config::Config;
 use crate::ingest::{self, IngestReport};
+use crate::numbers::thousands;
 use crate::warehouse::load::{hash_inputs, load_input};
 use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
 

@@ -55,6 +55,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The multi-threaded runtime a command runs its async work on (queries, the report, a
+/// refresh, the cluster's processes). `stack_bytes` gives worker threads bigger stacks than
+/// Tokio's default, for work that recurses deeply.
+fn runtime(stack_bytes: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(bytes) = stack_bytes {
+        builder.thread_stack_size(bytes);
+    }
+    Ok(builder.build()?)
+}
+
 /// The parameters of every figure: the as_of date from `--as-of`, `--year` or the configuration
 /// (a bad date is bad usage), and the configured thresholds.
 fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Params, Failure> {

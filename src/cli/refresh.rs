@@ -55,9 +55,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         limit: SHOWN_REJECTS,
         printed: 0,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime(None)?;
     // Only a run history that cannot be written gets here; the run failed all the same.
     let outcome = runtime
         .block_on(refresh::run(&job, progress, &mut |r| printer.print(r)))

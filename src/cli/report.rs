@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::args::{InputArgs, LoadCommand, ReportCommand, WarehouseArgs};
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
+use crate::fsutil;
 use crate::query;
 use crate::report::{self, TemplateError};
 use crate::warehouse::manifest::hash_file;
@@ -64,9 +65,7 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
         }
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime(None)?;
     let built = runtime.block_on(async {
         progress.step("computing the metric views");
         let session = query::open(&warehouse, &params, &cmd.engine.engine())
@@ -128,31 +127,14 @@ pub(super) fn default_file_name(as_of: chrono::NaiveDate) -> String {
     )
 }
 
-/// Writes through a temporary file beside `path`, renamed into place only when complete, so a
-/// reader (or the web page publishing it) never sees half a PDF.
+/// Publishes `bytes` at `path` atomically, so a reader (or the web page publishing it) never
+/// sees half a PDF; the folder is created if need be.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir: PathBuf = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = fsutil::parent(path);
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        anyhow::bail!("cannot write {}: {e}", path.display());
-    }
-    Ok(())
+    fsutil::write_atomically(path, bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))
 }
 
 #[cfg(test)]

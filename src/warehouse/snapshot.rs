@@ -15,8 +15,9 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 
 use super::manifest::{DatasetRecord, DatasetStatus, MANIFEST_FILE, Manifest};
-use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse, sync_dir};
+use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse};
 use crate::contract::{Dataset, warehouse_schema};
+use crate::fsutil::{sync_dir, sync_tree};
 use crate::ingest::{DatasetStats, FileError, Kept, Reject, Sink};
 
 /// The schema of `load_rejects`: the contract's columns first, then what a person needs to fix
@@ -345,7 +346,9 @@ impl SealedSnapshot {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 
-    /// Flushes the snapshot to disk, renames it into place and switches `current` to it.
+    /// Flushes the snapshot to disk (so a crash after publication cannot leave `current` naming
+    /// files whose contents never reached the disk), renames it into place and switches
+    /// `current` to it.
     pub fn publish(self) -> anyhow::Result<PathBuf> {
         sync_tree(&self.dir)?;
         let snapshots = self.warehouse.root().join(SNAPSHOTS);
@@ -497,22 +500,6 @@ fn link_or_copy(from: &Path, to: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
     Ok(())
-}
-
-/// Flushes every file and folder of a snapshot, so a crash after publication cannot leave
-/// `current` naming files whose contents never reached the disk.
-fn sync_tree(dir: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            sync_tree(&entry.path())?;
-        } else {
-            File::open(entry.path())
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("cannot flush {} to disk", entry.path().display()))?;
-        }
-    }
-    sync_dir(dir)
 }
 
 /// `load_summary` (rows per dataset) and `load_files` (every input file with its hash), so the
