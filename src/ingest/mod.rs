@@ -8,6 +8,7 @@
 mod csv;
 mod parallel;
 mod parquet;
+pub mod problem;
 pub mod source;
 pub mod validate;
 pub mod value;
@@ -25,8 +26,9 @@ use crate::contract::{self, Dataset};
 
 // kept for src/report until the merge
 pub use crate::contract::DATASETS;
+pub use problem::{Problem, ProblemKind};
 pub use source::{FileError, Format, InputFile};
-use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Validator};
+use validate::{BATCH_ROWS, KeyIndex, KeySet, Validator};
 
 /// One rejected row: where it came from, why, and what it said.
 #[derive(Debug)]
@@ -38,6 +40,13 @@ pub struct Reject<'a> {
     pub problems: &'a [Problem],
     /// The row as one CSV line, so it can be fixed and resubmitted.
     pub raw: String,
+}
+
+impl Reject<'_> {
+    /// The kind the row is counted under (its first problem's).
+    pub fn kind(&self) -> Option<ProblemKind> {
+        problem::row_kind(self.problems)
+    }
 }
 
 /// Row counts of one dataset. Always `read = loaded + rejected`.

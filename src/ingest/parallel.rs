@@ -13,8 +13,9 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::problem::Problem;
 use super::source::{Chunked, FileError, RowChunk, raw_row};
-use super::validate::{Mapping, Problem, Validator};
+use super::validate::{Mapping, Validator};
 use super::{DatasetStats, Progress, Reject, Sink, is_blank};
 
 /// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small

@@ -12,6 +12,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::problem::{Problem, ProblemKind};
 use super::source::{FileError, Row, RowChunk};
 use super::value::{Cell, Invalid, Value, parse, trim};
 use crate::contract::calendar::is_quarter_end;
@@ -68,16 +69,6 @@ pub fn key_hash<'v>(parts: impl IntoIterator<Item = &'v Value<'v>>) -> u128 {
         h.update(b"\x1f");
     }
     h.digest128()
-}
-
-/// One thing wrong with a row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// The contract column at fault, if one is.
-    pub column: Option<&'static str>,
-    /// Its 1-based position in the file, for `file:line:column` messages.
-    pub column_number: Option<usize>,
-    pub reason: String,
 }
 
 /// Where each contract column (and each extra column) sits in one file's header.
@@ -313,6 +304,7 @@ impl<'k> Validator<'k> {
             problems.push(Problem {
                 column: None,
                 column_number: None,
+                kind: ProblemKind::Unreadable,
                 reason: defect,
             });
         }
@@ -323,6 +315,7 @@ impl<'k> Validator<'k> {
             problems.push(Problem {
                 column: None,
                 column_number: Some(width + 1),
+                kind: ProblemKind::TooManyFields,
                 reason: format!(
                     "the row has {} fields but the header has {width}",
                     row.len()
@@ -336,13 +329,25 @@ impl<'k> Validator<'k> {
                     problems.push(self.problem(
                         map,
                         i,
+                        ProblemKind::RequiredBlank {
+                            column: column.name,
+                        },
                         format!("{} is required but blank", column.name),
                     ));
                     Value::Null
                 }
                 Ok(v) => v,
                 Err(invalid) => {
-                    problems.push(self.problem(map, i, invalid.reason(column.name)));
+                    let kind = match invalid {
+                        Invalid::OutOfRange { .. } => ProblemKind::OutOfRange {
+                            column: column.name,
+                        },
+                        Invalid::Malformed { what, .. } => ProblemKind::Malformed {
+                            column: column.name,
+                            what,
+                        },
+                    };
+                    problems.push(self.problem(map, i, kind, invalid.reason(column.name)));
                     Value::Null
                 }
             };
@@ -391,6 +396,7 @@ impl<'k> Validator<'k> {
         self.problem(
             map,
             self.key_columns[0],
+            ProblemKind::Duplicate,
             format!("duplicate {described}: an earlier row has the same key"),
         )
     }
@@ -410,10 +416,11 @@ impl<'k> Validator<'k> {
         }
     }
 
-    fn problem(&self, map: &Mapping, index: usize, reason: String) -> Problem {
+    fn problem(&self, map: &Mapping, index: usize, kind: ProblemKind, reason: String) -> Problem {
         Problem {
             column: Some(self.def.columns[index].name),
             column_number: map.column_number(index),
+            kind,
             reason,
         }
     }
@@ -442,6 +449,7 @@ impl<'k> Validator<'k> {
                         problems.push(self.problem(
                             map,
                             l,
+                            ProblemKind::Before { later, earlier },
                             format!("{later} {ld} is before {earlier} {ed}"),
                         ));
                     }
@@ -452,6 +460,7 @@ impl<'k> Validator<'k> {
                         problems.push(self.problem(
                             map,
                             c,
+                            ProblemKind::NotQuarterEnd { column },
                             format!(
                                 "{column} {d} is not a quarter end (30 June, 30 September, 31 December or 31 March)"
                             ),
@@ -518,21 +527,30 @@ impl<'k> Validator<'k> {
                     target.contains(&key_hash(columns.iter().map(|&i| &values[i])))
                 });
             if !found {
-                let reason = if columns.len() == 1 {
-                    format!(
+                let (kind, reason) = if columns.len() == 1 {
+                    let kind = ProblemKind::UnknownKey {
+                        column: fk.columns[0],
+                        dataset: fk.dataset,
+                    };
+                    let reason = format!(
                         "unknown {} {}: not in {}",
                         fk.columns[0],
                         values[columns[0]].key_text(),
                         fk.dataset
-                    )
+                    );
+                    (kind, reason)
                 } else {
-                    format!(
+                    let kind = ProblemKind::NoMatchingRow {
+                        dataset: fk.dataset,
+                    };
+                    let reason = format!(
                         "no {} row for {}",
                         fk.dataset,
                         self.describe(columns, values)
-                    )
+                    );
+                    (kind, reason)
                 };
-                problems.push(self.problem(map, columns[0], reason));
+                problems.push(self.problem(map, columns[0], kind, reason));
             }
         }
     }

@@ -154,7 +154,7 @@ pub async fn open_snapshot(
     for (name, about) in [
         (
             "load_rejects",
-            "every row error of the last load: file, line, reason, column, raw row",
+            "every row error of the last load: file, line, reason, kind, column, raw row",
         ),
         (
             "load_summary",

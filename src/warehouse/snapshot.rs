@@ -20,14 +20,17 @@ use crate::contract::{Dataset, warehouse_schema};
 use crate::fsutil::{sync_dir, sync_tree};
 use crate::ingest::{DatasetStats, FileError, Kept, Reject, Sink};
 
-/// The schema of `load_rejects`: the contract's columns first, then what a person needs to fix
-/// and resubmit the row.
+/// The schema of `load_rejects`: the contract's columns first, then the kind of problem the
+/// row is counted under (its first problem's, naming no value), then what a person needs to
+/// fix and resubmit the row. `kind` is nullable because rejects kept from a snapshot written
+/// before it existed lack it, and are read beside new ones as one table.
 pub fn rejects_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("dataset", DataType::Utf8, false),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("line", DataType::Int64, false),
         Field::new("reason", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, true),
         Field::new("column", DataType::Utf8, true),
         Field::new("raw_row", DataType::Utf8, false),
     ]))
@@ -121,6 +124,7 @@ struct RejectsFile {
     source_file: StringBuilder,
     line: Int64Builder,
     reason: StringBuilder,
+    kind: StringBuilder,
     column: StringBuilder,
     raw_row: StringBuilder,
     buffered: usize,
@@ -134,6 +138,7 @@ impl RejectsFile {
             source_file: StringBuilder::new(),
             line: Int64Builder::new(),
             reason: StringBuilder::new(),
+            kind: StringBuilder::new(),
             column: StringBuilder::new(),
             raw_row: StringBuilder::new(),
             buffered: 0,
@@ -146,6 +151,7 @@ impl RejectsFile {
         self.source_file.append_value(r.file);
         self.line.append_value(r.line as i64);
         self.reason.append_value(reason.join("; "));
+        self.kind.append_option(r.kind().map(|k| k.to_string()));
         self.column
             .append_option(r.problems.iter().find_map(|p| p.column));
         self.raw_row.append_value(&r.raw);
@@ -163,6 +169,7 @@ impl RejectsFile {
             Arc::new(self.source_file.finish()),
             Arc::new(self.line.finish()),
             Arc::new(self.reason.finish()),
+            Arc::new(self.kind.finish()),
             Arc::new(self.column.finish()),
             Arc::new(self.raw_row.finish()),
         ];

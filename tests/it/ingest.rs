@@ -104,6 +104,7 @@ fn csv_with_bom_crlf_and_a_quoted_comma_and_newline_loads_intact() {
     assert_eq!(r.len(), 1);
     assert_eq!(r.get(0, "source_file"), "training.csv");
     assert_eq!(r.get(0, "reason"), "level 7 is out of range 1-5");
+    assert_eq!(r.get(0, "kind"), "level out of range");
     assert_eq!(r.get(0, "column"), "level");
     assert_eq!(
         r.get(0, "raw_row"),
