@@ -1,15 +1,16 @@
 //! `safeguard load`: validate the input folder into a new warehouse snapshot and publish it.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::args::LoadCommand;
 use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
 use super::progress::{Reporter, count};
 use crate::config::Config;
-use crate::ingest::{self, IngestReport};
+use crate::ingest::IngestReport;
 use crate::numbers::thousands;
-use crate::warehouse::load::{hash_inputs, load_input};
+use crate::warehouse::load::load_and_publish;
 use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
 
 /// How many rejects `load` prints; the rest are in the load_rejects table.
@@ -22,6 +23,17 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         .keep
         .or(config.file.keep_snapshots)
         .unwrap_or(DEFAULT_KEEP);
+    load_and_print(&input, &warehouse, keep, progress)
+}
+
+/// Loads `input` into `warehouse`, publishes it, and prints what happened; the exit code says
+/// whether a file error stopped a dataset. `report` loads a stale warehouse this way too.
+pub(super) fn load_and_print(
+    input: &Path,
+    warehouse: &Warehouse,
+    keep: usize,
+    progress: &Reporter,
+) -> anyhow::Result<u8> {
     if !input.is_dir() {
         return Err(super::Failure {
             code: exit::USAGE,
@@ -33,29 +45,22 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         code: exit::PROBLEMS,
         message: format!("{e:#}"),
     })?;
-    let discovery = ingest::discover(&input)?;
-    progress.step("hashing input files");
-    let files = hash_inputs(&discovery)?;
-
     let mut problems = Vec::new();
     let mut printer = ProblemPrinter {
-        input: &input,
+        input,
         out: &mut problems,
         limit: SHOWN_REJECTS,
         printed: 0,
     };
-    let loaded = load_input(
-        &warehouse,
+    let loaded = load_and_publish(
+        warehouse,
         &lock,
-        &input,
-        discovery,
-        files,
+        input,
+        keep,
         &mut |r| printer.print(r),
+        &|message| progress.step(message),
         progress,
     )?;
-    progress.step("publishing the snapshot");
-    let snapshot = loaded.sealed.publish()?;
-    warehouse.prune(keep, &lock)?;
     progress.finish();
 
     let mut out = std::io::stdout().lock();
@@ -63,10 +68,10 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         out,
         "loaded {} into {}",
         input.display(),
-        snapshot.display()
+        loaded.snapshot.display()
     )?;
     print_datasets(&mut out, &loaded.records)?;
-    print_problems(&mut out, &input, &warehouse, &loaded.report, &problems)?;
+    print_problems(&mut out, input, warehouse, &loaded.report, &problems)?;
     Ok(if loaded.report.file_errors().next().is_none() {
         exit::OK
     } else {
@@ -107,7 +112,7 @@ pub(super) fn print_datasets(
 /// The first rejects (already formatted in `shown`), the file errors and the ignored files.
 pub(super) fn print_problems(
     out: &mut impl Write,
-    input: &std::path::Path,
+    input: &Path,
     warehouse: &Warehouse,
     report: &IngestReport,
     shown: &[u8],

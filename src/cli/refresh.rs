@@ -27,16 +27,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         warehouse: Warehouse::new(config.warehouse(None)),
         report_dir: config.path(None, config.file.report_dir.as_ref(), "reports"),
         report_file: super::report::default_file_name(params.as_of),
-        // Everything that changes a figure or a word of the report, besides the inputs and
-        // templates (hashed separately).
-        config_digest: refresh::changes::digest(&format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            params.as_of,
-            params.thresholds,
-            settings.icb_name,
-            settings.board_meeting_date,
-            settings.authors
-        )),
+        config_digest: refresh::changes::config_digest(&params, &settings)?,
         params,
         settings,
         keep: config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP),

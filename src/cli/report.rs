@@ -2,19 +2,18 @@
 //! warehouse snapshot, loading the configured input folder first when the configured
 //! warehouse is empty or older than the input files.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use super::args::{InputArgs, LoadCommand, ReportCommand, WarehouseArgs};
+use super::args::ReportCommand;
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::fsutil;
 use crate::query;
 use crate::report::{self, TemplateError};
-use crate::warehouse::manifest::hash_file;
-use crate::warehouse::{Manifest, Warehouse};
+use crate::warehouse::load::input_changed;
+use crate::warehouse::{DEFAULT_KEEP, Warehouse};
 
 pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::Result<u8> {
     let usage = |message: String| Failure {
@@ -39,23 +38,15 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let reload = match (&cmd.warehouse.warehouse, warehouse.current_manifest()?) {
         (Some(_), _) => None,
         (None, None) => Some("the warehouse is empty"),
-        (None, Some(manifest)) if input.is_dir() && stale(&input, &manifest)? => {
+        (None, Some(manifest)) if input.is_dir() && input_changed(&input, &manifest)? => {
             Some("the input files changed since the warehouse was loaded")
         }
         (None, Some(_)) => None,
     };
     if let Some(why) = reload {
         progress.step(&format!("{why}: loading {} first", input.display()));
-        let load = LoadCommand {
-            input: InputArgs {
-                input: Some(input.clone()),
-            },
-            warehouse: WarehouseArgs {
-                warehouse: Some(warehouse_dir.clone()),
-            },
-            keep: None,
-        };
-        super::load::run(load, config, progress)?;
+        let keep = config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP);
+        super::load::load_and_print(&input, &warehouse, keep, progress)?;
         if warehouse.current()?.is_none() {
             return Err(usage(format!(
                 "the warehouse {} is still empty after loading: no report can be made",
@@ -99,24 +90,6 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let mut out = std::io::stdout().lock();
     writeln!(out, "wrote {} ({} pages)", output.display(), built.pages)?;
     Ok(exit::OK)
-}
-
-/// Whether the input folder's dataset files differ (added, removed or changed content) from the
-/// files the snapshot was loaded from.
-fn stale(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
-    let found = crate::ingest::discover(input)?;
-    let mut now = BTreeMap::new();
-    for file in found.datasets.values().flatten() {
-        let (_, hash) = hash_file(&file.path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.path.display()))?;
-        now.insert(file.relative.clone(), hash);
-    }
-    let loaded: BTreeMap<String, String> = manifest
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.xxh3_128.clone()))
-        .collect();
-    Ok(now != loaded)
 }
 
 /// `safeguarding-annual-report-2025-26.pdf` for as_of 2026-03-31.

@@ -22,7 +22,7 @@ use datafusion::arrow::datatypes::{DataType, Field, IntervalMonthDayNano, Interv
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use views::{VIEWS, View};
 
@@ -34,7 +34,7 @@ use crate::warehouse::{DatasetStatus, Manifest, Warehouse};
 
 /// The thresholds of the quality metrics schedule (METRICS.md defaults), configurable in the
 /// `[thresholds]` table of `safeguard.toml`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// A training record is valid for this many calendar months.

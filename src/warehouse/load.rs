@@ -1,6 +1,6 @@
 //! Reading an input folder into a new snapshot: the part `load` and `refresh` share.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -39,6 +39,50 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
         }
     }
     Ok(files)
+}
+
+/// Whether the input folder's dataset files differ (added, removed or changed content) from the
+/// files the snapshot of `manifest` was loaded from.
+pub fn input_changed(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
+    let files = hash_inputs(&ingest::discover(input)?)?;
+    Ok(!manifest.input_changes(&files).is_empty())
+}
+
+/// A load published as the live snapshot.
+pub struct Published {
+    /// The snapshot's folder.
+    pub snapshot: PathBuf,
+    pub report: IngestReport,
+    /// What happened to each dataset, in load order.
+    pub records: Vec<DatasetRecord>,
+}
+
+/// `load`: lists and hashes `input`, reads it into a new snapshot, publishes the snapshot and
+/// prunes all but the newest `keep`. `step` hears each stage begin; `on_reject` and `progress`
+/// are as for [`load_input`].
+pub fn load_and_publish(
+    warehouse: &Warehouse,
+    lock: &WarehouseLock,
+    input: &Path,
+    keep: usize,
+    on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
+    step: &dyn Fn(&str),
+    progress: &dyn Progress,
+) -> anyhow::Result<Published> {
+    let discovery = ingest::discover(input)?;
+    step("hashing input files");
+    let files = hash_inputs(&discovery)?;
+    let loaded = load_input(
+        warehouse, lock, input, discovery, files, on_reject, progress,
+    )?;
+    step("publishing the snapshot");
+    let snapshot = loaded.sealed.publish()?;
+    warehouse.prune(keep, lock)?;
+    Ok(Published {
+        snapshot,
+        report: loaded.report,
+        records: loaded.records,
+    })
 }
 
 /// Reads `discovery` (the listing of `input`) into a new snapshot and seals it. `files` are the
