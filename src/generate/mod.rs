@@ -15,6 +15,7 @@
 
 mod bad_rows;
 mod dates;
+mod groups;
 mod histories;
 mod names;
 mod orgs;

@@ -2,89 +2,39 @@
 //! validate every row against the contract, and hand the good rows and the rejects to a sink
 //! (the warehouse for `load`, a printer for `check`).
 //!
-//! To add an input format: a `Source` in a file of its own, an arm in `source::open` and in
+//! `discover` lists the folder, `formats` opens a file as its format's `Source` (`csv`, `xlsx`,
+//! `parquet`), `value` parses cells, `validate` checks rows and builds batches (`problem` says
+//! what is wrong with a row), `parallel` checks big files on several threads, `sink` is where
+//! it all goes; this file reads the datasets in contract order.
+//!
+//! To add an input format: a `Source` in a file of its own, an arm in `formats::open` and in
 //! `Format::from_path`. To add a dataset or column: `contract/datasets.rs` only.
 
 mod csv;
+mod discover;
+pub mod formats;
 mod parallel;
 mod parquet;
 pub mod problem;
+mod sink;
 pub mod source;
 pub mod validate;
 pub mod value;
 mod xlsx;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
-use serde::{Deserialize, Serialize};
-
-use crate::contract::{self, Dataset};
+pub use discover::{Discovery, InputFile, discover};
+pub use formats::Format;
+pub use problem::{Problem, ProblemKind};
+pub use sink::{DatasetStats, Kept, Progress, Reject, Sink};
+pub use source::FileError;
+use source::is_blank;
+use validate::{BATCH_ROWS, KeyIndex, KeySet, Validator};
 
 // kept for src/report until the merge
 pub use crate::contract::DATASETS;
-pub use problem::{Problem, ProblemKind};
-pub use source::{FileError, Format, InputFile};
-use validate::{BATCH_ROWS, KeyIndex, KeySet, Validator};
-
-/// One rejected row: where it came from, why, and what it said.
-#[derive(Debug)]
-pub struct Reject<'a> {
-    pub dataset: &'static str,
-    /// Relative to the input folder.
-    pub file: &'a str,
-    pub line: u64,
-    pub problems: &'a [Problem],
-    /// The row as one CSV line, so it can be fixed and resubmitted.
-    pub raw: String,
-}
-
-impl Reject<'_> {
-    /// The kind the row is counted under (its first problem's).
-    pub fn kind(&self) -> Option<ProblemKind> {
-        problem::row_kind(self.problems)
-    }
-}
-
-/// Row counts of one dataset. Always `read = loaded + rejected`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DatasetStats {
-    pub rows_read: u64,
-    pub rows_loaded: u64,
-    pub rows_rejected: u64,
-}
-
-/// Data kept from the previous snapshot when a dataset's files could not be used.
-#[derive(Debug, Clone)]
-pub struct Kept {
-    /// Its Parquet files, read back for the keys later datasets refer to.
-    pub files: Vec<PathBuf>,
-    pub stats: DatasetStats,
-}
-
-/// Where validated rows and rejects go.
-pub trait Sink {
-    /// A dataset is about to be read; its rows will have `schema`.
-    fn begin(&mut self, dataset: &'static Dataset, schema: SchemaRef) -> anyhow::Result<()>;
-    /// Validated rows.
-    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()>;
-    /// A rejected row.
-    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()>;
-    /// The dataset was read completely.
-    fn commit(&mut self, stats: &DatasetStats) -> anyhow::Result<()>;
-    /// A file error stopped the dataset (or it is missing): drop what was written for it and
-    /// keep the previous good data, if there is any.
-    fn abandon(
-        &mut self,
-        dataset: &'static Dataset,
-        error: &FileError,
-    ) -> anyhow::Result<Option<Kept>>;
-    /// An optional dataset that was not supplied.
-    fn absent(&mut self, _dataset: &'static Dataset) {}
-}
+use crate::contract::{self, Dataset};
 
 /// What happened to one dataset.
 #[derive(Debug)]
@@ -133,125 +83,6 @@ impl IngestReport {
             })
             .sum()
     }
-}
-
-/// The files of each dataset in an input folder: `name.csv|xlsx|parquet` and any such files
-/// below a folder `name/`, in path order.
-pub struct Discovery {
-    pub datasets: BTreeMap<&'static str, Vec<InputFile>>,
-    /// Datasets that must not be read this time, with the reason: a file inside a dataset
-    /// folder that is not a format we read, or (in a refresh) a file still being written.
-    pub blocked: BTreeMap<&'static str, FileError>,
-    pub ignored: Vec<String>,
-}
-
-/// Lists the input folder. Only an unreadable folder is an error here.
-pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
-    let mut found = Discovery {
-        datasets: BTreeMap::new(),
-        blocked: BTreeMap::new(),
-        ignored: vec![],
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(input)
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_hidden(&name) {
-            continue;
-        }
-        if path.is_dir() {
-            let Some(def) = contract::dataset(&contract::normalise_name(&name)) else {
-                found.ignored.push(format!("{name}/"));
-                continue;
-            };
-            let mut files = vec![];
-            walk(&path, &name, &mut files)?;
-            for (path, relative) in files {
-                match Format::from_path(&path) {
-                    Some(format) => push(
-                        &mut found,
-                        def,
-                        InputFile {
-                            path,
-                            relative,
-                            format,
-                        },
-                    ),
-                    None => {
-                        found
-                            .blocked
-                            .entry(def.name)
-                            .or_insert(FileError::Dataset {
-                                path: relative,
-                                message: "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole".into(),
-                            });
-                    }
-                }
-            }
-        } else {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match (
-                contract::dataset(&contract::normalise_name(&stem)),
-                Format::from_path(&path),
-            ) {
-                (Some(def), Some(format)) => push(
-                    &mut found,
-                    def,
-                    InputFile {
-                        path,
-                        relative: name,
-                        format,
-                    },
-                ),
-                _ => found.ignored.push(name),
-            }
-        }
-    }
-    for files in found.datasets.values_mut() {
-        files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    }
-    Ok(found)
-}
-
-fn push(found: &mut Discovery, def: &'static Dataset, file: InputFile) {
-    found.datasets.entry(def.name).or_default().push(file);
-}
-
-/// Dot files and Excel's `~$` lock files are never data.
-fn is_hidden(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$")
-}
-
-fn walk(dir: &Path, relative: &str, out: &mut Vec<(PathBuf, String)>) -> anyhow::Result<()> {
-    let read = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?;
-    for entry in read {
-        let entry = entry.with_context(|| format!("cannot read the folder {}", dir.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_hidden(&name) {
-            continue;
-        }
-        let rel = format!("{relative}/{name}");
-        if entry.path().is_dir() {
-            walk(&entry.path(), &rel, out)?;
-        } else {
-            out.push((entry.path(), rel));
-        }
-    }
-    Ok(())
-}
-
-/// Progress of a long read, for a progress bar.
-pub trait Progress {
-    fn dataset(&self, name: &str);
-    fn rows(&self, rows_read: u64);
 }
 
 /// Reads every dataset of `input` into `sink`, in contract order so foreign keys resolve.
@@ -334,7 +165,7 @@ fn read_dataset(
 ) -> Result<(DatasetStats, KeySet), FileError> {
     let mut extras: Vec<String> = vec![];
     for file in files {
-        let source = source::open(&file.path, &file.relative, file.format)?;
+        let source = formats::open(&file.path, &file.relative, file.format)?;
         for h in source.headers() {
             let n = contract::normalise_name(h);
             if !n.is_empty() && def.column_index(&n).is_none() && !extras.contains(&n) {
@@ -344,7 +175,7 @@ fn read_dataset(
     }
     let mut validator = Validator::new(def, extras, keys);
     for file in files {
-        let source = source::open(&file.path, &file.relative, file.format)?;
+        let source = formats::open(&file.path, &file.relative, file.format)?;
         validator.mapping(source.headers(), &file.relative)?;
     }
     let sink_error = |e: anyhow::Error| FileError::Dataset {
@@ -354,7 +185,7 @@ fn read_dataset(
     sink.begin(def, validator.schema()).map_err(sink_error)?;
     let mut stats = DatasetStats::default();
     for file in files {
-        let mut source = source::open(&file.path, &file.relative, file.format)?;
+        let mut source = formats::open(&file.path, &file.relative, file.format)?;
         let mut map = validator.mapping(source.headers(), &file.relative)?;
         map.first_column = source.first_column();
         if let Some(workers) = parallel::workers()
@@ -418,18 +249,13 @@ fn read_dataset(
     Ok((stats, validator.into_keys()))
 }
 
-/// A row with no value in any cell (spreadsheets leave them behind) is not data.
-fn is_blank(row: &dyn source::Row) -> bool {
-    (0..row.len()).all(|i| value::trim(&row.cell(i).display()).is_empty())
-}
-
 /// The keys of data kept from a previous snapshot, so later datasets can still refer to it.
 fn keys_of(def: &'static Dataset, files: &[PathBuf]) -> anyhow::Result<KeySet> {
     let mut keys = KeySet::default();
     let key_columns: Vec<usize> = def.key.iter().filter_map(|k| def.column_index(k)).collect();
     for path in files {
         let display = path.display().to_string();
-        let mut source = source::open(path, &display, Format::Parquet)?;
+        let mut source = formats::open(path, &display, Format::Parquet)?;
         let positions: Vec<Option<usize>> = key_columns
             .iter()
             .map(|&i| {

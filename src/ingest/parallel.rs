@@ -14,9 +14,9 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::problem::Problem;
-use super::source::{Chunked, FileError, RowChunk, raw_row};
+use super::sink::{DatasetStats, Progress, Reject, Sink};
+use super::source::{Chunked, FileError, RowChunk, is_blank, raw_row};
 use super::validate::{Mapping, Validator};
-use super::{DatasetStats, Progress, Reject, Sink, is_blank};
 
 /// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small
 /// enough that every core has work until the end of a file.

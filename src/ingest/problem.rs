@@ -95,7 +95,7 @@ mod tests {
 
     use super::*;
     use crate::contract::dataset;
-    use crate::ingest::source::{self, Format};
+    use crate::ingest::formats::{self, Format};
     use crate::ingest::validate::{KeyIndex, KeySet, Validator, key_hash};
     use crate::ingest::value::Value;
 
@@ -110,7 +110,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(format!("{name}.csv"));
         std::fs::write(&path, csv).unwrap();
-        let mut source = source::open(&path, &display(&path), Format::Csv).unwrap();
+        let mut source = formats::open(&path, &display(&path), Format::Csv).unwrap();
         let mut validator = Validator::new(def, vec![], keys);
         let map = validator.mapping(source.headers(), "x.csv").unwrap();
         let mut out = vec![];
