@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::fsutil;
 use crate::query;
 use crate::report::{self, TemplateError};
-use crate::warehouse::load::input_changed;
+use crate::warehouse::load::why_load;
 use crate::warehouse::{DEFAULT_KEEP, Warehouse};
 
 pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::Result<u8> {
@@ -31,17 +31,13 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
 
     let warehouse_dir = config.warehouse(cmd.warehouse.warehouse.as_deref());
     let warehouse = Warehouse::new(&warehouse_dir);
-    // The configured warehouse is kept in step with the configured input folder: loaded first
-    // when empty or when the input files changed since its snapshot. A warehouse named with
-    // --warehouse is never loaded into implicitly.
+    // The configured warehouse is kept in step with the configured input folder; a warehouse
+    // named with --warehouse is never loaded into implicitly.
     let input = config.input(None);
-    let reload = match (&cmd.warehouse.warehouse, warehouse.current_manifest()?) {
-        (Some(_), _) => None,
-        (None, None) => Some("the warehouse is empty"),
-        (None, Some(manifest)) if input.is_dir() && input_changed(&input, &manifest)? => {
-            Some("the input files changed since the warehouse was loaded")
-        }
-        (None, Some(_)) => None,
+    let live = warehouse.current_manifest()?;
+    let reload = match &cmd.warehouse.warehouse {
+        Some(_) => None,
+        None => why_load(live.as_ref(), &input)?,
     };
     if let Some(why) = reload {
         progress.step(&format!("{why}: loading {} first", input.display()));

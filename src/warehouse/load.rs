@@ -41,11 +41,20 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
     Ok(files)
 }
 
-/// Whether the input folder's dataset files differ (added, removed or changed content) from the
-/// files the snapshot of `manifest` was loaded from.
-pub fn input_changed(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
+/// Why a warehouse whose live snapshot has `live` as its manifest must load `input` before it is
+/// read, to be in step with it: it is empty, or the input folder's dataset files differ (added,
+/// removed or changed content) from the files the snapshot was loaded from. `None` when it is in
+/// step, or when there is no input folder to load.
+pub fn why_load(live: Option<&Manifest>, input: &Path) -> anyhow::Result<Option<&'static str>> {
+    let Some(manifest) = live else {
+        return Ok(Some("the warehouse is empty"));
+    };
+    if !input.is_dir() {
+        return Ok(None);
+    }
     let files = hash_inputs(&ingest::discover(input)?)?;
-    Ok(!manifest.input_changes(&files).is_empty())
+    Ok((!manifest.input_changes(&files).is_empty())
+        .then_some("the input files changed since the warehouse was loaded"))
 }
 
 /// A load published as the live snapshot.
