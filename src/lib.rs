@@ -3,13 +3,15 @@
 //! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
-//! locked, atomic nightly job, and [`cli`] wires them to commands.
+//! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
+//! team's own words (Markdown) for the report.
 //! [`generate`] makes synthetic input for trying it all out.
 
 pub mod cli;
 pub mod config;
 pub mod generate;
 pub mod ingest;
+pub mod narrative;
 pub mod query;
 pub mod refresh;
 pub mod report;

@@ -1,0 +1,724 @@
+//! The reader's tests: every Markdown construct's conversion, every problem with its file and
+//! line, hostile text kept literal, the limits, and a folder read end to end.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::convert::{Converted, convert};
+use super::error::Lines;
+use super::*;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+fn figures() -> Figures {
+    [
+        ("as_of", "31 March 2026"),
+        ("year", "2025/26"),
+        ("training_compliance", "89.0%"),
+        ("training_rag", "Amber"),
+        ("supervision_compliance", "83.0%"),
+        ("supervision_compliance.N0J", "*"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn md_in(dir: &Path, text: &str) -> Converted {
+    convert(text, 0, &Lines::new(text), dir, &figures())
+}
+
+fn md(text: &str) -> Converted {
+    md_in(Path::new("/nonexistent"), text)
+}
+
+/// The blocks of `text`, which must convert without problems.
+fn blocks(text: &str) -> Vec<Block> {
+    let c = md(text);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    c.blocks
+}
+
+fn t(s: &str) -> Inline {
+    Inline::Text { s: s.into() }
+}
+
+fn para(c: Vec<Inline>) -> Block {
+    Block::Paragraph { c }
+}
+
+/// The plain text of a one-paragraph document.
+fn paragraph_text(text: &str) -> String {
+    match blocks(text).as_slice() {
+        [Block::Paragraph { c }] => tree::plain(c),
+        other => panic!("not one paragraph: {other:?}"),
+    }
+}
+
+#[test]
+fn headings_keep_their_relative_level() {
+    assert_eq!(
+        blocks("# Top\n\n### Third *level*"),
+        vec![
+            Block::Heading {
+                level: 1,
+                c: vec![t("Top")]
+            },
+            Block::Heading {
+                level: 3,
+                c: vec![
+                    t("Third "),
+                    Inline::Emph {
+                        c: vec![t("level")]
+                    }
+                ]
+            },
+        ]
+    );
+}
+
+#[test]
+fn paragraphs_emphasis_strong_strike_code_and_breaks() {
+    assert_eq!(
+        blocks("One *two* **three** ~~four~~ `five`\nsix  \nseven\n\nNext"),
+        vec![
+            para(vec![
+                t("One "),
+                Inline::Emph { c: vec![t("two")] },
+                t(" "),
+                Inline::Strong {
+                    c: vec![t("three")]
+                },
+                t(" "),
+                Inline::Strike { c: vec![t("four")] },
+                t(" "),
+                Inline::Code { s: "five".into() },
+                t(" six"),
+                Inline::Break,
+                t("seven"),
+            ]),
+            para(vec![t("Next")]),
+        ]
+    );
+}
+
+#[test]
+fn nested_tight_and_loose_lists() {
+    let b =
+        blocks("3. first\n   - inner a\n   - inner b\n4. second\n\n\n- loose one\n\n- loose two\n");
+    assert_eq!(
+        b[0],
+        Block::List {
+            ordered: true,
+            start: 3,
+            tight: true,
+            items: vec![
+                vec![
+                    para(vec![t("first")]),
+                    Block::List {
+                        ordered: false,
+                        start: 1,
+                        tight: true,
+                        items: vec![
+                            vec![para(vec![t("inner a")])],
+                            vec![para(vec![t("inner b")])]
+                        ],
+                    },
+                ],
+                vec![para(vec![t("second")])],
+            ],
+        }
+    );
+    assert!(matches!(
+        &b[1],
+        Block::List { ordered: false, tight: false, items, .. } if items.len() == 2
+    ));
+}
+
+#[test]
+fn block_quotes_hold_blocks() {
+    assert_eq!(
+        blocks("> \"I felt listened to.\"\n>\n> Young person, 14"),
+        vec![Block::Quote {
+            c: vec![
+                para(vec![t("\"I felt listened to.\"")]),
+                para(vec![t("Young person, 14")])
+            ]
+        }]
+    );
+}
+
+#[test]
+fn links_print_their_text_and_address() {
+    let b = blocks(
+        "See [the guidance](https://example.org/wt) or <https://example.org/a>, \
+         <team@example.org>, [mail](mailto:x@example.org).",
+    );
+    let [Block::Paragraph { c }] = b.as_slice() else {
+        panic!("{b:?}")
+    };
+    assert_eq!(
+        c[1],
+        Inline::Link {
+            c: vec![t("the guidance")],
+            url: "https://example.org/wt".into(),
+            show: Some("https://example.org/wt".into())
+        }
+    );
+    // An address written as the link's text is not repeated.
+    assert_eq!(
+        c[3],
+        Inline::Link {
+            c: vec![t("https://example.org/a")],
+            url: "https://example.org/a".into(),
+            show: None
+        }
+    );
+    assert_eq!(
+        c[5],
+        Inline::Link {
+            c: vec![t("team@example.org")],
+            url: "mailto:team@example.org".into(),
+            show: None
+        }
+    );
+    assert_eq!(
+        c[7],
+        Inline::Link {
+            c: vec![t("mail")],
+            url: "mailto:x@example.org".into(),
+            show: Some("x@example.org".into())
+        }
+    );
+}
+
+#[test]
+fn links_to_files_and_paths_are_errors_at_their_line() {
+    for url in [
+        "../secret.docx",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "#section",
+        "javascript:alert(1)",
+    ] {
+        let c = md(&format!("Text\n\nSee [this]({url})."));
+        assert_eq!(
+            c.problems,
+            vec![(3, Reason::LinkNotWeb { url: url.into() })],
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn tables_have_a_header_row_alignment_and_full_rows() {
+    assert_eq!(
+        blocks(
+            "| Org | Rate | Note |\n|:--|--:|:-:|\n| A | {{training_compliance}} | ok |\n| B |\n"
+        ),
+        vec![Block::Table {
+            align: vec![Align::Left, Align::Right, Align::Center],
+            header: vec![vec![t("Org")], vec![t("Rate")], vec![t("Note")]],
+            rows: vec![
+                vec![
+                    vec![t("A")],
+                    vec![Inline::Figure {
+                        name: "training_compliance".into(),
+                        value: "89.0%".into()
+                    }],
+                    vec![t("ok")]
+                ],
+                vec![vec![t("B")], vec![], vec![]],
+            ],
+        }]
+    );
+}
+
+#[test]
+fn footnotes_carry_their_definition_to_each_reference() {
+    let b = blocks("Figures[^1] are live[^1].\n\n[^1]: From the *warehouse*.\n");
+    let note = Inline::Footnote {
+        label: "1".into(),
+        c: vec![para(vec![
+            t("From the "),
+            Inline::Emph {
+                c: vec![t("warehouse")],
+            },
+            t("."),
+        ])],
+    };
+    assert_eq!(
+        b,
+        vec![para(vec![
+            t("Figures"),
+            note.clone(),
+            t(" are live"),
+            note,
+            t(".")
+        ])]
+    );
+    // A reference inside a definition prints as written rather than nesting.
+    let b = blocks("A[^a].\n\n[^a]: See[^b].\n\n[^b]: B.\n");
+    let [Block::Paragraph { c }] = b.as_slice() else {
+        panic!("{b:?}")
+    };
+    let Inline::Footnote { c: def, .. } = &c[1] else {
+        panic!("{c:?}")
+    };
+    assert_eq!(def, &vec![para(vec![t("See[^b].")])]);
+}
+
+#[test]
+fn rules_and_code_blocks_are_kept_verbatim() {
+    assert_eq!(
+        blocks("Above\n\n---\n\n    {{training_compliance}} #import\n\n```\n$x$ ]\n```\n"),
+        vec![
+            para(vec![t("Above")]),
+            Block::Rule,
+            Block::CodeBlock {
+                s: "{{training_compliance}} #import".into()
+            },
+            Block::CodeBlock { s: "$x$ ]".into() },
+        ]
+    );
+}
+
+#[test]
+fn figures_are_replaced_in_text_headings_and_links_but_not_in_code() {
+    assert_eq!(
+        blocks("# In {{year}}\n\n[{{as_of}}](https://example.org) `{{year}}`"),
+        vec![
+            Block::Heading {
+                level: 1,
+                c: vec![
+                    t("In "),
+                    Inline::Figure {
+                        name: "year".into(),
+                        value: "2025/26".into()
+                    }
+                ]
+            },
+            para(vec![
+                Inline::Link {
+                    c: vec![Inline::Figure {
+                        name: "as_of".into(),
+                        value: "31 March 2026".into()
+                    }],
+                    url: "https://example.org".into(),
+                    show: Some("https://example.org".into())
+                },
+                t(" "),
+                Inline::Code {
+                    s: "{{year}}".into()
+                },
+            ]),
+        ]
+    );
+    assert_eq!(
+        paragraph_text("Dalebury: {{supervision_compliance.N0J}}."),
+        "Dalebury: *."
+    );
+}
+
+#[test]
+fn an_unknown_figure_names_its_line_and_the_nearest_names() {
+    let c = md("First\n\nSecond with {{trainng_compliance}} and\n{{year}} and {{yeer}}.");
+    let lines: Vec<usize> = c.problems.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, vec![3, 4]);
+    let Reason::UnknownFigure { name, nearest } = &c.problems[0].1 else {
+        panic!("{:?}", c.problems)
+    };
+    assert_eq!(name, "trainng_compliance");
+    assert_eq!(nearest[0], "training_compliance");
+}
+
+#[test]
+fn hostile_text_is_only_text() {
+    for s in [
+        "#import \"/etc/passwd\": *",
+        "#read(\"/etc/passwd\")",
+        "#sys.inputs and #eval(\"1+1\")",
+        "$ x^2 $ costs $5",
+        "] ) } #{ let x = 1 }",
+        "@ref <label> = heading / slash",
+        "C:\\temp\\file and \\ alone",
+        "{{ unclosed and } closed",
+        "#set page(width: 1pt)",
+        "http://example.org/#sys",
+    ] {
+        assert_eq!(paragraph_text(s), s, "{s}");
+    }
+    // Backslash escapes are Markdown's: `\*` is a star, `\\` one backslash.
+    assert_eq!(
+        paragraph_text("\\*not emphasis\\* \\# \\\\server"),
+        "*not emphasis* # \\server"
+    );
+    // Code spans keep braces and backticks.
+    assert_eq!(
+        blocks("`` {{year}} ` #import ``"),
+        vec![para(vec![Inline::Code {
+            s: "{{year}} ` #import".into()
+        }])]
+    );
+}
+
+#[test]
+fn raw_html_prints_as_text_and_comments_are_dropped() {
+    assert_eq!(
+        paragraph_text("A <b>bold</b> <!-- hidden --> move"),
+        "A <b>bold</b>  move"
+    );
+    assert_eq!(
+        blocks(
+            "<!-- guidance\nspanning lines -->\n\n<script>alert(1)</script>\n\n<div>\nhi\n</div>"
+        ),
+        vec![
+            para(vec![t("<script>alert(1)</script>")]),
+            para(vec![
+                t("<div>"),
+                Inline::Break,
+                t("hi"),
+                Inline::Break,
+                t("</div>")
+            ]),
+        ]
+    );
+    assert!(blocks("<!-- only a comment -->\n\n   \n").is_empty());
+}
+
+#[test]
+fn nesting_beyond_the_limit_is_refused_quickly_at_its_line() {
+    // Nested by indentation: 400 levels is about the largest file allowed.
+    let deep_list: String = (0..400)
+        .map(|i| format!("{}- x\n", "  ".repeat(i)))
+        .collect();
+    let deep_list_one_line = format!("Intro\n\n{}x\n", "- ".repeat(10_000));
+    let deep_quote = format!("Intro\n\n{}x\n", ">".repeat(10_000));
+    for (text, line) in [
+        (deep_list.as_str(), 9),
+        (deep_list_one_line.as_str(), 3),
+        (deep_quote.as_str(), 3),
+    ] {
+        let started = Instant::now();
+        let c = md(text);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?} for {} bytes starting {:?}",
+            started.elapsed(),
+            text.len(),
+            &text[..20]
+        );
+        assert_eq!(c.problems, vec![(line, Reason::TooDeep)]);
+        assert!(c.problems[0].1.to_string().contains("at most 8"));
+    }
+    // `*a *a x* a* a*` nests emphasis in emphasis.
+    let emph = format!("{}x{}*", "*a ".repeat(20), "* a".repeat(19));
+    assert_eq!(md(&emph).problems, vec![(1, Reason::InlineTooDeep)]);
+    // Up to the limit is fine.
+    let ok: String = (0..limits::MAX_BLOCK_DEPTH)
+        .map(|i| format!("{}- x\n", "  ".repeat(i)))
+        .collect();
+    assert!(md(&ok).problems.is_empty());
+}
+
+#[test]
+fn a_block_longer_than_the_limit_is_refused_at_its_line() {
+    let long = "word ".repeat(5_000);
+    let c = md(&format!("Short.\n\n{long}\n\nAfter."));
+    assert_eq!(
+        c.problems,
+        vec![(
+            3,
+            Reason::BlockTooLong {
+                what: "paragraph",
+                chars: 24_999
+            }
+        )]
+    );
+    assert!(c.problems[0].1.to_string().contains("at most 20000"));
+    let c = md(&format!("- short\n- {long}"));
+    assert!(matches!(c.problems[..], [(2, Reason::BlockTooLong { .. })]));
+}
+
+#[test]
+fn images_become_figures_with_alt_text_and_bytes_for_the_world() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chart.png"), PNG).unwrap();
+    let c = md_in(
+        dir.path(),
+        "![Chart of {{year}}](chart.png \"Training, {{year}}\")\n\n![again](chart.png)",
+    );
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!(
+        c.blocks[0],
+        para(vec![Inline::Image {
+            path: "/narrative/chart.png".into(),
+            alt: "Chart of 2025/26".into(),
+            caption: Some("Training, 2025/26".into())
+        }])
+    );
+    assert_eq!(c.images.len(), 1);
+    assert_eq!(c.images[0].bytes, PNG);
+}
+
+#[test]
+fn image_problems_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chart.png"), PNG).unwrap();
+    std::fs::write(dir.path().join("bad.png"), b"<svg/>").unwrap();
+    let c = md_in(
+        dir.path(),
+        "![](chart.png)\n\n![x](../chart.png)\n\n![x](https://e.org/a.png)\n\n![x](bad.png)\n\n![x](gone.png)",
+    );
+    let got: Vec<(usize, &str)> = c
+        .problems
+        .iter()
+        .map(|(l, r)| {
+            (
+                *l,
+                match r {
+                    Reason::ImageWithoutAlt { .. } => "alt",
+                    Reason::ImageOutside { .. } => "outside",
+                    Reason::ImageContent { .. } => "content",
+                    Reason::ImageUnreadable { .. } => "unreadable",
+                    _ => "other",
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "alt"),
+            (3, "outside"),
+            (5, "outside"),
+            (7, "content"),
+            (9, "unreadable")
+        ]
+    );
+    assert!(c.images.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A folder read end to end.
+
+fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    dir
+}
+
+fn read_folder(dir: &Path) -> Result<Narrative, Problems> {
+    let is_staff_id = |w: &str| w == "SG1234567";
+    read(
+        dir,
+        &Inputs {
+            figures: &figures(),
+            is_staff_id: &is_staff_id,
+        },
+    )
+}
+
+fn messages(problems: &Problems, dir: &Path) -> Vec<String> {
+    problems
+        .0
+        .iter()
+        .map(|p| {
+            p.to_string()
+                .replace(&format!("{}/", dir.display()), "narrative/")
+        })
+        .collect()
+}
+
+#[test]
+fn a_folder_reads_into_slots_with_unwritten_ones_listed() {
+    let dir = folder(&[
+        ("foreword.md", b"# Welcome\n\nCompliance was {{training_compliance}}."),
+        ("context.md", b"<!-- guide: write here -->\n\n"),
+        ("training.md", b""),
+        ("risks.md", b"\xEF\xBB\xBF- Risk one\n"),
+        ("diagram.png", PNG),
+        ("notes.docx", b"not read"),
+        (
+            "cover.md",
+            b"<!-- the cover -->\n+++\npurpose = \"assurance\"\nrisks = [\"At {{training_compliance}}\"]\n+++\nSummary.\n",
+        ),
+    ]);
+    let n = read_folder(dir.path()).unwrap();
+    assert!(n.is_written(Slot::Foreword) && n.is_written(Slot::Risks));
+    assert!(!n.is_written(Slot::Context) && !n.is_written(Slot::Training));
+    assert_eq!(n.blocks(Slot::Foreword).len(), 2);
+    let cover = n.cover.as_ref().unwrap();
+    assert_eq!(cover.purpose, Purpose::Assurance);
+    assert_eq!(cover.risks, vec!["At 89.0%".to_owned()]);
+    assert_eq!(cover.blocks, vec![para(vec![t("Summary.")])]);
+    assert_eq!(
+        n.unwritten(),
+        vec![
+            Slot::Context,
+            Slot::Governance,
+            Slot::Training,
+            Slot::Supervision,
+            Slot::Section11,
+            Slot::Reviews,
+            Slot::Multiagency,
+            Slot::Quality,
+            Slot::CaseStudies,
+            Slot::Achievements,
+            Slot::Priorities,
+        ]
+    );
+    assert_eq!(
+        n.read,
+        vec![
+            "cover.md",
+            "foreword.md",
+            "context.md",
+            "training.md",
+            "risks.md"
+        ]
+    );
+    let json = n.to_json();
+    assert_eq!(json["slots"]["foreword"]["heading"], "Foreword");
+    assert_eq!(json["slots"]["foreword"]["written"], true);
+    assert_eq!(json["slots"]["foreword"]["blocks"][0]["t"], "heading");
+    assert_eq!(
+        json["slots"]["foreword"]["blocks"][1]["c"][1]["t"],
+        "figure"
+    );
+    assert_eq!(json["slots"]["case_studies"]["written"], false);
+    assert_eq!(json["cover"]["purpose"], "assurance");
+    assert_eq!(json["unwritten"][0]["file"], "context.md");
+    assert_eq!(json["unwritten"].as_array().unwrap().len(), 11);
+    assert!(json["slots"].get("cover").is_none());
+}
+
+#[test]
+fn every_problem_in_every_file_is_reported_with_file_and_line() {
+    let dir = folder(&[
+        ("forward.md", b"Typo in the name."),
+        (
+            "foreword.md",
+            b"Line one\n\nSeen by SG1234567.\n\n{{training_complience}}\n",
+        ),
+        ("context.md", b"Fine\nCaf\xE9\n"),
+        ("risks.md", b"![](nothing.png)\n"),
+        (
+            "cover.md",
+            b"+++\npurpose = \"approve\"\nchair = \"x\"\n+++\n",
+        ),
+        ("quality.md", b"Just text, then a body\n"),
+    ]);
+    let problems = read_folder(dir.path()).unwrap_err();
+    let got = messages(&problems, dir.path());
+    assert_eq!(got.len(), 7, "{got:#?}");
+    assert!(got[0].starts_with(
+        "narrative/forward.md: `forward.md` is not a narrative slot; did you mean `foreword.md`?"
+    ));
+    assert!(got[1].starts_with("narrative/cover.md:2: unknown purpose `approve`"));
+    assert!(got[2].starts_with("narrative/cover.md:3: unknown key `chair`"));
+    assert!(got[3].starts_with("narrative/foreword.md:3: this line holds a staff identifier"));
+    assert!(
+        !got[3].contains("SG1234567"),
+        "the id must never be printed"
+    );
+    assert!(got[4].starts_with(
+        "narrative/foreword.md:5: unknown figure `{{training_complience}}`; the nearest names are `{{training_compliance}}`"
+    ));
+    assert!(got[5].starts_with("narrative/context.md:2: the file is not UTF-8"));
+    assert!(got[6].starts_with("narrative/risks.md:1: the image `nothing.png` has no alt text"));
+}
+
+#[test]
+fn a_cover_without_front_matter_or_purpose_is_an_error() {
+    let dir = folder(&[("cover.md", b"Summary without front matter.\n")]);
+    let got = messages(&read_folder(dir.path()).unwrap_err(), dir.path());
+    assert!(got[0].starts_with("narrative/cover.md:1: the cover sheet starts with front matter"));
+    let dir = folder(&[("cover.md", b"\n+++\nrecommendation = \"Note it\"\n+++\n")]);
+    let got = messages(&read_folder(dir.path()).unwrap_err(), dir.path());
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].starts_with("narrative/cover.md:2: the cover sheet's front matter has no `purpose`")
+    );
+    // Only the guide: unwritten, not an error.
+    let dir = folder(&[("cover.md", init::guide(Slot::Cover).as_bytes())]);
+    let n = read_folder(dir.path()).unwrap();
+    assert!(!n.is_written(Slot::Cover));
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let big = "x".repeat(5 * 1024 * 1024);
+    let dir = folder(&[("foreword.md", big.as_bytes())]);
+    let started = Instant::now();
+    let got = messages(&read_folder(dir.path()).unwrap_err(), dir.path());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        got,
+        vec![format!(
+            "narrative/foreword.md: the file is 5242880 bytes; a narrative file may be at most \
+             {} bytes (split the text, or move tables and images out)",
+            limits::MAX_FILE_BYTES
+        )]
+    );
+}
+
+#[test]
+fn the_starter_folder_reads_as_entirely_unwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    init::init(dir.path()).unwrap();
+    let n = read_folder(dir.path()).unwrap();
+    assert_eq!(n.unwritten(), Slot::ALL.to_vec());
+}
+
+#[test]
+fn a_missing_folder_is_one_problem() {
+    let problems = read_folder(Path::new("/nonexistent/narrative")).unwrap_err();
+    assert_eq!(problems.0.len(), 1);
+    assert!(
+        problems
+            .to_string()
+            .starts_with("/nonexistent/narrative: cannot read the narrative folder")
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever the text, conversion ends quickly without panicking, and whatever it gives
+        /// serialises.
+        #[test]
+        fn any_markdown_converts_quickly(text in "[-#*_>`\\\\\\[\\]()!{}<>|~=$@:/ \n\t0-9a-zA-Z.^+]{0,600}") {
+            let started = Instant::now();
+            let c = md(&text);
+            prop_assert!(started.elapsed() < Duration::from_secs(2));
+            serde_json::to_string(&c.blocks).unwrap();
+        }
+
+        #[test]
+        fn any_unicode_converts_quickly(text in any::<String>()) {
+            let started = Instant::now();
+            let c = md(&text);
+            prop_assert!(started.elapsed() < Duration::from_secs(2));
+            serde_json::to_string(&c.blocks).unwrap();
+        }
+
+        /// Deep structures built from repeated markers stop at the limit instead of recursing.
+        #[test]
+        fn repeated_markers_convert_quickly(
+            unit in proptest::sample::select(vec!["- ", "> ", "1. ", "* ", "**", "[", "![", "~~", "  - ", "[^a]: "]),
+            n in 1usize..3000,
+        ) {
+            let text = format!("{}x\n", unit.repeat(n));
+            let started = Instant::now();
+            let c = md(&text);
+            prop_assert!(started.elapsed() < Duration::from_secs(2));
+            serde_json::to_string(&c.blocks).unwrap();
+        }
+    }
+}

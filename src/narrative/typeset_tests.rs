@@ -1,0 +1,330 @@
+//! Typesetting tests: a narrative folder read, its JSON and images served to Typst in a small
+//! World next to `report-templates/narrative.typ`, exported as PDF/A-2a + PDF/UA-1 (as the
+//! report is), and the PDF's text read back with poppler's `pdftotext`: hostile text must print
+//! literally, every construct must typeset, and the limits must keep Typst within its own.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration as TypstDuration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::fonts::FontStore;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use super::*;
+
+/// A 2 × 2 NHS-blue PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x0f\x49\x44\x41\x54\x78\x9c\x63\x60\x88\xdb\x01\x42\x10\x0a\x00\x1b\x96\x04\x59\x7b\x6c\x4d\x2f\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#005EB8"/></svg>"##;
+
+/// The document the tests typeset: the cover sheet, the "Still to write" box, then every
+/// written slot under a level-1 heading.
+const MAIN: &str = r#"
+#set document(title: "Narrative test", date: datetime(year: 2026, month: 3, day: 31))
+#set text(font: "Liberation Sans", size: 10pt, lang: "en", region: "GB")
+#set heading(numbering: "1.1")
+#import "narrative.typ": *
+#let nar = json("/narrative.json")
+#if nar.cover != none {
+  narrative-cover(nar.cover, title: "Safeguarding Children Annual Report 2025/26",
+    meeting: "21 May 2026", organisation: "Northshire ICB")
+}
+#narrative-still-to-write(nar.unwritten)
+#for (key, slot) in nar.slots {
+  if slot.written {
+    heading(level: 1, slot.heading)
+    narrative-blocks(slot.blocks, base: 1)
+  }
+}
+"#;
+
+struct TestWorld {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    main: FileId,
+    files: HashMap<FileId, Bytes>,
+}
+
+fn id(path: &str) -> FileId {
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(path).expect("a valid virtual path"),
+    )
+    .intern()
+}
+
+impl TestWorld {
+    fn new(narrative: &Narrative) -> TestWorld {
+        let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
+        let mut fonts = FontStore::new();
+        fonts.extend(typst_kit::fonts::embedded());
+        for face in ["Regular", "Bold", "Italic", "BoldItalic"] {
+            let bytes =
+                std::fs::read(templates.join(format!("fonts/LiberationSans-{face}.ttf"))).unwrap();
+            fonts.extend(Font::iter(Bytes::new(bytes)).map(|f| {
+                let info = f.info().clone();
+                (f, info)
+            }));
+        }
+        let mut files = HashMap::new();
+        for name in ["narrative.typ", "style.typ"] {
+            files.insert(
+                id(name),
+                Bytes::new(std::fs::read(templates.join(name)).unwrap()),
+            );
+        }
+        files.insert(
+            id(JSON_PATH),
+            Bytes::new(serde_json::to_vec(&narrative.to_json()).unwrap()),
+        );
+        for (path, bytes) in narrative.virtual_files() {
+            files.insert(id(path), Bytes::new(bytes.to_vec()));
+        }
+        files.insert(id("main.typ"), Bytes::new(MAIN.as_bytes().to_vec()));
+        TestWorld {
+            library: LazyHash::new(Library::default()),
+            fonts,
+            main: id("main.typ"),
+            files,
+        }
+    }
+}
+
+impl World for TestWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.book()
+    }
+    fn main(&self) -> FileId {
+        self.main
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        let bytes = self.file(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        Ok(Source::new(id, text.to_owned()))
+    }
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.files
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| FileError::NotFound(id.vpath().get_without_slash().into()))
+    }
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index)
+    }
+    fn today(&self, _offset: Option<TypstDuration>) -> Option<Datetime> {
+        Datetime::from_ymd(2026, 3, 31)
+    }
+}
+
+/// Typesets a narrative to PDF/A-2a + PDF/UA-1 bytes; a Typst error fails the test with
+/// its messages.
+fn typeset(narrative: &Narrative) -> Vec<u8> {
+    let world = TestWorld::new(narrative);
+    let document = typst::compile::<typst_layout::PagedDocument>(&world)
+        .output
+        .unwrap_or_else(|errors| panic!("typst failed: {errors:#?}"));
+    let options = PdfOptions {
+        ident: Smart::Custom("narrative test".into()),
+        standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1]).unwrap(),
+        tagged: true,
+        timestamp: Some(typst_pdf::Timestamp::new_utc(
+            Datetime::from_ymd_hms(2026, 3, 31, 0, 0, 0).unwrap(),
+        )),
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).unwrap_or_else(|errors| panic!("pdf: {errors:#?}"))
+}
+
+/// The PDF's text, as poppler's `pdftotext` reads it.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("n.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args([file.to_str().unwrap(), "-"])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run pdftotext ({e}): install poppler-utils, as scripts/test does")
+        });
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn read_files(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Narrative) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let figures: Figures = [
+        ("training_compliance", "89.0%"),
+        ("supervision_compliance.N0J", "*"),
+        ("year", "2025/26"),
+    ]
+    .into_iter()
+    .collect();
+    let narrative = read(
+        dir.path(),
+        &Inputs {
+            figures: &figures,
+            is_staff_id: &|_| false,
+        },
+    )
+    .unwrap_or_else(|p| panic!("{p}"));
+    (dir, narrative)
+}
+
+/// Lines of hostile text, each a paragraph of its own, and how each must print.
+const HOSTILE: &[&str] = &[
+    "#import \"/etc/passwd\": *",
+    "#read(\"/etc/passwd\")",
+    "#sys.inputs.at(\"x\")",
+    "$ x^2 $ and $5",
+    "] ) } #{ 1 + 1 }",
+    "@ref <label> == heading // not a comment /* nor this */",
+    "C:\\temp\\x and \\ alone",
+    "#set page(width: 1pt) #show: none",
+    "<script>alert(1)</script>",
+    "a <b>bold</b> tag",
+    "tilde ~ and ~~~ and --- and ... and 'quotes' \"quoted\"",
+];
+
+#[test]
+fn hostile_text_prints_literally_in_the_pdf() {
+    let mut foreword = HOSTILE.join("\n\n");
+    foreword.push_str(
+        "\n\nIn code: `{{training_compliance}} #import` and a figure {{training_compliance}}.",
+    );
+    foreword.push_str("\n\n```\n#let x = read(\"/etc/passwd\")\n```\n");
+    let (_dir, n) = read_files(&[("foreword.md", foreword.as_bytes())]);
+    let text = pdf_text(&typeset(&n));
+    for s in HOSTILE {
+        assert!(text.contains(s), "{s:?} not printed literally in:\n{text}");
+    }
+    assert!(text.contains("In code: {{training_compliance}} #import and a figure 89.0%."));
+    assert!(text.contains("#let x = read(\"/etc/passwd\")"));
+    assert!(!text.contains("root:"), "a file was read");
+}
+
+#[test]
+fn every_construct_typesets_to_an_accessible_pdf() {
+    let foreword = "\
+# A heading of our own
+
+Text with *emphasis*, **strong**, ~~struck~~, `code`, a [link](https://example.org/guide)
+and a hard  \nbreak. Dalebury: {{supervision_compliance.N0J}}.[^n]
+
+[^n]: The footnote's text.
+
+1. First numbered
+   - nested bullet
+     > quoted inside
+2. Second numbered
+
+> \"They asked what I wanted.\" Child, aged 9
+
+| Organisation | Compliance |
+|:--|--:|
+| Northshire Teaching Hospitals | {{training_compliance}} |
+| Dalebury | * |
+
+![A blue square standing in for a diagram](square.png \"The partnership, {{year}}\")
+
+![A blue bar](bar.svg)
+
+---
+";
+    let cover = "+++\npurpose = \"assurance\"\nrecommendation = \"Note the report for {{year}}.\"\nexecutive_lead = \"Chief Nursing Officer\"\npresented_by = \"Designated Nurse\"\nrisks = [\"Level 3 training below 90%\", \"Supervision at {{supervision_compliance.N0J}}\"]\n+++\n\nThe summary for the board.\n";
+    let (_dir, n) = read_files(&[
+        ("foreword.md", foreword.as_bytes()),
+        ("cover.md", cover.as_bytes()),
+        ("square.png", PNG),
+        ("bar.svg", SVG.as_bytes()),
+    ]);
+    assert_eq!(n.images.len(), 2);
+    let pdf = typeset(&n);
+    let text = pdf_text(&pdf);
+    for s in [
+        "Report to the board",
+        "21 May 2026",
+        "Safeguarding Children Annual Report 2025/26",
+        "☒ Assurance",
+        "☐ Approval",
+        "Chief Nursing Officer",
+        "Note the report for 2025/26.",
+        "Level 3 training below 90%",
+        "Supervision at *",
+        "The summary for the board.",
+        "Still to write",
+        "Local context (context.md)",
+        "A heading of our own",
+        "link (https://example.org/guide)",
+        "Dalebury: *.",
+        "The footnote's text.",
+        "First numbered",
+        "nested bullet",
+        "quoted inside",
+        "They asked what I wanted.",
+        "Northshire Teaching Hospitals",
+        "89.0%",
+        "The partnership, 2025/26",
+    ] {
+        assert!(text.contains(s), "{s:?} missing from:\n{text}");
+    }
+    // The alt text is in the PDF's structure (PDF/UA export would refuse a figure without it).
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.contains("A blue square standing in for a diagram") || raw.contains("/Alt"));
+}
+
+#[test]
+fn the_deepest_nesting_allowed_stays_within_typsts_limits() {
+    let mut deep = String::new();
+    for i in 0..limits::MAX_BLOCK_DEPTH {
+        deep.push_str(&format!("{}- level {i}\n", "  ".repeat(i)));
+    }
+    deep.push('\n');
+    let open: String = ["*", "**", "~~", "[", "*", "**", "~~", "["].concat();
+    let close: String = [
+        "](https://e.org)",
+        "~~",
+        "**",
+        "*",
+        "](https://e.org)",
+        "~~",
+        "**",
+        "*",
+    ]
+    .concat();
+    deep.push_str(&format!("x{open}deepest{close}x\n"));
+    let quotes = ">".repeat(limits::MAX_BLOCK_DEPTH);
+    deep.push_str(&format!("\n{quotes} deep quote\n"));
+    let (_dir, n) = read_files(&[("foreword.md", deep.as_bytes())]);
+    let text = pdf_text(&typeset(&n));
+    assert!(text.contains(&format!("level {}", limits::MAX_BLOCK_DEPTH - 1)));
+    assert!(text.contains("deepest"));
+    assert!(text.contains("deep quote"));
+}
+
+#[test]
+fn the_longest_block_allowed_typesets_in_reasonable_time() {
+    let words = "safeguarding ".repeat(limits::MAX_BLOCK_CHARS / 13);
+    let unbroken = "x".repeat(limits::MAX_BLOCK_CHARS / 4);
+    let text = format!("{words}\n\n{unbroken}\n");
+    let (_dir, n) = read_files(&[("foreword.md", text.as_bytes())]);
+    let started = Instant::now();
+    let pdf = typeset(&n);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(pdf_text(&pdf).contains("safeguarding safeguarding"));
+}
