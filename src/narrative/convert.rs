@@ -57,6 +57,7 @@ pub fn convert(text: &str, base: usize, lines: &Lines, dir: &Path, figures: &Fig
         unreachable!("pulldown-cmark's events are balanced, so only the root is left")
     };
     fill_footnotes(&mut blocks, &b.definitions);
+    consecutive_headings(&mut blocks, &mut 0);
     b.out.blocks = blocks;
     b.out
 }
@@ -681,6 +682,27 @@ fn strip_comments(html: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Lowers any heading that would skip a level (`###` straight after `#`, or a first heading
+/// below `#`): PDF/UA-1 requires heading levels to go down one at a time, and the template
+/// prints a slot's blocks directly below a heading of its base level.
+fn consecutive_headings(blocks: &mut [Block], previous: &mut u8) {
+    for block in blocks {
+        match block {
+            Block::Heading { level, .. } => {
+                *level = (*level).min(*previous + 1);
+                *previous = *level;
+            }
+            Block::List { items, .. } => {
+                for item in items {
+                    consecutive_headings(item, previous);
+                }
+            }
+            Block::Quote { c } => consecutive_headings(c, previous),
+            _ => {}
+        }
+    }
 }
 
 /// Puts each footnote's definition into the references to it; a reference without one

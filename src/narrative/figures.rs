@@ -7,6 +7,27 @@ use std::io::{self, Write};
 
 use super::error::Reason;
 
+/// The figure names the narrative contract requires the report to provide (besides
+/// `training_compliance.CODE` and `supervision_compliance.CODE` for every organisation).
+pub const REQUIRED: [&str; 16] = [
+    "as_of",
+    "year",
+    "icb_name",
+    "organisations",
+    "staff_in_post",
+    "training_compliance",
+    "training_rag",
+    "training_compliance_last_year",
+    "supervision_compliance",
+    "supervision_rag",
+    "section11_standards_green",
+    "section11_standards_rated",
+    "review_actions",
+    "review_actions_overdue",
+    "multiagency_contribution",
+    "rows_rejected",
+];
+
 /// The named figures the narrative may quote, in the order the report lists them
 /// (`safeguard report --list-figures` prints them in this order).
 #[derive(Debug, Clone, Default, PartialEq)]

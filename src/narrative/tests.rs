@@ -57,16 +57,16 @@ fn paragraph_text(text: &str) -> String {
 #[test]
 fn headings_keep_their_relative_level() {
     assert_eq!(
-        blocks("# Top\n\n### Third *level*"),
+        blocks("# Top\n\n## Second *level*"),
         vec![
             Block::Heading {
                 level: 1,
                 c: vec![t("Top")]
             },
             Block::Heading {
-                level: 3,
+                level: 2,
                 c: vec![
-                    t("Third "),
+                    t("Second "),
                     Inline::Emph {
                         c: vec![t("level")]
                     }
@@ -74,6 +74,25 @@ fn headings_keep_their_relative_level() {
             },
         ]
     );
+}
+
+#[test]
+fn headings_never_skip_a_level() {
+    let levels = |text: &str| -> Vec<u8> {
+        blocks(text)
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { level, .. } => Some(*level),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(levels("## a\n\n#### b\n\n# c\n\n### d\n\n## e"), vec![1, 2, 1, 2, 2]);
+    let b = blocks("> ### quoted\n\n### after");
+    assert!(
+        matches!(&b[0], Block::Quote { c } if matches!(c[0], Block::Heading { level: 1, .. }))
+    );
+    assert!(matches!(b[1], Block::Heading { level: 2, .. }));
 }
 
 #[test]

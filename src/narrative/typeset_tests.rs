@@ -251,6 +251,7 @@ and a hard  \nbreak. Dalebury: {{supervision_compliance.N0J}}.[^n]
     ]);
     assert_eq!(n.images.len(), 2);
     let pdf = typeset(&n);
+    if let Ok(p) = std::env::var("NARRATIVE_DUMP") { std::fs::write(p, &pdf).unwrap(); }
     let text = pdf_text(&pdf);
     for s in [
         "Report to the board",
@@ -327,4 +328,91 @@ fn the_longest_block_allowed_typesets_in_reasonable_time() {
         started.elapsed()
     );
     assert!(pdf_text(&pdf).contains("safeguarding safeguarding"));
+}
+
+/// The figures of the shipped sample data at 31 March 2026, as the report prints them.
+fn sample_figures() -> Figures {
+    let mut f: Figures = [
+        ("as_of", "31 March 2026"),
+        ("year", "2025/26"),
+        ("icb_name", "Northshire ICB"),
+        ("organisations", "10"),
+        ("staff_in_post", "2,620"),
+        ("training_compliance", "89.0%"),
+        ("training_rag", "Amber"),
+        ("training_compliance_last_year", "87.5%"),
+        ("supervision_compliance", "83.0%"),
+        ("supervision_rag", "Amber"),
+        ("section11_standards_green", "56"),
+        ("section11_standards_rated", "80"),
+        ("review_actions", "53"),
+        ("review_actions_overdue", "15"),
+        ("multiagency_contribution", "81.3%"),
+        ("rows_rejected", "12"),
+    ]
+    .into_iter()
+    .collect();
+    for code in ["N1A", "N2B", "N3C", "N4D", "N5E", "N6F", "N7G", "N8H", "N9I", "N0J"] {
+        f.insert(format!("training_compliance.{code}"), "90.0%");
+        f.insert(format!("supervision_compliance.{code}"), "*");
+    }
+    f.insert("training_compliance.N6F", "73.4%");
+    f
+}
+
+#[test]
+fn the_shipped_example_is_complete_and_typesets() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-narrative");
+    let figures = sample_figures();
+    assert!(figures::REQUIRED.iter().all(|n| figures.get(n).is_some()));
+    let n = read(
+        &dir,
+        &Inputs {
+            figures: &figures,
+            is_staff_id: &|w: &str| w.len() == 9 && w.starts_with("SG"),
+        },
+    )
+    .unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(n.unwritten(), Vec::<Slot>::new(), "every slot is written");
+    assert_eq!(n.images.len(), 1);
+    let json = serde_json::to_string(&n.to_json()).unwrap();
+    for kind in ["\"t\":\"table\"", "\"t\":\"quote\"", "\"t\":\"image\"", "\"t\":\"footnote\""] {
+        assert!(json.contains(kind), "the example shows no {kind}");
+    }
+    // Several figures, one of them suppressed.
+    assert!(json.matches("\"t\":\"figure\"").count() >= 10);
+    let mut shown = Vec::new();
+    figures_in(&n.to_json(), &mut shown);
+    assert!(shown.contains(&("supervision_compliance.N9I".to_owned(), "*".to_owned())));
+    let pdf = typeset(&n);
+    if let Ok(p) = std::env::var("NARRATIVE_DUMP_SAMPLE") {
+        std::fs::write(p, &pdf).unwrap();
+    }
+    let text = pdf_text(&pdf);
+    for s in [
+        "Report to the board",
+        "☒ Assurance",
+        "Case studies and the voice of the child",
+        "Westbrook Health Partnership, shown as *.",
+        "The Northshire Safeguarding Children Partnership",
+    ] {
+        assert!(text.contains(s), "{s:?} missing from the example");
+    }
+}
+
+/// Every figure node in a narrative's JSON, as (name, value).
+fn figures_in(value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.get("t").and_then(|t| t.as_str()) == Some("figure") {
+                out.push((
+                    map["name"].as_str().unwrap().to_owned(),
+                    map["value"].as_str().unwrap().to_owned(),
+                ));
+            }
+            map.values().for_each(|v| figures_in(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| figures_in(v, out)),
+        _ => {}
+    }
 }
