@@ -76,10 +76,18 @@ pub struct FrontMatter {
     pub risks: Vec<String>,
 }
 
-/// Where the front matter is in a file: its TOML between the `+++` lines, and the byte the
-/// Markdown starts at. `Ok(None)` when the file has none; an opening `+++` with no closing one
-/// is an error at the opening line. Blank lines and HTML comments may come before it.
-pub fn locate(text: &str, lines: &Lines) -> Result<Option<(Range<usize>, usize)>, (usize, Reason)> {
+/// Where the front matter is in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The TOML between the `+++` lines.
+    pub toml: Range<usize>,
+    /// The byte the Markdown starts at.
+    pub body: usize,
+}
+
+/// Finds the front matter of a file: `Ok(None)` when it has none; an opening `+++` with no
+/// closing one is an error at the opening line. Blank lines and HTML comments may come first.
+pub fn locate(text: &str, lines: &Lines) -> Result<Option<Located>, (usize, Reason)> {
     let mut at = 0;
     loop {
         let rest = &text[at..];
@@ -105,7 +113,10 @@ pub fn locate(text: &str, lines: &Lines) -> Result<Option<(Range<usize>, usize)>
     let mut pos = toml_start;
     for line in text[toml_start..].split_inclusive('\n') {
         if line.trim_end() == "+++" {
-            return Ok(Some((toml_start..pos, pos + line.len())));
+            return Ok(Some(Located {
+                toml: toml_start..pos,
+                body: pos + line.len(),
+            }));
         }
         pos += line.len();
     }
@@ -221,7 +232,7 @@ mod tests {
 
     fn front(text: &str) -> (FrontMatter, Vec<(usize, Reason)>) {
         let lines = Lines::new(text);
-        let (toml, _) = locate(text, &lines).unwrap().expect("front matter");
+        let Located { toml, .. } = locate(text, &lines).unwrap().expect("front matter");
         parse(&text[toml.clone()], toml.start, &lines, &figures())
     }
 
@@ -230,7 +241,7 @@ mod tests {
     #[test]
     fn the_front_matter_is_found_and_parsed_with_figures() {
         let lines = Lines::new(COVER);
-        let (toml, body) = locate(COVER, &lines).unwrap().unwrap();
+        let Located { toml, body } = locate(COVER, &lines).unwrap().unwrap();
         assert!(COVER[toml].starts_with("purpose"));
         assert_eq!(&COVER[body..], "\nThe summary.\n");
         let (fm, problems) = front(COVER);
@@ -251,7 +262,7 @@ mod tests {
     fn comments_and_blank_lines_may_come_first() {
         let text = "\n<!-- guide\n+++ not this -->\n\n+++\npurpose = \"approval\"\n+++\nBody";
         let lines = Lines::new(text);
-        let (toml, body) = locate(text, &lines).unwrap().unwrap();
+        let Located { toml, body } = locate(text, &lines).unwrap().unwrap();
         assert_eq!(&text[toml], "purpose = \"approval\"\n");
         assert_eq!(&text[body..], "Body");
         // No front matter: a `+++` later is text.

@@ -158,7 +158,7 @@ fn slot_text(
     let mut body = 0;
     if slot == Slot::Cover {
         match cover::locate(text, &lines) {
-            Ok(Some((toml, start))) => {
+            Ok(Some(cover::Located { toml, body: start })) => {
                 let open_line = lines.line(toml.start) - 1;
                 let (fm, problems) =
                     cover::parse(&text[toml.clone()], toml.start, &lines, inputs.figures);

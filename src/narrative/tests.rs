@@ -87,11 +87,12 @@ fn headings_never_skip_a_level() {
             })
             .collect()
     };
-    assert_eq!(levels("## a\n\n#### b\n\n# c\n\n### d\n\n## e"), vec![1, 2, 1, 2, 2]);
-    let b = blocks("> ### quoted\n\n### after");
-    assert!(
-        matches!(&b[0], Block::Quote { c } if matches!(c[0], Block::Heading { level: 1, .. }))
+    assert_eq!(
+        levels("## a\n\n#### b\n\n# c\n\n### d\n\n## e"),
+        vec![1, 2, 1, 2, 2]
     );
+    let b = blocks("> ### quoted\n\n### after");
+    assert!(matches!(&b[0], Block::Quote { c } if matches!(c[0], Block::Heading { level: 1, .. })));
     assert!(matches!(b[1], Block::Heading { level: 2, .. }));
 }
 

@@ -144,6 +144,14 @@ fn typeset(narrative: &Narrative) -> Vec<u8> {
     typst_pdf::pdf(&document, &options).unwrap_or_else(|errors| panic!("pdf: {errors:#?}"))
 }
 
+/// Keeps a test's PDF as `$NARRATIVE_PDF_DIR/<name>.pdf` when that is set, to look at by eye
+/// (`NARRATIVE_PDF_DIR=/tmp cargo test --lib narrative::typeset_tests`).
+fn keep(pdf: &[u8], name: &str) {
+    if let Some(dir) = std::env::var_os("NARRATIVE_PDF_DIR") {
+        std::fs::write(Path::new(&dir).join(format!("{name}.pdf")), pdf).unwrap();
+    }
+}
+
 /// The PDF's text, as poppler's `pdftotext` reads it.
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -251,7 +259,7 @@ and a hard  \nbreak. Dalebury: {{supervision_compliance.N0J}}.[^n]
     ]);
     assert_eq!(n.images.len(), 2);
     let pdf = typeset(&n);
-    if let Ok(p) = std::env::var("NARRATIVE_DUMP") { std::fs::write(p, &pdf).unwrap(); }
+    keep(&pdf, "constructs");
     let text = pdf_text(&pdf);
     for s in [
         "Report to the board",
@@ -352,7 +360,9 @@ fn sample_figures() -> Figures {
     ]
     .into_iter()
     .collect();
-    for code in ["N1A", "N2B", "N3C", "N4D", "N5E", "N6F", "N7G", "N8H", "N9I", "N0J"] {
+    for code in [
+        "N1A", "N2B", "N3C", "N4D", "N5E", "N6F", "N7G", "N8H", "N9I", "N0J",
+    ] {
         f.insert(format!("training_compliance.{code}"), "90.0%");
         f.insert(format!("supervision_compliance.{code}"), "*");
     }
@@ -376,7 +386,12 @@ fn the_shipped_example_is_complete_and_typesets() {
     assert_eq!(n.unwritten(), Vec::<Slot>::new(), "every slot is written");
     assert_eq!(n.images.len(), 1);
     let json = serde_json::to_string(&n.to_json()).unwrap();
-    for kind in ["\"t\":\"table\"", "\"t\":\"quote\"", "\"t\":\"image\"", "\"t\":\"footnote\""] {
+    for kind in [
+        "\"t\":\"table\"",
+        "\"t\":\"quote\"",
+        "\"t\":\"image\"",
+        "\"t\":\"footnote\"",
+    ] {
         assert!(json.contains(kind), "the example shows no {kind}");
     }
     // Several figures, one of them suppressed.
@@ -385,9 +400,7 @@ fn the_shipped_example_is_complete_and_typesets() {
     figures_in(&n.to_json(), &mut shown);
     assert!(shown.contains(&("supervision_compliance.N9I".to_owned(), "*".to_owned())));
     let pdf = typeset(&n);
-    if let Ok(p) = std::env::var("NARRATIVE_DUMP_SAMPLE") {
-        std::fs::write(p, &pdf).unwrap();
-    }
+    keep(&pdf, "sample-narrative");
     let text = pdf_text(&pdf);
     for s in [
         "Report to the board",

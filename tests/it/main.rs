@@ -3,6 +3,7 @@
 #[cfg(feature = "cluster")]
 mod cluster;
 mod ingest;
+mod narrative;
 mod oracle;
 mod refresh;
 mod report;
