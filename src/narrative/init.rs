@@ -43,7 +43,7 @@ pub fn guide(slot: Slot) -> String {
     let (what, figures) = match slot {
         Slot::Cover => (COVER, ""),
         Slot::Foreword => (
-            "Foreword, before the executive summary (half a page). Who writes it (usually the \
+            "Half a page. Who writes it (usually the \
              Designated Nurse and Designated Doctor, sometimes with the Chief Nursing Officer), \
              the year in two or three sentences, thanks to safeguarding teams across the \
              footprint, and the one or two messages the board must take away.",
@@ -51,7 +51,7 @@ pub fn guide(slot: Slot) -> String {
              ({{training_rag}}), against {{training_compliance_last_year}} a year earlier.",
         ),
         Slot::Context => (
-            "Local context, after the executive summary. The footprint: {{organisations}} \
+            "The footprint: {{organisations}} \
              organisations, their size, the child population and what makes it distinctive \
              (deprivation, rurality, looked-after children placed from other areas, \
              unaccompanied asylum-seeking children). The statutory duties behind the report: \
@@ -61,7 +61,7 @@ pub fn guide(slot: Slot) -> String {
              {{staff_in_post}} staff in posts that need safeguarding children training.",
         ),
         Slot::Governance => (
-            "Governance and partnership, after the local context. How assurance reaches the \
+            "How assurance reaches the \
              board (the safeguarding committee, quality committee, reporting cycle), the \
              designated and named professionals, the place of the ICB in the local \
              safeguarding children partnership with the local authority and the police, and \
@@ -71,7 +71,7 @@ pub fn guide(slot: Slot) -> String {
              of them overdue.",
         ),
         Slot::Training => (
-            "Commentary at the end of the training section: what the figures mean. Which \
+            "What the figures mean: which \
              organisations or levels are below the threshold and why (turnover, new starters, \
              course capacity), what is being done and by when, and whether Level 3 \
              compliance in particular is improving.",
@@ -80,21 +80,21 @@ pub fn guide(slot: Slot) -> String {
              {{training_compliance.CODE}} (CODE is its ODS code).",
         ),
         Slot::Supervision => (
-            "Commentary at the end of the supervision section: how safeguarding supervision is \
+            "How safeguarding supervision is \
              offered (one-to-one, group, reflective), which staff groups find it hard to \
              attend, and what the providers have agreed to change.",
             "Supervision compliance was {{supervision_compliance}} ({{supervision_rag}}). \
              One organisation: {{supervision_compliance.CODE}}.",
         ),
         Slot::Section11 => (
-            "Commentary at the end of the Section 11 section: how the self-audit was run and \
+            "How the self-audit was run and \
              challenged (peer review, a challenge event), the standards most often rated \
              amber or red, and the actions that follow.",
             "{{section11_standards_green}} of {{section11_standards_rated}} standards were \
              rated green in the latest round.",
         ),
         Slot::Reviews => (
-            "Learning from reviews, at the end of the review action plans section: child \
+            "Child \
              safeguarding practice reviews, rapid reviews and domestic homicide reviews the \
              ICB took part in, the themes (information sharing, professional curiosity, the \
              voice of the child, fathers and men in the household), and how the learning \
@@ -103,20 +103,20 @@ pub fn guide(slot: Slot) -> String {
              overdue.",
         ),
         Slot::Multiagency => (
-            "Commentary at the end of the multi-agency section: health's contribution to \
+            "Health's contribution to \
              child protection conferences and strategy discussions, attendance and reports \
              submitted on time, and work with the MASH, the police and the local authority.",
             "Health contributed to {{multiagency_contribution}} of child protection meetings \
              in the year.",
         ),
         Slot::Quality => (
-            "Commentary at the end of the provider quality ratings section: inspection \
+            "Inspection \
              findings about safeguarding (CQC, Ofsted joint targeted area inspections), \
              contract quality visits, and how concerns were followed up with providers.",
             "Figures at {{as_of}} for {{year}}.",
         ),
         Slot::CaseStudies => (
-            "Case studies and the voice of the child, a section of its own. Two or three short, \
+            "Two or three short, \
              anonymised stories showing safeguarding practice making a difference, each with \
              what happened, what professionals did and what changed for the child. Quote \
              children and young people as a block quote (a line starting with >). Change \
@@ -124,28 +124,28 @@ pub fn guide(slot: Slot) -> String {
             "",
         ),
         Slot::Achievements => (
-            "Achievements in the year, a section of its own: what the safeguarding team and \
+            "What the safeguarding team and \
              partners delivered (new training, audits completed, pathways launched, \
              recognition), ideally as a short list with a sentence each.",
             "Training compliance rose to {{training_compliance}} from \
              {{training_compliance_last_year}}.",
         ),
         Slot::Priorities => (
-            "Priorities for next year, a section of its own: three to six priorities, each with \
+            "Three to six priorities, each with \
              what will be done, who leads it and how the board will know it worked. A table \
              with the columns Priority, Lead and Measure works well.",
             "Raise supervision compliance from {{supervision_compliance}} to above the green \
              threshold.",
         ),
         Slot::Risks => (
-            "Risks and issues for the board, a section of its own: each risk, its score or \
+            "Each risk, its score or \
              rating on the risk register, the mitigation and what the board is asked to do. \
              Keep it to what the board must know and can act on.",
             "{{review_actions_overdue}} review actions are overdue at {{as_of}}.",
         ),
     };
     let mut text = format!(
-        "<!--\n{}: {}, {}.\n\n{}\n",
+        "<!--\n{}: printed as \"{}\", {}.\n\n{}\n",
         slot.file(),
         slot.heading(),
         slot.printed(),
@@ -160,17 +160,16 @@ pub fn guide(slot: Slot) -> String {
     }
     text.push_str(
         "\nWrite Markdown below this comment, and delete the comment when you like: a slot \
-         holding only comments is\nstill to write (`safeguard report --draft` lists it).\n-->\n",
+         holding\nonly comments is still to write (`safeguard report --draft` lists it).\n-->\n",
     );
     text
 }
 
-const COVER: &str = "The board cover sheet, printed after the title page. Start with front \
-    matter between +++ lines, then write the summary for the board below it:\n\n\
+const COVER: &str = "Start with front matter between +++ lines, then write the summary for the \
+    board below it:\n\n\
     +++\n\
     purpose = \"assurance\"   # approval | assurance | discussion | information\n\
-    recommendation = \"The board is asked to note the report and approve the priorities for \
-    next year.\"\n\
+    recommendation = \"The board is asked to note the report and approve the priorities.\"\n\
     executive_lead = \"Chief Nursing Officer\"\n\
     presented_by = \"Designated Nurse for Safeguarding Children\"\n\
     risks = [\"Training compliance at {{training_compliance}} ({{training_rag}})\"]\n\
@@ -219,6 +218,33 @@ mod tests {
         }
         assert!(guide(Slot::Training).contains("{{training_compliance}}"));
         assert!(guide(Slot::Cover).contains("purpose = \"assurance\""));
+    }
+
+    #[test]
+    fn the_cover_guide_s_example_front_matter_parses_once_uncommented() {
+        let guide = guide(Slot::Cover);
+        let start = guide.find("\n+++\n").unwrap() + 1;
+        let end = guide.rfind("\n+++\n").unwrap() + 5;
+        let example = &guide[start..end];
+        let lines = crate::narrative::error::Lines::new(example);
+        let located = crate::narrative::cover::locate(example, &lines)
+            .unwrap()
+            .unwrap();
+        let figures: crate::narrative::Figures =
+            [("training_compliance", "89.0%"), ("training_rag", "Amber")]
+                .into_iter()
+                .collect();
+        let (fm, problems) = crate::narrative::cover::parse(
+            &example[located.toml.clone()],
+            located.toml.start,
+            &lines,
+            &figures,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            fm.risks,
+            vec!["Training compliance at 89.0% (Amber)".to_owned()]
+        );
     }
 
     #[test]
