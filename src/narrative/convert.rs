@@ -11,6 +11,7 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWit
 
 use super::error::{Lines, Reason};
 use super::figures::{self, Figures, Piece};
+use super::finish;
 use super::images::{self, Image};
 use super::limits;
 use super::tree::{Align, Block, Inline, plain};
@@ -56,8 +57,8 @@ pub fn convert(text: &str, base: usize, lines: &Lines, dir: &Path, figures: &Fig
     let Some(Frame::Blocks(_, mut blocks)) = b.stack.pop() else {
         unreachable!("pulldown-cmark's events are balanced, so only the root is left")
     };
-    fill_footnotes(&mut blocks, &b.definitions);
-    consecutive_headings(&mut blocks, &mut 0);
+    finish::fill_footnotes(&mut blocks, &b.definitions);
+    finish::consecutive_headings(&mut blocks, &mut 0);
     b.out.blocks = blocks;
     b.out
 }
@@ -682,67 +683,4 @@ fn strip_comments(html: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Lowers any heading that would skip a level (`###` straight after `#`, or a first heading
-/// below `#`): PDF/UA-1 requires heading levels to go down one at a time, and the template
-/// prints a slot's blocks directly below a heading of its base level.
-fn consecutive_headings(blocks: &mut [Block], previous: &mut u8) {
-    for block in blocks {
-        match block {
-            Block::Heading { level, .. } => {
-                *level = (*level).min(*previous + 1);
-                *previous = *level;
-            }
-            Block::List { items, .. } => {
-                for item in items {
-                    consecutive_headings(item, previous);
-                }
-            }
-            Block::Quote { c } => consecutive_headings(c, previous),
-            _ => {}
-        }
-    }
-}
-
-/// Puts each footnote's definition into the references to it; a reference without one
-/// prints as written.
-fn fill_footnotes(blocks: &mut [Block], definitions: &HashMap<String, Vec<Block>>) {
-    for block in blocks {
-        match block {
-            Block::Heading { c, .. } | Block::Paragraph { c } => fill_inlines(c, definitions),
-            Block::List { items, .. } => {
-                for item in items {
-                    fill_footnotes(item, definitions);
-                }
-            }
-            Block::Quote { c } => fill_footnotes(c, definitions),
-            Block::Table { header, rows, .. } => {
-                for cell in header.iter_mut().chain(rows.iter_mut().flatten()) {
-                    fill_inlines(cell, definitions);
-                }
-            }
-            Block::CodeBlock { .. } | Block::Rule => {}
-        }
-    }
-}
-
-fn fill_inlines(inlines: &mut [Inline], definitions: &HashMap<String, Vec<Block>>) {
-    for inline in inlines {
-        match inline {
-            Inline::Footnote { label, c } => match definitions.get(label.as_str()) {
-                Some(def) => *c = def.clone(),
-                None => {
-                    *inline = Inline::Text {
-                        s: format!("[^{label}]"),
-                    }
-                }
-            },
-            Inline::Emph { c } | Inline::Strong { c } | Inline::Strike { c } => {
-                fill_inlines(c, definitions)
-            }
-            Inline::Link { c, .. } => fill_inlines(c, definitions),
-            _ => {}
-        }
-    }
 }

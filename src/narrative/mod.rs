@@ -14,12 +14,15 @@ mod convert;
 pub mod cover;
 mod error;
 pub mod figures;
+mod finish;
 mod folder;
 pub mod images;
 pub mod init;
 mod slots;
 pub mod tree;
 
+#[cfg(test)]
+mod folder_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
