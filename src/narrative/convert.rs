@@ -35,6 +35,7 @@ pub fn convert(text: &str, base: usize, lines: &Lines, dir: &Path, figures: &Fig
         inline_depth: 0,
         in_definition: 0,
         definitions: HashMap::new(),
+        references: Vec::new(),
         out: Converted::default(),
         base,
         lines,
@@ -57,6 +58,18 @@ pub fn convert(text: &str, base: usize, lines: &Lines, dir: &Path, figures: &Fig
     let Some(Frame::Blocks(_, mut blocks)) = b.stack.pop() else {
         unreachable!("pulldown-cmark's events are balanced, so only the root is left")
     };
+    for r in std::mem::take(&mut b.references) {
+        if let Some(definition) = b.definitions.get(&r.label) {
+            // The definition is printed where it is referenced, so its nesting adds to the
+            // nesting there; the footnote itself is one level.
+            let (blocks, inlines) = finish::depth(definition);
+            if r.block_depth + 1 + blocks > limits::MAX_BLOCK_DEPTH
+                || r.inline_depth + inlines > limits::MAX_INLINE_DEPTH
+            {
+                b.problem(r.at, Reason::FootnoteTooDeep { label: r.label });
+            }
+        }
+    }
     finish::fill_footnotes(&mut blocks, &b.definitions);
     finish::consecutive_headings(&mut blocks, &mut 0);
     b.out.blocks = blocks;
@@ -78,6 +91,15 @@ enum Container {
     Other,
 }
 
+/// A footnote reference and how deeply it is nested.
+#[derive(Debug)]
+struct Reference {
+    label: String,
+    block_depth: usize,
+    inline_depth: usize,
+    at: usize,
+}
+
 /// A problem that stops the conversion of a file, at a byte offset.
 #[derive(Debug)]
 struct Stop {
@@ -91,7 +113,11 @@ enum Span {
     Emph,
     Strong,
     Strike,
-    Link { url: String, show: Option<String> },
+    /// A link: its address, and the address as printed (without `mailto:`).
+    Link {
+        url: String,
+        show: String,
+    },
 }
 
 /// An element being built.
@@ -156,6 +182,7 @@ struct Builder<'a> {
     /// Inside a footnote definition: a footnote reference there prints as text.
     in_definition: usize,
     definitions: HashMap<String, Vec<Block>>,
+    references: Vec<Reference>,
     out: Converted,
     base: usize,
     lines: &'a Lines,
@@ -228,6 +255,12 @@ impl Builder<'_> {
                         s: format!("[^{label}]"),
                     }
                 } else {
+                    self.references.push(Reference {
+                        label: label.to_string(),
+                        block_depth: self.block_depth,
+                        inline_depth: self.inline_depth,
+                        at: range.start,
+                    });
                     Inline::Footnote {
                         label: label.into_string(),
                         c: Vec::new(),
@@ -360,13 +393,7 @@ impl Builder<'_> {
                 if !is_web_address(&url) {
                     self.problem(at, Reason::LinkNotWeb { url: url.clone() });
                 }
-                Frame::Span(
-                    Span::Link {
-                        url,
-                        show: Some(show),
-                    },
-                    Vec::new(),
-                )
+                Frame::Span(Span::Link { url, show }, Vec::new())
             }
             Tag::Image {
                 dest_url, title, ..
@@ -500,7 +527,7 @@ impl Builder<'_> {
                     Span::Strike => Inline::Strike { c },
                     Span::Link { url, show } => {
                         // An address already written as the link's text is not repeated.
-                        let show = show.filter(|s| *s != plain(&c));
+                        let show = Some(show).filter(|s| *s != plain(&c));
                         Inline::Link { c, url, show }
                     }
                 };

@@ -46,6 +46,14 @@ pub enum Reason {
         limits::MAX_INLINE_DEPTH
     )]
     InlineTooDeep,
+    #[error(
+        "the footnote `[^{label}]` holds lists, quotes or emphasis nested so deeply that, \
+         printed here, they pass the report's limits ({} levels of lists and quotes, {} of \
+         emphasis and links): simplify the footnote or move this reference",
+        limits::MAX_BLOCK_DEPTH,
+        limits::MAX_INLINE_DEPTH
+    )]
+    FootnoteTooDeep { label: String },
     #[error("unknown figure `{{{{{name}}}}}`{}", nearest_hint(nearest))]
     UnknownFigure { name: String, nearest: Vec<String> },
     #[error(

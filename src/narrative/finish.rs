@@ -1,5 +1,5 @@
 //! The passes over a converted tree once every event is folded in: footnote definitions put
-//! into their references, and heading levels made consecutive.
+//! into their references, heading levels made consecutive, and how deeply a tree nests.
 
 use std::collections::HashMap;
 
@@ -66,4 +66,51 @@ fn fill_inlines(inlines: &mut [Inline], definitions: &HashMap<String, Vec<Block>
             _ => {}
         }
     }
+}
+
+/// How deeply `blocks` nest: (lists, quotes and footnotes in one another; emphasis, strong,
+/// strikethrough and links in one another).
+pub fn depth(blocks: &[Block]) -> (usize, usize) {
+    let mut deepest = (0, 0);
+    for block in blocks {
+        let (b, i) = match block {
+            Block::Heading { c, .. } | Block::Paragraph { c } => (0, inline_depth(c)),
+            Block::List { items, .. } => {
+                let (b, i) = items.iter().map(|item| depth(item)).fold((0, 0), max2);
+                (b + 1, i)
+            }
+            Block::Quote { c } => {
+                let (b, i) = depth(c);
+                (b + 1, i)
+            }
+            Block::Table { header, rows, .. } => (
+                0,
+                header
+                    .iter()
+                    .chain(rows.iter().flatten())
+                    .map(|cell| inline_depth(cell))
+                    .max()
+                    .unwrap_or(0),
+            ),
+            Block::CodeBlock { .. } | Block::Rule => (0, 0),
+        };
+        deepest = max2(deepest, (b, i));
+    }
+    deepest
+}
+
+fn max2(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
+    (a.0.max(b.0), a.1.max(b.1))
+}
+
+fn inline_depth(inlines: &[Inline]) -> usize {
+    inlines
+        .iter()
+        .map(|inline| match inline {
+            Inline::Emph { c } | Inline::Strong { c } | Inline::Strike { c } => 1 + inline_depth(c),
+            Inline::Link { c, .. } => 1 + inline_depth(c),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }

@@ -288,6 +288,31 @@ fn footnotes_carry_their_definition_to_each_reference() {
 }
 
 #[test]
+fn a_footnote_printed_deeper_than_the_limits_allow_is_refused_at_its_reference() {
+    let nested: String = (0..limits::MAX_BLOCK_DEPTH - 1)
+        .map(|i| format!("    {}- n{i}\n", "  ".repeat(i)))
+        .collect();
+    let definition = format!("[^d]: Definition\n{nested}");
+    // At the top level the footnote fits.
+    assert!(md(&format!("Top.[^d]\n\n{definition}")).problems.is_empty());
+    // Inside a list it would pass the limit.
+    let c = md(&format!("Intro\n\n- In a list.[^d]\n\n{definition}"));
+    assert_eq!(
+        c.problems,
+        vec![(3, Reason::FootnoteTooDeep { label: "d".into() })]
+    );
+    let emphasis = format!("{}x[^e]{}*", "*a ".repeat(5), "* a".repeat(4));
+    let c = md(&format!(
+        "{emphasis}\n\n[^e]: {}\n",
+        "*b ".repeat(4) + "y" + &"* b".repeat(3) + "*"
+    ));
+    assert_eq!(
+        c.problems,
+        vec![(1, Reason::FootnoteTooDeep { label: "e".into() })]
+    );
+}
+
+#[test]
 fn rules_and_code_blocks_are_kept_verbatim() {
     assert_eq!(
         blocks("Above\n\n---\n\n    {{training_compliance}} #import\n\n```\n$x$ ]\n```\n"),

@@ -293,32 +293,64 @@ and a hard  \nbreak. Dalebury: {{supervision_compliance.N0J}}.[^n]
     assert!(raw.contains("A blue square standing in for a diagram") || raw.contains("/Alt"));
 }
 
+/// Inline nesting to the limit: a link around emphasis in emphasis ..., around `inner`.
+fn deepest_inlines(inner: &str) -> String {
+    let emphasis = limits::MAX_INLINE_DEPTH - 1;
+    format!(
+        "[{}{inner}{}*](https://e.org)",
+        "*a ".repeat(emphasis),
+        "* a".repeat(emphasis - 1)
+    )
+}
+
+/// How deeply a JSON value nests.
+fn json_depth(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Object(map) => 1 + map.values().map(json_depth).max().unwrap_or(0),
+        serde_json::Value::Array(items) => 1 + items.iter().map(json_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 #[test]
 fn the_deepest_nesting_allowed_stays_within_typsts_limits() {
+    // Lists to the limit with inlines to the limit in the deepest item; a footnote whose
+    // definition nests lists and inlines as far as the limits allow where it is referenced;
+    // quotes to the limit. The deepest trees the reader lets through, which Typst's JSON
+    // decoder, function-call depth and the test thread's stack must all take.
     let mut deep = String::new();
-    for i in 0..limits::MAX_BLOCK_DEPTH {
+    for i in 0..limits::MAX_BLOCK_DEPTH - 1 {
         deep.push_str(&format!("{}- level {i}\n", "  ".repeat(i)));
     }
-    deep.push('\n');
-    let open: String = ["*", "**", "~~", "[", "*", "**", "~~", "["].concat();
-    let close: String = [
-        "](https://e.org)",
-        "~~",
-        "**",
-        "*",
-        "](https://e.org)",
-        "~~",
-        "**",
-        "*",
-    ]
-    .concat();
-    deep.push_str(&format!("x{open}deepest{close}x\n"));
+    let last = limits::MAX_BLOCK_DEPTH - 1;
+    deep.push_str(&format!(
+        "{}- level {last} {}\n\n",
+        "  ".repeat(last),
+        deepest_inlines("deepest")
+    ));
+    deep.push_str("A note.[^d]\n\n[^d]: The definition\n");
+    for i in 0..limits::MAX_BLOCK_DEPTH - 2 {
+        deep.push_str(&format!("    {}- note {i}\n", "  ".repeat(i)));
+    }
+    let last = limits::MAX_BLOCK_DEPTH - 2;
+    deep.push_str(&format!(
+        "    {}- note {last} {}\n",
+        "  ".repeat(last),
+        deepest_inlines("innermost")
+    ));
     let quotes = ">".repeat(limits::MAX_BLOCK_DEPTH);
     deep.push_str(&format!("\n{quotes} deep quote\n"));
     let (_dir, n) = read_files(&[("foreword.md", deep.as_bytes())]);
+    let json = n.to_json();
+    assert!(
+        json_depth(&json) > 35,
+        "the test reaches the limits: {}",
+        json_depth(&json)
+    );
     let text = pdf_text(&typeset(&n));
     assert!(text.contains(&format!("level {}", limits::MAX_BLOCK_DEPTH - 1)));
     assert!(text.contains("deepest"));
+    assert!(text.contains("innermost"));
     assert!(text.contains("deep quote"));
 }
 
