@@ -29,6 +29,14 @@ const MAIN: &str = r#"
 #set document(title: "Narrative test", date: datetime(year: 2026, month: 3, day: 31))
 #set text(font: "Liberation Sans", size: 10pt, lang: "en", region: "GB")
 #set heading(numbering: "1.1")
+// The report's own show rules (report.typ), so the narrative is tested as it will be placed.
+#show heading.where(level: 1): it => {
+  pagebreak(weak: true)
+  block(below: 1em, text(size: 18pt, it))
+}
+#show figure: set block(breakable: true)
+#show figure.where(kind: table): set figure.caption(position: top)
+#show table: set text(size: 8.5pt)
 #import "narrative.typ": *
 #let nar = json("/narrative.json")
 #if nar.cover != none {
