@@ -23,8 +23,8 @@ use super::*;
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x0f\x49\x44\x41\x54\x78\x9c\x63\x60\x88\xdb\x01\x42\x10\x0a\x00\x1b\x96\x04\x59\x7b\x6c\x4d\x2f\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#005EB8"/></svg>"##;
 
-/// The document the tests typeset: the cover sheet, the "Still to write" box, then every
-/// written slot under a level-1 heading.
+/// The document the tests typeset: the cover sheet, the "Still to write" box, the foreword,
+/// the commentary slots in a data section, then the slots that are sections of their own.
 const MAIN: &str = r#"
 #set document(title: "Narrative test", date: datetime(year: 2026, month: 3, day: 31))
 #set text(font: "Liberation Sans", size: 10pt, lang: "en", region: "GB")
@@ -44,11 +44,13 @@ const MAIN: &str = r#"
     meeting: "21 May 2026", organisation: "Northshire ICB")
 }
 #narrative-still-to-write(nar.unwritten)
-#for (key, slot) in nar.slots {
-  if slot.written {
-    heading(level: 1, slot.heading)
-    narrative-blocks(slot.blocks, base: 1)
-  }
+#narrative-slot(nar.slots.foreword, level: 1, numbering: none)
+= A data section
+#for key in ("context", "governance", "training", "supervision", "section11", "reviews", "multiagency", "quality") {
+  narrative-slot(nar.slots.at(key), level: 2)
+}
+#for key in ("case_studies", "achievements", "priorities", "risks") {
+  narrative-slot(nar.slots.at(key), level: 1)
 }
 "#;
 
