@@ -4,7 +4,8 @@
 //! its Arrow schemas and the NHS calendar): [`ingest`] reads and validates input files, [`warehouse`]
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
-//! locked, atomic nightly job, and [`cli`] wires them to commands.
+//! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
+//! team's own words (Markdown) for the report.
 //! [`generate`] makes synthetic input for trying it all out.
 
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod contract;
 pub mod fsutil;
 pub mod generate;
 pub mod ingest;
+pub mod narrative;
 pub mod numbers;
 pub mod query;
 pub mod refresh;

@@ -8,6 +8,7 @@ mod check;
 mod cluster;
 mod generate;
 mod load;
+mod narrative;
 mod progress;
 mod refresh;
 mod report;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Load(cmd) => load::run(cmd, &config, &progress)?,
         Command::Check(cmd) => check::run(cmd, &config, &progress)?,
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
+        Command::Narrative(cmd) => narrative::run(cmd)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,

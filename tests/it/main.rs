@@ -7,6 +7,7 @@ mod ingest_file_errors;
 mod ingest_property;
 mod ingest_rules;
 mod ingest_xlsx_parquet;
+mod narrative;
 mod oracle;
 mod refresh;
 mod report;
