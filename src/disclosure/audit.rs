@@ -16,6 +16,10 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::cycles::{self, Equations};
 use super::layout::Published;
 use super::model::{Lin, Model, PercentFact, Quantity, Shown, Var};
 use super::presolve::{Reduced, presolve};
@@ -72,8 +76,72 @@ impl Target {
     }
 }
 
+/// What to optimise: `expr`, up or down; `cap` bounds it so a maximum exists and is found
+/// quickly, `upper` each unknown.
+struct Goal<'g> {
+    expr: &'g [(Var, f64)],
+    maximise: bool,
+    cap: Option<f64>,
+    upper: Option<&'g [f64]>,
+}
+
+/// Rectangles around a question tried first.
+const RECTANGLES: usize = 6;
+
 /// Neighbourhood sizes (unknowns) tried before the whole component.
 const BUDGETS: [usize; 2] = [24, 160];
+
+/// Solutions of each component with random weights tried before any question on its own,
+/// then at most so many more aimed at the questions still open.
+const SPREADS: usize = 2;
+const FOCUSED: usize = 48;
+
+/// The questions of an audit round still open, and which unknowns each depends on.
+struct Open<'t> {
+    targets: &'t [Target],
+    done: Vec<bool>,
+    by_var: HashMap<Var, Vec<usize>>,
+}
+
+impl<'t> Open<'t> {
+    fn new(targets: &'t [Target]) -> Open<'t> {
+        let mut by_var: HashMap<Var, Vec<usize>> = HashMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            for &(v, _) in &t.expr {
+                by_var.entry(v).or_default().push(i);
+            }
+        }
+        Open {
+            targets,
+            done: vec![false; targets.len()],
+            by_var,
+        }
+    }
+
+    /// The questions about any of `vars`.
+    fn touching(&self, vars: &[Var]) -> Vec<usize> {
+        let mut out: Vec<usize> = vars
+            .iter()
+            .filter_map(|v| self.by_var.get(v))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Closes every open question about `vars` that `point` answers.
+    fn absorb(&mut self, point: &[f64], vars: &[Var], certified: &mut HashSet<(usize, Kind)>) {
+        for j in self.touching(vars) {
+            let t = &self.targets[j];
+            if !self.done[j] && t.certified_by(point) {
+                self.done[j] = true;
+                certified.insert((t.cell, t.kind));
+            }
+        }
+    }
+}
 
 /// Audits successive states of one publication, each hiding at least what the last did.
 pub(crate) struct Auditor<'a> {
@@ -112,77 +180,108 @@ impl<'a> Auditor<'a> {
             }
         }
         let facts = self.model.knowledge(self.p, shown, percents);
-        let red = presolve(self.model.vars, facts, &keep);
+        let narrow = presolve(
+            self.model.vars,
+            narrowed(facts.clone(), &self.model.truth),
+            &keep,
+        );
+        let exact = presolve(self.model.vars, facts, &keep);
         let base = self.model.truth_point();
-        let mut by_var: HashMap<Var, Vec<usize>> = HashMap::new();
-        for (i, t) in targets.iter().enumerate() {
-            for &(v, _) in &t.expr {
-                by_var.entry(v).or_default().push(i);
-            }
-        }
-        let mut done = vec![false; targets.len()];
+        let mut open = Open::new(&targets);
         let mut leaks = vec![];
-        for i in 0..targets.len() {
-            if done[i] {
-                continue;
-            }
-            let t = &targets[i];
-            let free: Vec<Var> = t
-                .expr
-                .iter()
-                .map(|&(v, _)| v)
-                .filter(|&v| red.fixed[v as usize].is_none())
-                .collect();
+        for (i, t) in targets.iter().enumerate() {
+            let free = free_vars(&exact, &t.expr);
             if free.is_empty() {
+                open.done[i] = true;
                 leaks.push(Leak {
                     cell: t.cell,
                     kind: t.kind,
                 });
-                done[i] = true;
-                continue;
-            }
-            // An unknown no constraint mentions can grow as it likes.
-            if free.iter().any(|&v| red.uses[v as usize].is_empty()) {
-                done[i] = true;
+            } else if free.iter().any(|&v| exact.uses[v as usize].is_empty()) {
+                // An unknown no constraint mentions can grow as it likes.
+                open.done[i] = true;
                 self.certified.insert((t.cell, t.kind));
+            }
+        }
+        // First in a few rectangles around each question, then over whole components.
+        let eq = Equations::new(&narrow);
+        for (i, t) in targets.iter().enumerate() {
+            let free = free_vars(&narrow, &t.expr);
+            if open.done[i] || free.is_empty() {
                 continue;
             }
-            let mut safe = false;
-            for budget in BUDGETS.into_iter().chain([usize::MAX]) {
-                let (hood, complete) = neighbourhood(&red, &free, budget);
-                for (maximise, cap) in directions(t) {
-                    let outcome = self.restricted(&red, &base, &hood, &t.expr, maximise, cap)?;
-                    let Some(point) = outcome else {
-                        // Unbounded: the count can be as large as anyone likes.
-                        safe = true;
-                        break;
-                    };
-                    // One solution may certify many questions at once.
-                    let mut touched: Vec<usize> = hood
-                        .iter()
-                        .filter_map(|v| by_var.get(v))
-                        .flatten()
-                        .copied()
-                        .collect();
-                    touched.sort_unstable();
-                    touched.dedup();
-                    for j in touched {
-                        if !done[j] && targets[j].certified_by(&point) {
-                            done[j] = true;
-                            self.certified.insert((targets[j].cell, targets[j].kind));
-                        }
-                    }
-                    if done[i] {
-                        safe = true;
-                        break;
-                    }
+            for (maximise, cap) in directions(t) {
+                let hood = cycles::hood(&narrow, &eq, &base, &free, maximise, RECTANGLES);
+                if let Some(point) = self.restricted(
+                    &narrow,
+                    &base,
+                    &hood,
+                    Goal {
+                        expr: &t.expr,
+                        maximise,
+                        cap,
+                        upper: None,
+                    },
+                )? {
+                    open.absorb(&point, &hood, &mut self.certified);
+                } else {
+                    open.done[i] = true;
+                    self.certified.insert((t.cell, t.kind));
                 }
-                if safe || complete {
+                if open.done[i] {
                     break;
                 }
             }
+        }
+        self.spread(&narrow, &base, &targets, &mut open)?;
+        // Then each open question on its own, over ever larger neighbourhoods of the narrowed
+        // knowledge, and last over its whole component of the exact one.
+        let ladder = [
+            (&narrow, BUDGETS[0]),
+            (&narrow, BUDGETS[1]),
+            (&narrow, usize::MAX),
+            (&exact, usize::MAX),
+        ];
+        for (i, t) in targets.iter().enumerate() {
+            if open.done[i] {
+                continue;
+            }
+            let mut safe = false;
+            let mut whole_narrow = false;
+            'ladder: for (step, &(red, budget)) in ladder.iter().enumerate() {
+                let exact_step = step == ladder.len() - 1;
+                let free = free_vars(red, &t.expr);
+                if free.is_empty() || (whole_narrow && !exact_step) {
+                    continue;
+                }
+                let (hood, complete) = neighbourhood(red, &free, budget);
+                for (maximise, cap) in directions(t) {
+                    let Some(point) = self.restricted(
+                        red,
+                        &base,
+                        &hood,
+                        Goal {
+                            expr: &t.expr,
+                            maximise,
+                            cap,
+                            upper: None,
+                        },
+                    )?
+                    else {
+                        // Unbounded: the count can be as large as anyone likes.
+                        safe = true;
+                        break 'ladder;
+                    };
+                    open.absorb(&point, &hood, &mut self.certified);
+                    if open.done[i] {
+                        safe = true;
+                        break 'ladder;
+                    }
+                }
+                whole_narrow |= complete;
+            }
             if !safe {
-                done[i] = true;
+                open.done[i] = true;
                 leaks.push(Leak {
                     cell: t.cell,
                     kind: t.kind,
@@ -190,6 +289,82 @@ impl<'a> Auditor<'a> {
             }
         }
         Ok(leaks)
+    }
+
+    /// Solutions of each component of `red` that settle many questions at once: first pushed
+    /// in random directions (weights of both signs push some counts up and others down;
+    /// bounds near the truth keep the optimum finite, and a solution of a narrower problem
+    /// is one of the whole), then towards the questions still open (all of them up at once,
+    /// or down), for as long as that closes any.
+    fn spread(
+        &mut self,
+        red: &Reduced,
+        base: &[f64],
+        targets: &[Target],
+        open: &mut Open,
+    ) -> Result<(), Error> {
+        let mut seen: HashSet<Var> = HashSet::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(22);
+        for i in 0..targets.len() {
+            let free = free_vars(red, &targets[i].expr);
+            if open.done[i] || free.is_empty() || free.iter().any(|v| seen.contains(v)) {
+                continue;
+            }
+            let (component, _) = neighbourhood(red, &free, usize::MAX);
+            seen.extend(component.iter().copied());
+            let upper: Vec<f64> = component
+                .iter()
+                .map(|&v| (2.0 * base[v as usize]).max(base[v as usize] + 4.0))
+                .collect();
+            let mut stalled = 0;
+            for round in 0..SPREADS + FOCUSED {
+                let members: Vec<usize> = open
+                    .touching(&component)
+                    .into_iter()
+                    .filter(|&j| !open.done[j])
+                    .collect();
+                if members.is_empty() || stalled == 2 {
+                    break;
+                }
+                let goal: Vec<(Var, f64)> = if round < SPREADS {
+                    component
+                        .iter()
+                        .map(|&v| (v, f64::from(rng.random_range(-1000i16..=1000))))
+                        .collect()
+                } else {
+                    // Minimised: a count at 0 can only go up; the others alternate.
+                    let mut weights: HashMap<Var, f64> = HashMap::new();
+                    for &j in &members {
+                        let t = &targets[j];
+                        let sign = if t.truth < 0.5 || round % 2 == 0 {
+                            -1.0
+                        } else {
+                            1.0
+                        };
+                        for &(v, a) in &t.expr {
+                            *weights.entry(v).or_default() += sign * a;
+                        }
+                    }
+                    weights.into_iter().collect()
+                };
+                if let Some(point) = self.restricted(
+                    red,
+                    base,
+                    &component,
+                    Goal {
+                        expr: &goal,
+                        maximise: false,
+                        cap: None,
+                        upper: Some(&upper),
+                    },
+                )? {
+                    open.absorb(&point, &component, &mut self.certified);
+                }
+                let left = members.iter().filter(|&&j| !open.done[j]).count();
+                stalled = if left < members.len() { 0 } else { stalled + 1 };
+            }
+        }
+        Ok(())
     }
 
     /// The feasible range of a count of a printed cell, over the whole component: `None` as the
@@ -218,28 +393,51 @@ impl<'a> Auditor<'a> {
             return Ok((v, Some(v)));
         }
         let (hood, _) = neighbourhood(red, &free, usize::MAX);
-        let min = match self.restricted(red, &base, &hood, &expr, false, None)? {
+        let min = match self.restricted(
+            red,
+            &base,
+            &hood,
+            Goal {
+                expr: &expr,
+                maximise: false,
+                cap: None,
+                upper: None,
+            },
+        )? {
             Some(point) => value(&point),
             None => 0,
         };
         let max = self
-            .restricted(red, &base, &hood, &expr, true, None)?
+            .restricted(
+                red,
+                &base,
+                &hood,
+                Goal {
+                    expr: &expr,
+                    maximise: true,
+                    cap: None,
+                    upper: None,
+                },
+            )?
             .map(|point| value(&point));
         Ok((min, max))
     }
 
-    /// Optimises `expr` over the unknowns in `hood`, every other unknown at its value in
-    /// `base`; `cap` bounds the objective so a maximum is found quickly and exists. `None` when
-    /// unbounded; otherwise the whole point.
+    /// Optimises `goal` over the unknowns in `hood`, every other unknown at its value in
+    /// `base`. `None` when unbounded; otherwise the whole point.
     fn restricted(
         &mut self,
         red: &Reduced,
         base: &[f64],
         hood: &[Var],
-        expr: &[(Var, f64)],
-        maximise: bool,
-        cap: Option<f64>,
+        goal: Goal,
     ) -> Result<Option<Vec<f64>>, Error> {
+        let Goal {
+            expr,
+            maximise,
+            cap,
+            upper,
+        } = goal;
         let local: HashMap<Var, u32> = hood
             .iter()
             .enumerate()
@@ -285,7 +483,7 @@ impl<'a> Auditor<'a> {
             });
         }
         self.solves += 1;
-        match optimise(hood.len(), &cons, &objective, maximise)? {
+        match optimise(hood.len(), &cons, &objective, maximise, upper)? {
             Outcome::Unbounded => Ok(None),
             Outcome::Optimal { point, .. } => {
                 let mut full = base.to_vec();
@@ -339,6 +537,36 @@ fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool
     (hood, true)
 }
 
+/// The unknowns of `expr` that `red` leaves free.
+fn free_vars(red: &Reduced, expr: &[(Var, f64)]) -> Vec<Var> {
+    expr.iter()
+        .map(|&(v, _)| v)
+        .filter(|&v| red.fixed[v as usize].is_none())
+        .collect()
+}
+
+/// The knowledge narrowed for finding certificates quickly: "at least 1 in post" becomes "at
+/// least 1 compliant" (or "at least 1 not", whichever is true), so compliant and
+/// non-compliant unknowns fall apart into smaller components. Every solution of the narrowed
+/// constraints is one of the exact ones, so a certificate found here is a certificate; a leak
+/// is only ever concluded from the exact constraints.
+fn narrowed(mut facts: Vec<Lin>, truth: &[i64]) -> Vec<Lin> {
+    for f in &mut facts {
+        let mixed = f.terms.iter().any(|t| t.0 % 2 == 0) && f.terms.iter().any(|t| t.0 % 2 == 1);
+        if mixed && f.hi.is_infinite() && f.terms.iter().all(|t| t.1 > 0.0) {
+            let compliant: i64 = f
+                .terms
+                .iter()
+                .filter(|t| t.0 % 2 == 0)
+                .map(|t| truth[t.0 as usize])
+                .sum();
+            let side = u32::from(compliant < 1);
+            f.terms.retain(|t| t.0 % 2 == side);
+        }
+    }
+    facts
+}
+
 /// Every question the audit must answer about a publication showing `shown`.
 fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Target> {
     let mut out = vec![];
@@ -361,7 +589,8 @@ fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Tar
         if !s.denominator {
             kinds.push((Kind::Denominator, counts.denominator));
         }
-        if !s.numerator && !none_said && !(s.denominator && all_said) {
+        let implied = none_said || (s.denominator && all_said);
+        if !s.numerator && !implied {
             kinds.push((Kind::Numerator, counts.numerator));
         }
         // Everyone compliant (unless a printed total says so), or, in a group too small to

@@ -85,6 +85,9 @@ pub(crate) struct Relation {
     pub parts: Vec<usize>,
 }
 
+/// A junction-tree edge: two generators and the margin they share.
+pub(crate) type Separator = (usize, usize, u32);
+
 /// A layout applied to a cube: everything the plan and the audit need about what is printed.
 #[derive(Debug, Clone)]
 pub(crate) struct Published {
@@ -99,7 +102,7 @@ pub(crate) struct Published {
     /// whole cube when they do not form a junction tree.
     pub generators: Vec<u32>,
     /// Junction-tree edges between generators and the margin they share.
-    pub separators: Vec<(usize, usize, u32)>,
+    pub separators: Vec<Separator>,
 }
 
 impl Published {
@@ -247,7 +250,7 @@ fn relations(sizes: &[u32], cells: &[Printed], index: &HashMap<Coords, usize>) -
 /// with the others only what it shares with its neighbour). Then any counts of those margins
 /// that agree on the shared margins come from some cube of non-negative integers, so the audit
 /// may take their cells as its unknowns instead of the whole cube's.
-fn junction_tree(masks: &[u32]) -> Option<(Vec<u32>, Vec<(usize, usize, u32)>)> {
+fn junction_tree(masks: &[u32]) -> Option<(Vec<u32>, Vec<Separator>)> {
     let generators: Vec<u32> = masks
         .iter()
         .copied()

@@ -45,6 +45,7 @@
 
 mod audit;
 mod cube;
+mod cycles;
 mod layout;
 mod model;
 mod periods;

@@ -160,8 +160,10 @@ impl Need {
         let den = s.den[c].is_none() && counts.denominator > 0;
         let num = s.num[c].is_none() && s.den[c].is_none() && counts.numerator >= 1;
         match self {
-            Need::Denominator => den.then(|| (counts.denominator as f64 * w, Hide::Denominator(c))),
-            Need::Numerator => num.then(|| (counts.numerator as f64 * w, Hide::Numerator(c))),
+            Need::Denominator => {
+                den.then_some((counts.denominator as f64 * w, Hide::Denominator(c)))
+            }
+            Need::Numerator => num.then_some((counts.numerator as f64 * w, Hide::Numerator(c))),
             Need::Shortfall if counts.shortfall() > 0 => {
                 if num {
                     Some((counts.numerator as f64 * w, Hide::Numerator(c)))
@@ -344,17 +346,21 @@ fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
         let hide = nearest(p, s, leak.cell, need)
             .or_else(|| nearest(p, s, leak.cell, Need::Denominator))
             .or_else(|| cheapest(p, s, need, 0..p.cells.len()))
-            .or_else(|| cheapest(p, s, Need::Denominator, 0..p.cells.len()))
-            .ok_or_else(|| {
-                Error::Unprotectable(
-                    p.cube
-                        .labels(&p.cells[leak.cell].coords)
-                        .iter()
-                        .map(|(d, l)| format!("{d} {l}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )
-            })?;
+            .or_else(|| cheapest(p, s, Need::Denominator, 0..p.cells.len()));
+        let Some(hide) = hide else {
+            if repaired > 0 {
+                // An earlier repair of this round may have settled it: the next audit says.
+                continue;
+            }
+            return Err(Error::Unprotectable(
+                p.cube
+                    .labels(&p.cells[leak.cell].coords)
+                    .iter()
+                    .map(|(d, l)| format!("{d} {l}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        };
         s.apply(p, hide);
         repaired += 1;
         for &r in rels {

@@ -24,16 +24,20 @@ pub(crate) enum Outcome {
 }
 
 /// Optimises `objective` over `n` non-negative integer unknowns numbered from 0 subject to
-/// `constraints` (over the same numbering).
+/// `constraints` (over the same numbering) and, if given, an upper bound for each unknown.
 pub(crate) fn optimise(
     n: usize,
     constraints: &[Lin],
     objective: &[(u32, f64)],
     maximise: bool,
+    upper: Option<&[f64]>,
 ) -> Result<Outcome, Error> {
     let mut vars = ProblemVariables::new();
     let xs: Vec<Variable> = (0..n)
-        .map(|_| vars.add(variable().integer().min(0).max(UNBOUNDED)))
+        .map(|i| {
+            let max = upper.map_or(UNBOUNDED, |u| u[i].min(UNBOUNDED));
+            vars.add(variable().integer().min(0).max(max))
+        })
         .collect();
     let expr = |terms: &[(u32, f64)]| -> Expression {
         terms
@@ -64,7 +68,7 @@ pub(crate) fn optimise(
     match problem.solve() {
         Ok(solution) => {
             let point: Vec<f64> = xs.iter().map(|&x| solution.value(x).round()).collect();
-            if point.iter().any(|&x| x >= UNBOUNDED) {
+            if upper.is_none() && point.iter().any(|&x| x >= UNBOUNDED) {
                 return Ok(Outcome::Unbounded);
             }
             let value = objective.iter().map(|&(v, a)| a * point[v as usize]).sum();
@@ -92,7 +96,7 @@ mod tests {
             },
             Lin::at_least(vec![(1, 1.0)], 0.0),
         ];
-        let max = optimise(2, &cons, &[(0, 1.0)], true).expect("solve");
+        let max = optimise(2, &cons, &[(0, 1.0)], true, None).expect("solve");
         assert_eq!(
             max,
             Outcome::Optimal {
@@ -105,6 +109,7 @@ mod tests {
             &[Lin::equal(vec![(0, 1.0), (1, 1.0)], 4.0)],
             &[(0, 1.0)],
             false,
+            None,
         )
         .expect("solve");
         assert!(matches!(min, Outcome::Optimal { value, .. } if value == 0.0));
@@ -113,6 +118,7 @@ mod tests {
             &[Lin::at_least(vec![(0, 1.0), (1, 1.0)], 4.0)],
             &[(0, 1.0)],
             true,
+            None,
         )
         .expect("solve");
         assert_eq!(up, Outcome::Unbounded);
