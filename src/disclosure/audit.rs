@@ -96,6 +96,9 @@ const BUDGETS: [usize; 2] = [24, 160];
 const SPREADS: usize = 2;
 const FOCUSED: usize = 48;
 
+/// Unknowns in a component above which aimed solutions give way to rectangles.
+const LARGE: usize = 200;
+
 /// The questions of an audit round still open, and which unknowns each depends on.
 struct Open<'t> {
     targets: &'t [Target],
@@ -203,7 +206,9 @@ impl<'a> Auditor<'a> {
                 self.certified.insert((t.cell, t.kind));
             }
         }
-        // First in a few rectangles around each question, then over whole components.
+        // First over whole components (a few solutions settle most questions of a small one),
+        // then in a few rectangles around each question still open.
+        self.spread(&narrow, &base, &targets, &mut open)?;
         let eq = Equations::new(&narrow);
         for (i, t) in targets.iter().enumerate() {
             let free = free_vars(&narrow, &t.expr);
@@ -233,7 +238,6 @@ impl<'a> Auditor<'a> {
                 }
             }
         }
-        self.spread(&narrow, &base, &targets, &mut open)?;
         // Then each open question on its own, over ever larger neighbourhoods of the narrowed
         // knowledge, and last over its whole component of the exact one.
         let ladder = [
@@ -317,7 +321,14 @@ impl<'a> Auditor<'a> {
                 .map(|&v| (2.0 * base[v as usize]).max(base[v as usize] + 4.0))
                 .collect();
             let mut stalled = 0;
-            for round in 0..SPREADS + FOCUSED {
+            // Aimed solutions pay in small components; in large ones each costs as much as
+            // many rectangles.
+            let rounds = if component.len() <= LARGE {
+                SPREADS + FOCUSED
+            } else {
+                SPREADS
+            };
+            for round in 0..rounds {
                 let members: Vec<usize> = open
                     .touching(&component)
                     .into_iter()
