@@ -3,13 +3,16 @@
 //!
 //! A reader's knowledge is the integer program of [`Model::knowledge`]. A hidden count is safe
 //! once two integer solutions give it different values; the true counts are one solution, so
-//! one more is a certificate. Certificates are looked for cheaply first: an integer program
-//! over a small neighbourhood of the count's unknowns, everything outside held at its true
-//! value (any solution of that is a solution of the whole), widening to the whole component
-//! of linked unknowns only when the small ones find nothing. Only a whole-component optimum
-//! equal to the true value proves a leak. LP bounds would be exact for two-way tables with
-//! margins, whose constraint matrices are totally unimodular, but not once compliant ≤ in post
-//! or a third dimension joins them, so every program here has integer unknowns.
+//! one more is a certificate. Certificates are looked for cheaply first, over a narrowed
+//! knowledge whose solutions are all solutions of the exact one: a few solutions of each
+//! component of linked unknowns pushed in random directions and then towards the questions
+//! still open (one solution answers many questions); then rectangles around each question
+//! ([`super::cycles`]), and neighbourhoods of growing size, everything outside held at its true
+//! value (any solution of that is a solution of the whole). Only an optimum over the whole
+//! component of the exact knowledge equal to the true value proves a leak. LP bounds would be
+//! exact for two-way tables with margins, whose constraint matrices are totally unimodular,
+//! but not once compliant ≤ in post or a third dimension joins them, so every program here has
+//! integer unknowns.
 //!
 //! Hiding more only removes facts (a printed count becomes "at least 1"), so a count certified
 //! safe stays safe: the auditor remembers its certificates between the rounds of a plan.
