@@ -5,12 +5,14 @@
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
 //! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
-//! team's own words (Markdown) for the report.
+//! team's own words (Markdown) for the report; [`disclosure`] decides which counts of people a
+//! publication may print and proves that nothing hidden can be worked out.
 //! [`generate`] makes synthetic input for trying it all out.
 
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod disclosure;
 pub mod fsutil;
 pub mod generate;
 pub mod ingest;

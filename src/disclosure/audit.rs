@@ -1,0 +1,642 @@
+//! The exact audit of a publication: for every hidden count, is it the only value the printed
+//! figures allow, and is a hidden group provably all compliant or all non-compliant?
+//!
+//! A reader's knowledge is the integer program of [`Model::knowledge`]. A hidden count is safe
+//! once two integer solutions give it different values; the true counts are one solution, so
+//! one more is a certificate. Certificates are looked for cheaply first, over a narrowed
+//! knowledge whose solutions are all solutions of the exact one: a few solutions of each
+//! component of linked unknowns pushed in random directions and then towards the questions
+//! still open (one solution answers many questions); then rectangles around each question
+//! ([`super::cycles`]), and neighbourhoods of growing size, everything outside held at its true
+//! value (any solution of that is a solution of the whole). Only an optimum over the whole
+//! component of the exact knowledge equal to the true value proves a leak. LP bounds would be
+//! exact for two-way tables with margins, whose constraint matrices are totally unimodular,
+//! but not once compliant ≤ in post or a third dimension joins them, so every program here has
+//! integer unknowns.
+//!
+//! Hiding more only removes facts (a printed count becomes "at least 1"), so a count certified
+//! safe stays safe: the auditor remembers its certificates between the rounds of a plan.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::cycles::{self, Equations};
+use super::layout::Published;
+use super::model::{Lin, Model, PercentFact, Quantity, Shown, Var};
+use super::presolve::{Reduced, presolve};
+use super::solve::{Outcome, optimise};
+use super::{Error, Rule};
+
+/// What a leak gives away about a hidden cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// Its in-post count has one feasible value.
+    Denominator,
+    /// Its compliant count has one feasible value.
+    Numerator,
+    /// Its in-post minus compliant count has one feasible value: at 0, everyone in it is
+    /// provably compliant; above 0 in a group too small to print, so many people are provably
+    /// not (one untrained person in a small group, pinned down).
+    Shortfall,
+    /// Its compliant count, printed 0 beside a hidden in-post count, says nobody in it is.
+    NoneCompliant,
+}
+
+impl Kind {
+    fn quantity(self) -> Quantity {
+        match self {
+            Kind::Denominator => Quantity::Denominator,
+            Kind::Numerator | Kind::NoneCompliant => Quantity::Numerator,
+            Kind::Shortfall => Quantity::Shortfall,
+        }
+    }
+}
+
+/// A hidden cell that the printed figures give away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Leak {
+    pub cell: usize,
+    pub kind: Kind,
+}
+
+/// A question the audit must answer about one hidden cell.
+#[derive(Debug, Clone)]
+struct Target {
+    cell: usize,
+    kind: Kind,
+    expr: Vec<(Var, f64)>,
+    truth: f64,
+}
+
+impl Target {
+    /// Whether a solution shows the cell is safe in this respect: a value other than the true
+    /// one (for a group attribute, a value above 0).
+    fn certified_by(&self, point: &[f64]) -> bool {
+        let v: f64 = self.expr.iter().map(|&(x, a)| a * point[x as usize]).sum();
+        (v - self.truth).abs() > 0.5
+    }
+}
+
+/// What to optimise: `expr`, up or down; `cap` bounds it so a maximum exists and is found
+/// quickly, `upper` each unknown.
+struct Goal<'g> {
+    expr: &'g [(Var, f64)],
+    maximise: bool,
+    cap: Option<f64>,
+    upper: Option<&'g [f64]>,
+}
+
+/// Rectangles around a question tried first.
+const RECTANGLES: usize = 6;
+
+/// Neighbourhood sizes (unknowns) tried before the whole component.
+const BUDGETS: [usize; 2] = [24, 160];
+
+/// Solutions of each component with random weights tried before any question on its own,
+/// then at most so many more aimed at the questions still open.
+const SPREADS: usize = 2;
+const FOCUSED: usize = 48;
+
+/// Unknowns in a component above which aimed solutions give way to rectangles.
+const LARGE: usize = 200;
+
+/// The questions of an audit round still open, and which unknowns each depends on.
+struct Open<'t> {
+    targets: &'t [Target],
+    done: Vec<bool>,
+    by_var: HashMap<Var, Vec<usize>>,
+}
+
+impl<'t> Open<'t> {
+    fn new(targets: &'t [Target]) -> Open<'t> {
+        let mut by_var: HashMap<Var, Vec<usize>> = HashMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            for &(v, _) in &t.expr {
+                by_var.entry(v).or_default().push(i);
+            }
+        }
+        Open {
+            targets,
+            done: vec![false; targets.len()],
+            by_var,
+        }
+    }
+
+    /// The questions about any of `vars`.
+    fn touching(&self, vars: &[Var]) -> Vec<usize> {
+        let mut out: Vec<usize> = vars
+            .iter()
+            .filter_map(|v| self.by_var.get(v))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Closes every open question about `vars` that `point` answers.
+    fn absorb(&mut self, point: &[f64], vars: &[Var], certified: &mut HashSet<(usize, Kind)>) {
+        for j in self.touching(vars) {
+            let t = &self.targets[j];
+            if !self.done[j] && t.certified_by(point) {
+                self.done[j] = true;
+                certified.insert((t.cell, t.kind));
+            }
+        }
+    }
+}
+
+/// Audits successive states of one publication, each hiding at least what the last did.
+pub(crate) struct Auditor<'a> {
+    p: &'a Published,
+    model: &'a Model,
+    rule: Rule,
+    certified: HashSet<(usize, Kind)>,
+    /// Integer programs solved so far.
+    pub solves: usize,
+}
+
+impl<'a> Auditor<'a> {
+    pub fn new(p: &'a Published, model: &'a Model, rule: Rule) -> Auditor<'a> {
+        Auditor {
+            p,
+            model,
+            rule,
+            certified: HashSet::new(),
+            solves: 0,
+        }
+    }
+
+    /// Every leak of a publication showing `shown` (and `percents` printed on their own).
+    pub fn leaks(&mut self, shown: &[Shown], percents: &[PercentFact]) -> Result<Vec<Leak>, Error> {
+        let targets: Vec<Target> = targets(self.p, self.model, self.rule, shown)
+            .into_iter()
+            .filter(|t| !self.certified.contains(&(t.cell, t.kind)))
+            .collect();
+        if targets.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut keep = vec![false; self.model.vars];
+        for t in &targets {
+            for &(v, _) in &t.expr {
+                keep[v as usize] = true;
+            }
+        }
+        let facts = self.model.knowledge(self.p, shown, percents);
+        let narrow = presolve(
+            self.model.vars,
+            narrowed(facts.clone(), &self.model.truth),
+            &keep,
+        );
+        let exact = presolve(self.model.vars, facts, &keep);
+        let base = self.model.truth_point();
+        let mut open = Open::new(&targets);
+        let mut leaks = vec![];
+        for (i, t) in targets.iter().enumerate() {
+            let free = free_vars(&exact, &t.expr);
+            if free.is_empty() {
+                open.done[i] = true;
+                leaks.push(Leak {
+                    cell: t.cell,
+                    kind: t.kind,
+                });
+            } else if free.iter().any(|&v| exact.uses[v as usize].is_empty()) {
+                // An unknown no constraint mentions can grow as it likes.
+                open.done[i] = true;
+                self.certified.insert((t.cell, t.kind));
+            }
+        }
+        // First over whole components (a few solutions settle most questions of a small one),
+        // then in a few rectangles around each question still open.
+        self.spread(&narrow, &base, &targets, &mut open)?;
+        let eq = Equations::new(&narrow);
+        for (i, t) in targets.iter().enumerate() {
+            let free = free_vars(&narrow, &t.expr);
+            if open.done[i] || free.is_empty() {
+                continue;
+            }
+            for (maximise, cap) in directions(t) {
+                let hood = cycles::hood(&narrow, &eq, &base, &free, maximise, RECTANGLES);
+                if let Some(point) = self.restricted(
+                    &narrow,
+                    &base,
+                    &hood,
+                    Goal {
+                        expr: &t.expr,
+                        maximise,
+                        cap,
+                        upper: None,
+                    },
+                )? {
+                    open.absorb(&point, &hood, &mut self.certified);
+                } else {
+                    open.done[i] = true;
+                    self.certified.insert((t.cell, t.kind));
+                }
+                if open.done[i] {
+                    break;
+                }
+            }
+        }
+        // Then each open question on its own, over ever larger neighbourhoods of the narrowed
+        // knowledge, and last over its whole component of the exact one.
+        let ladder = [
+            (&narrow, BUDGETS[0]),
+            (&narrow, BUDGETS[1]),
+            (&narrow, usize::MAX),
+            (&exact, usize::MAX),
+        ];
+        for (i, t) in targets.iter().enumerate() {
+            if open.done[i] {
+                continue;
+            }
+            let mut safe = false;
+            let mut whole_narrow = false;
+            'ladder: for (step, &(red, budget)) in ladder.iter().enumerate() {
+                let exact_step = step == ladder.len() - 1;
+                let free = free_vars(red, &t.expr);
+                if free.is_empty() || (whole_narrow && !exact_step) {
+                    continue;
+                }
+                let (hood, complete) = neighbourhood(red, &free, budget);
+                for (maximise, cap) in directions(t) {
+                    let Some(point) = self.restricted(
+                        red,
+                        &base,
+                        &hood,
+                        Goal {
+                            expr: &t.expr,
+                            maximise,
+                            cap,
+                            upper: None,
+                        },
+                    )?
+                    else {
+                        // Unbounded: the count can be as large as anyone likes.
+                        safe = true;
+                        break 'ladder;
+                    };
+                    open.absorb(&point, &hood, &mut self.certified);
+                    if open.done[i] {
+                        safe = true;
+                        break 'ladder;
+                    }
+                }
+                whole_narrow |= complete;
+            }
+            if !safe {
+                open.done[i] = true;
+                leaks.push(Leak {
+                    cell: t.cell,
+                    kind: t.kind,
+                });
+            }
+        }
+        Ok(leaks)
+    }
+
+    /// Solutions of each component of `red` that settle many questions at once: first pushed
+    /// in random directions (weights of both signs push some counts up and others down;
+    /// bounds near the truth keep the optimum finite, and a solution of a narrower problem
+    /// is one of the whole), then towards the questions still open (all of them up at once,
+    /// or down), for as long as that closes any.
+    fn spread(
+        &mut self,
+        red: &Reduced,
+        base: &[f64],
+        targets: &[Target],
+        open: &mut Open,
+    ) -> Result<(), Error> {
+        let mut seen: HashSet<Var> = HashSet::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(22);
+        for i in 0..targets.len() {
+            let free = free_vars(red, &targets[i].expr);
+            if open.done[i] || free.is_empty() || free.iter().any(|v| seen.contains(v)) {
+                continue;
+            }
+            let (component, _) = neighbourhood(red, &free, usize::MAX);
+            seen.extend(component.iter().copied());
+            let upper: Vec<f64> = component
+                .iter()
+                .map(|&v| (2.0 * base[v as usize]).max(base[v as usize] + 4.0))
+                .collect();
+            let mut stalled = 0;
+            // Aimed solutions pay in small components; in large ones each costs as much as
+            // many rectangles.
+            let rounds = if component.len() <= LARGE {
+                SPREADS + FOCUSED
+            } else {
+                SPREADS
+            };
+            for round in 0..rounds {
+                let members: Vec<usize> = open
+                    .touching(&component)
+                    .into_iter()
+                    .filter(|&j| !open.done[j])
+                    .collect();
+                if members.is_empty() || stalled == 2 {
+                    break;
+                }
+                let goal: Vec<(Var, f64)> = if round < SPREADS {
+                    component
+                        .iter()
+                        .map(|&v| (v, f64::from(rng.random_range(-1000i16..=1000))))
+                        .collect()
+                } else {
+                    // Minimised: a count at 0 can only go up; the others alternate.
+                    let mut weights: HashMap<Var, f64> = HashMap::new();
+                    for &j in &members {
+                        let t = &targets[j];
+                        let sign = if t.truth < 0.5 || round % 2 == 0 {
+                            -1.0
+                        } else {
+                            1.0
+                        };
+                        for &(v, a) in &t.expr {
+                            *weights.entry(v).or_default() += sign * a;
+                        }
+                    }
+                    weights.into_iter().collect()
+                };
+                if let Some(point) = self.restricted(
+                    red,
+                    base,
+                    &component,
+                    Goal {
+                        expr: &goal,
+                        maximise: false,
+                        cap: None,
+                        upper: Some(&upper),
+                    },
+                )? {
+                    open.absorb(&point, &component, &mut self.certified);
+                }
+                let left = members.iter().filter(|&&j| !open.done[j]).count();
+                stalled = if left < members.len() { 0 } else { stalled + 1 };
+            }
+        }
+        Ok(())
+    }
+
+    /// The feasible range of a count of a printed cell, over the whole component: `None` as the
+    /// maximum when it is unbounded.
+    pub fn range(
+        &mut self,
+        red: &Reduced,
+        cell: usize,
+        q: Quantity,
+    ) -> Result<(i64, Option<i64>), Error> {
+        let expr = self.model.expr(cell, q);
+        let base = self.model.truth_point();
+        let free: Vec<Var> = expr
+            .iter()
+            .map(|&(v, _)| v)
+            .filter(|&v| red.fixed[v as usize].is_none())
+            .collect();
+        let value = |point: &[f64]| -> i64 {
+            expr.iter()
+                .map(|&(v, a)| a * point[v as usize])
+                .sum::<f64>()
+                .round() as i64
+        };
+        if free.is_empty() {
+            let v = value(&base);
+            return Ok((v, Some(v)));
+        }
+        let (hood, _) = neighbourhood(red, &free, usize::MAX);
+        let min = match self.restricted(
+            red,
+            &base,
+            &hood,
+            Goal {
+                expr: &expr,
+                maximise: false,
+                cap: None,
+                upper: None,
+            },
+        )? {
+            Some(point) => value(&point),
+            None => 0,
+        };
+        let max = self
+            .restricted(
+                red,
+                &base,
+                &hood,
+                Goal {
+                    expr: &expr,
+                    maximise: true,
+                    cap: None,
+                    upper: None,
+                },
+            )?
+            .map(|point| value(&point));
+        Ok((min, max))
+    }
+
+    /// Optimises `goal` over the unknowns in `hood`, every other unknown at its value in
+    /// `base`. `None` when unbounded; otherwise the whole point.
+    fn restricted(
+        &mut self,
+        red: &Reduced,
+        base: &[f64],
+        hood: &[Var],
+        goal: Goal,
+    ) -> Result<Option<Vec<f64>>, Error> {
+        let Goal {
+            expr,
+            maximise,
+            cap,
+            upper,
+        } = goal;
+        let local: HashMap<Var, u32> = hood
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i as u32))
+            .collect();
+        let localise = |terms: &[(Var, f64)]| -> (Vec<(u32, f64)>, f64) {
+            let mut inside = vec![];
+            let mut shift = 0.0;
+            for &(v, a) in terms {
+                match local.get(&v) {
+                    Some(&l) => inside.push((l, a)),
+                    None => {
+                        shift += a * red.fixed[v as usize].map_or(base[v as usize], |x| x as f64)
+                    }
+                }
+            }
+            (inside, shift)
+        };
+        let mut used: Vec<u32> = hood
+            .iter()
+            .flat_map(|&v| red.uses[v as usize].iter().copied())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let mut cons: Vec<Lin> = used
+            .iter()
+            .map(|&c| {
+                let c = &red.constraints[c as usize];
+                let (terms, shift) = localise(&c.terms);
+                Lin {
+                    terms,
+                    lo: c.lo - shift,
+                    hi: c.hi - shift,
+                }
+            })
+            .collect();
+        let (objective, shift) = localise(expr);
+        if let Some(cap) = cap {
+            cons.push(Lin {
+                terms: objective.clone(),
+                lo: f64::NEG_INFINITY,
+                hi: cap - shift,
+            });
+        }
+        self.solves += 1;
+        match optimise(hood.len(), &cons, &objective, maximise, upper)? {
+            Outcome::Unbounded => Ok(None),
+            Outcome::Optimal { point, .. } => {
+                let mut full = base.to_vec();
+                for (v, x) in red.fixed.iter().enumerate() {
+                    if let Some(x) = x {
+                        full[v] = *x as f64;
+                    }
+                }
+                for (&v, x) in hood.iter().zip(point) {
+                    full[v as usize] = x;
+                }
+                Ok(Some(full))
+            }
+        }
+    }
+}
+
+/// The optimisations that may certify a target: lower (unless the truth is 0 already), then
+/// higher, capped just above the truth so a maximum exists and is found quickly.
+fn directions(t: &Target) -> Vec<(bool, Option<f64>)> {
+    let up = (true, Some(t.truth + 1.0));
+    if t.truth > 0.5 {
+        vec![(false, None), up]
+    } else {
+        vec![up]
+    }
+}
+
+/// The unknowns linked to `start` by constraints, breadth first, at most `budget` of them; and
+/// whether that is all of them.
+fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool) {
+    let mut seen: HashSet<Var> = start.iter().copied().collect();
+    let mut seen_cons: HashSet<u32> = HashSet::new();
+    let mut queue: VecDeque<Var> = seen.iter().copied().collect();
+    let mut hood = vec![];
+    while let Some(v) = queue.pop_front() {
+        if hood.len() >= budget {
+            return (hood, false);
+        }
+        hood.push(v);
+        for &c in &red.uses[v as usize] {
+            if seen_cons.insert(c) {
+                for &(w, _) in &red.constraints[c as usize].terms {
+                    if seen.insert(w) {
+                        queue.push_back(w);
+                    }
+                }
+            }
+        }
+    }
+    (hood, true)
+}
+
+/// The unknowns of `expr` that `red` leaves free.
+fn free_vars(red: &Reduced, expr: &[(Var, f64)]) -> Vec<Var> {
+    expr.iter()
+        .map(|&(v, _)| v)
+        .filter(|&v| red.fixed[v as usize].is_none())
+        .collect()
+}
+
+/// The knowledge narrowed for finding certificates quickly: "at least 1 in post" becomes "at
+/// least 1 compliant" (or "at least 1 not", whichever is true), so compliant and
+/// non-compliant unknowns fall apart into smaller components. Every solution of the narrowed
+/// constraints is one of the exact ones, so a certificate found here is a certificate; a leak
+/// is only ever concluded from the exact constraints.
+fn narrowed(mut facts: Vec<Lin>, truth: &[i64]) -> Vec<Lin> {
+    for f in &mut facts {
+        let mixed = f.terms.iter().any(|t| t.0 % 2 == 0) && f.terms.iter().any(|t| t.0 % 2 == 1);
+        if mixed && f.hi.is_infinite() && f.terms.iter().all(|t| t.1 > 0.0) {
+            let compliant: i64 = f
+                .terms
+                .iter()
+                .filter(|t| t.0 % 2 == 0)
+                .map(|t| truth[t.0 as usize])
+                .sum();
+            let side = u32::from(compliant < 1);
+            f.terms.retain(|t| t.0 % 2 == side);
+        }
+    }
+    facts
+}
+
+/// Every question the audit must answer about a publication showing `shown`.
+fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Target> {
+    let mut out = vec![];
+    for (c, s) in shown.iter().enumerate() {
+        if s.all() {
+            continue;
+        }
+        let counts = p.cells[c].counts;
+        // A printed 100% (or 0%) total already says it of every part: what follows from
+        // that alone is no leak (and no suppression could hide it).
+        let printed_totals: Vec<_> = p
+            .ancestors(c)
+            .into_iter()
+            .filter(|&a| shown[a].all())
+            .map(|a| p.cells[a].counts)
+            .collect();
+        let all_said = counts.shortfall() == 0 && printed_totals.iter().any(|t| t.shortfall() == 0);
+        let none_said = counts.numerator == 0 && printed_totals.iter().any(|t| t.numerator == 0);
+        let mut kinds = vec![];
+        if !s.denominator {
+            kinds.push((Kind::Denominator, counts.denominator));
+        }
+        let implied = none_said || (s.denominator && all_said);
+        if !s.numerator && !implied {
+            kinds.push((Kind::Numerator, counts.numerator));
+        }
+        // Everyone compliant (unless a printed total says so), or, in a group too small to
+        // print, exactly how many are not: either singles people out.
+        let attribute = counts.shortfall() == 0 || rule.hides(counts.denominator);
+        if counts.denominator > 0 && !all_said && attribute {
+            kinds.push((Kind::Shortfall, counts.shortfall()));
+        }
+        if s.numerator && !s.denominator && counts.numerator == 0 && !none_said {
+            kinds.push((Kind::NoneCompliant, 0));
+        }
+        for (kind, truth) in kinds {
+            out.push(Target {
+                cell: c,
+                kind,
+                expr: model.expr(c, kind.quantity()),
+                truth: truth as f64,
+            });
+        }
+    }
+    out
+}
+
+/// The reduced knowledge of a publication, for computing exact ranges.
+pub(crate) fn reduce(p: &Published, model: &Model, shown: &[Shown]) -> Reduced {
+    let mut keep = vec![false; model.vars];
+    for (c, s) in shown.iter().enumerate() {
+        if !s.all() {
+            for (v, _) in model.expr(c, Quantity::Denominator) {
+                keep[v as usize] = true;
+            }
+        }
+    }
+    presolve(model.vars, model.knowledge(p, shown, &[]), &keep)
+}
