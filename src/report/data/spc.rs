@@ -1,0 +1,256 @@
+//! Statistical process control: XmR charts of monthly training and supervision compliance
+//! across all organisations in the Making Data Count style, and each series' variation and
+//! assurance for every organisation. A series with a month disclosure control hides is not
+//! charted and its readings are not printed.
+
+use super::model::{Spc, SpcChart, SpcLabels, SpcPoint, SpcReading, Supervision, Training};
+use super::organisations::Names;
+use super::params::{Params, shown_text};
+use super::rows::{Row, query};
+use crate::query::Session;
+use crate::report::disclosure::{Shown, single_percent};
+use crate::report::format::{long_date, percent, sentence_case, short_month};
+use crate::report::narrative;
+
+fn metric_name(metric: &str) -> &'static str {
+    match metric {
+        "training" => "training compliance",
+        "supervision" => "supervision compliance",
+        _ => "the measure",
+    }
+}
+
+fn variation_words(v: &str) -> &'static str {
+    match v {
+        "special_cause_improvement" => "special cause variation: improvement",
+        "special_cause_concern" => "special cause variation: concern",
+        _ => "common cause variation only",
+    }
+}
+
+/// The Making Data Count variation icon in words, for narrow table cells.
+fn variation_short(v: &str) -> &'static str {
+    match v {
+        "special_cause_improvement" => "Improvement (special cause)",
+        "special_cause_concern" => "Concern (special cause)",
+        _ => "Common cause",
+    }
+}
+
+/// The Making Data Count assurance icon in words, for narrow table cells.
+fn assurance_short(a: &str) -> &'static str {
+    match a {
+        "consistent_pass" => "Consistently passes the target",
+        "consistent_fail" => "Consistently fails the target",
+        _ => "Hit and miss",
+    }
+}
+
+fn assurance_words(a: &str) -> &'static str {
+    match a {
+        "consistent_pass" => "the target will be met consistently",
+        "consistent_fail" => "the target will not be met without a change to the process",
+        _ => "the target may or may not be met (the limits straddle it)",
+    }
+}
+
+/// The SPC section.
+pub(super) async fn spc(session: &Session, p: &Params, names: &Names) -> anyhow::Result<Spc> {
+    let points = query(
+        session,
+        "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, upper_limit, \
+         special_cause, point_type FROM spc_monthly WHERE organisation_code IS NULL \
+         ORDER BY metric, month_end",
+    )
+    .await?;
+    let summaries = query(
+        session,
+        // `small`: the series has a month whose counts disclosure control hides, so its mean
+        // is not printed either.
+        "WITH small AS (SELECT m.metric, m.organisation_code, MAX(CASE WHEN \
+         (m.denominator >= 1 AND m.denominator < p.disclosure_threshold) OR \
+         (m.numerator >= 1 AND m.numerator < p.disclosure_threshold) THEN 1 ELSE 0 END) AS small \
+         FROM spc_monthly m CROSS JOIN params p GROUP BY m.metric, m.organisation_code) \
+         SELECT s.metric, s.organisation_code, s.latest_month, s.latest_value, s.mean, \
+         s.lower_limit, s.upper_limit, s.target, s.variation, s.assurance, m.numerator, \
+         m.denominator, k.small FROM spc_summary s JOIN spc_monthly m ON (m.metric = s.metric) \
+         AND (m.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
+         AND (m.month_end = s.latest_month) JOIN small k ON (k.metric = s.metric) \
+         AND (k.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
+         ORDER BY CASE s.metric WHEN 'training' THEN 0 ELSE 1 END, s.metric, \
+         s.organisation_code NULLS FIRST",
+    )
+    .await?;
+    let mut charts = vec![];
+    let mut withheld = vec![];
+    for metric in ["training", "supervision"] {
+        let series: Vec<&Row> = points
+            .iter()
+            .filter(|r| r.text("metric") == Some(metric))
+            .collect();
+        let Some(first) = series.first() else {
+            continue;
+        };
+        let Some(summary) = summaries
+            .iter()
+            .find(|s| s.text("metric") == Some(metric) && s.text("organisation_code").is_none())
+        else {
+            continue;
+        };
+        let pts: Vec<SpcPoint> = series
+            .iter()
+            .map(|r| {
+                let value = single_percent(p.rule, r.count("numerator"), r.count("denominator"))
+                    .value()
+                    .and(r.float("value"));
+                let kind = match r.text("point_type") {
+                    Some("special_cause_improvement") => "improvement",
+                    Some("special_cause_concern") => "concern",
+                    _ => "common",
+                };
+                SpcPoint {
+                    label: r.date("month_end").map(short_month).unwrap_or_default(),
+                    value,
+                    kind: kind.to_owned(),
+                }
+            })
+            .collect();
+        let what = metric_name(metric);
+        // One hidden month withholds the chart: the mean and limits, with the other months,
+        // would give the hidden value away.
+        if pts.iter().any(|x| x.value.is_none()) {
+            withheld.push(format!(
+                "The chart of {what} across all organisations is not published: in some months \
+                 it counts fewer than {} staff.",
+                p.rule.threshold
+            ));
+            continue;
+        }
+        let mean = first.float("mean").unwrap_or(0.0);
+        let lower = first.float("lower_limit").unwrap_or(0.0);
+        let upper = first.float("upper_limit").unwrap_or(0.0);
+        let target = summary.float("target").unwrap_or(p.green_above);
+        let variation = summary.string("variation");
+        let assurance = summary.string("assurance");
+        let improvements = pts.iter().filter(|x| x.kind == "improvement").count();
+        let concerns = pts.iter().filter(|x| x.kind == "concern").count();
+        let latest = summary
+            .float("latest_value")
+            .map_or_else(|| "–".to_owned(), percent);
+        let latest_month = summary
+            .date("latest_month")
+            .map(long_date)
+            .unwrap_or_default();
+        let reading = format!(
+            "Over {} months {what} averaged {} (process limits {} to {}). The latest month, {}, \
+             was {}: {}. Against the {} target, {}.",
+            pts.len(),
+            percent(mean),
+            percent(lower),
+            percent(upper),
+            latest_month,
+            latest,
+            variation_words(&variation),
+            percent(target),
+            assurance_words(&assurance)
+        );
+        let alt = format!(
+            "Statistical process control chart of monthly {what} across all organisations, {} to \
+             {}, with the mean ({}) as a solid line, the process limits ({} and {}) as dashed \
+             lines and the {} target as a dotted line. {} points are marked as special cause \
+             improvement (squares) and {} as special cause concern (diamonds). The latest value \
+             is {}.",
+            pts.first().map(|x| x.label.clone()).unwrap_or_default(),
+            pts.last().map(|x| x.label.clone()).unwrap_or_default(),
+            percent(mean),
+            percent(lower),
+            percent(upper),
+            percent(target),
+            narrative::number_word(improvements),
+            narrative::number_word(concerns),
+            latest
+        );
+        charts.push(SpcChart {
+            title: format!("{} across all organisations, monthly", sentence_case(what)),
+            metric: metric.to_owned(),
+            points: pts,
+            mean,
+            lower,
+            upper,
+            target,
+            labels: SpcLabels {
+                mean: percent(mean),
+                lower: percent(lower),
+                upper: percent(upper),
+                target: percent(target),
+            },
+            reading,
+            alt,
+            variation: variation_words(&variation).to_owned(),
+            assurance: assurance_words(&assurance).to_owned(),
+        });
+    }
+    let readings = summaries
+        .iter()
+        .map(|s| {
+            let name = s
+                .text("organisation_code")
+                .map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
+            let metric = sentence_case(metric_name(s.text("metric").unwrap_or_default()));
+            // A series with a hidden month describes a small group: its mean and readings
+            // would say what the hidden counts are, so none of them is printed.
+            if s.count("small") > 0 {
+                return SpcReading {
+                    name,
+                    metric,
+                    latest: "*".to_owned(),
+                    mean: "*".to_owned(),
+                    variation: "*".to_owned(),
+                    assurance: "*".to_owned(),
+                };
+            }
+            let latest = single_percent(p.rule, s.count("numerator"), s.count("denominator"));
+            SpcReading {
+                name,
+                metric,
+                latest: match latest {
+                    Shown::Value(_) => s
+                        .float("latest_value")
+                        .map_or_else(|| "–".to_owned(), percent),
+                    other => shown_text(other),
+                },
+                mean: s.float("mean").map_or_else(|| "–".to_owned(), percent),
+                variation: variation_short(&s.string("variation")).to_owned(),
+                assurance: assurance_short(&s.string("assurance")).to_owned(),
+            }
+        })
+        .collect();
+    Ok(Spc {
+        charts,
+        withheld,
+        readings,
+    })
+}
+
+/// An SPC series' latest month is the tables' quarter-end figure: where a table hides it
+/// (complementary suppression included), the readings hide it too.
+pub(super) fn hide_what_the_tables_hide(
+    spc: &mut Spc,
+    training: &Training,
+    supervision: &Supervision,
+) {
+    for r in &mut spc.readings {
+        let rows = match r.metric.as_str() {
+            "Training compliance" => (&training.organisations, &training.total),
+            _ => (&supervision.organisations, &supervision.total),
+        };
+        if rows
+            .0
+            .iter()
+            .chain([rows.1])
+            .any(|row| row.name == r.name && row.now.percent == "*")
+        {
+            r.latest = "*".to_owned();
+        }
+    }
+}
