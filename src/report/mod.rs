@@ -12,8 +12,8 @@
 pub mod data;
 pub mod disclosure;
 pub mod format;
-pub mod narrative;
 mod pdf;
+pub mod sentences;
 pub mod world;
 
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use super::params::{Params, change_text, figure, shown_text};
 use super::rows::Row;
 use crate::report::disclosure::{Grid, Shown, single_percent};
 use crate::report::format::Rag;
-use crate::report::narrative::Band;
+use crate::report::sentences::Band;
 
 /// A footprint figure now and a year ago, and each organisation's band now and then.
 pub(super) struct Movement {

@@ -10,7 +10,7 @@ use super::rows::{Row, query};
 use crate::query::Session;
 use crate::report::disclosure::{Shown, single_percent};
 use crate::report::format::{long_date, percent, sentence_case, short_month};
-use crate::report::narrative;
+use crate::report::sentences;
 
 fn metric_name(metric: &str) -> &'static str {
     match metric {
@@ -166,8 +166,8 @@ pub(super) async fn spc(session: &Session, p: &Params, names: &Names) -> anyhow:
             percent(lower),
             percent(upper),
             percent(target),
-            narrative::number_word(improvements),
-            narrative::number_word(concerns),
+            sentences::number_word(improvements),
+            sentences::number_word(concerns),
             latest
         );
         charts.push(SpcChart {

@@ -12,7 +12,7 @@ use crate::query::Session;
 use crate::report::ReportSettings;
 use crate::report::disclosure::Disclosure;
 use crate::report::format::{Rag, financial_year, long_date, percent};
-use crate::report::narrative::{self, Compare};
+use crate::report::sentences::{self, Compare};
 
 /// The executive summary, from the figures of the sections.
 pub(super) fn summary(
@@ -27,7 +27,7 @@ pub(super) fn summary(
     let now_date = long_date(p.period_end);
     let then_date = long_date(p.previous);
     let mut changes = vec![
-        narrative::compliance_change(&Compare {
+        sentences::compliance_change(&Compare {
             what: "overall safeguarding children training compliance",
             now: training.0.now,
             now_rag: p.rag(training.0.now),
@@ -35,7 +35,7 @@ pub(super) fn summary(
             then: training.0.then,
             then_date: &then_date,
         }),
-        narrative::compliance_change(&Compare {
+        sentences::compliance_change(&Compare {
             what: "safeguarding supervision compliance",
             now: supervision.0.now,
             now_rag: p.rag(supervision.0.now),
@@ -45,7 +45,7 @@ pub(super) fn summary(
         }),
     ];
     if let Some((m, _)) = multiagency {
-        changes.push(narrative::compliance_change(&Compare {
+        changes.push(sentences::compliance_change(&Compare {
             what: "health's contribution to child protection meetings over the year",
             now: m.now,
             now_rag: p.ma_rag(m.now),
@@ -57,8 +57,8 @@ pub(super) fn summary(
     changes.push(section11.summary.clone());
     changes.push(reviews.summary.clone());
     let band_moves = vec![
-        narrative::band_moves("training compliance", &then_date, &training.0.bands()),
-        narrative::band_moves("supervision compliance", &then_date, &supervision.0.bands()),
+        sentences::band_moves("training compliance", &then_date, &training.0.bands()),
+        sentences::band_moves("supervision compliance", &then_date, &supervision.0.bands()),
     ];
     let t = &training.1.total;
     let s = &supervision.1.total;
