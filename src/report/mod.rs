@@ -13,6 +13,7 @@ pub mod data;
 pub mod disclosure;
 pub mod format;
 mod pdf;
+pub mod printed;
 pub mod sentences;
 pub mod world;
 

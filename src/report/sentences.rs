@@ -3,8 +3,8 @@
 //! organisations moved RAG band. Generated from the figures, unlike the narrative the team
 //! writes itself in Markdown.
 
-use super::disclosure::Shown;
 use super::format::{Rag, percent};
+use super::printed::Shown;
 
 /// One compliance figure now and at the same point last year.
 #[derive(Debug, Clone)]

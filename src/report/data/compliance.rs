@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use super::model::{LevelRow, OrgLevels, OrgRow, Organisation};
-use super::params::{Params, change_text, figure, shown_text};
+use super::model::{Figure, LevelRow, OrgLevels, OrgRow, Organisation};
+use super::params::Params;
 use super::rows::Row;
-use crate::report::disclosure::{Grid, Shown, single_percent};
+use crate::report::disclosure::{CellId, Grid, single_percent};
 use crate::report::format::Rag;
+use crate::report::printed::{Change, Percent, Shown};
 use crate::report::sentences::Band;
 
 /// A footprint figure now and a year ago, and each organisation's band now and then.
@@ -167,8 +168,11 @@ pub(super) fn table(
         rows.push(OrgRow {
             name: o.name.clone(),
             now: now_fig,
-            previous_percent: shown_text(then),
-            change: change_text(now_shown, then),
+            previous_percent: Percent(then),
+            change: Change {
+                now: now_shown,
+                then,
+            },
         });
     }
     let (pn, pd) = period_total(sums, p.previous);
@@ -177,8 +181,11 @@ pub(super) fn table(
     let total = OrgRow {
         name: "All organisations".into(),
         now: figure(&g, grand.0, grand.1, p),
-        previous_percent: shown_text(then_total),
-        change: change_text(now_total, then_total),
+        previous_percent: Percent(then_total),
+        change: Change {
+            now: now_total,
+            then: then_total,
+        },
     };
     let level_rows = breakdown
         .iter()
@@ -220,5 +227,16 @@ pub(super) fn table(
             bands,
         },
         detail,
+    }
+}
+
+/// A cell of the table as printed: its counts, percentage and band (hidden where the grid hides).
+fn figure(grid: &Grid, num: CellId, den: CellId, p: &Params) -> Figure {
+    let shown = grid.ratio(num, den);
+    Figure {
+        denominator: grid.show(den),
+        numerator: grid.show(num),
+        percent: Percent(shown),
+        rag: p.rag(shown),
     }
 }

@@ -63,8 +63,7 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
     } else {
         None
     };
-    let mut spc = spc::spc(session, &p, &names).await?;
-    spc::hide_what_the_tables_hide(&mut spc, &training.1, &supervision.1);
+    let spc = spc::spc(session, &p, &names, &training.1, &supervision.1).await?;
     let appendix = appendix::appendix(session, &p).await?;
     let summary = summary::summary(
         &p,

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::report::format::Rag;
+use crate::report::printed::{Change, Count, Percent, Words};
 
 /// Everything the template prints. Field names are the template's interface: renaming one
 /// breaks custom templates, so add rather than rename.
@@ -73,7 +74,7 @@ pub struct Summary {
     /// Which RAG bands moved.
     pub band_moves: Vec<String>,
     /// The overall training compliance as printed (`87.4%`): the report's key figure.
-    pub training_overall: String,
+    pub training_overall: Percent,
 }
 
 /// One headline figure.
@@ -95,9 +96,9 @@ pub struct Organisation {
 /// A count, a percentage and a band as printed.
 #[derive(Debug, Serialize, Clone)]
 pub struct Figure {
-    pub denominator: String,
-    pub numerator: String,
-    pub percent: String,
+    pub denominator: Count,
+    pub numerator: Count,
+    pub percent: Percent,
     pub rag: Rag,
 }
 
@@ -126,8 +127,9 @@ pub struct Training {
 pub struct OrgRow {
     pub name: String,
     pub now: Figure,
-    pub previous_percent: String,
-    pub change: String,
+    pub previous_percent: Percent,
+    /// Percentage points from a year earlier to now.
+    pub change: Change,
 }
 
 #[derive(Debug, Serialize)]
@@ -259,9 +261,9 @@ pub struct MultiagencyRow {
     pub name: String,
     pub meetings: String,
     pub contributed: String,
-    pub percent: String,
+    pub percent: Percent,
     pub rag: Rag,
-    pub previous_percent: String,
+    pub previous_percent: Percent,
 }
 
 #[derive(Debug, Serialize)]
@@ -351,10 +353,10 @@ pub struct SpcPoint {
 pub struct SpcReading {
     pub name: String,
     pub metric: String,
-    pub latest: String,
-    pub mean: String,
-    pub variation: String,
-    pub assurance: String,
+    pub latest: Percent,
+    pub mean: Percent,
+    pub variation: Words,
+    pub assurance: Words,
 }
 
 #[derive(Debug, Serialize)]

@@ -8,11 +8,11 @@ use chrono::NaiveDate;
 
 use super::compliance::Movement;
 use super::model::{Multiagency, MultiagencyRow, Organisation};
-use super::params::{Params, shown_text};
+use super::params::Params;
 use super::rows::query;
 use crate::query::{Session, periods};
-use crate::report::disclosure::Shown;
 use crate::report::format::{financial_year, long_date, thousands};
+use crate::report::printed::{Percent, Shown};
 
 /// The multi-agency section, and the footprint's movement for the summary.
 pub(super) async fn multiagency(
@@ -70,9 +70,9 @@ pub(super) async fn multiagency(
             name: o.name.clone(),
             meetings: thousands(d),
             contributed: thousands(n),
-            percent: shown_text(s),
+            percent: Percent(s),
             rag: p.ma_rag(s),
-            previous_percent: shown_text(ps),
+            previous_percent: Percent(ps),
         });
     }
     let sum =
@@ -84,9 +84,9 @@ pub(super) async fn multiagency(
         name: "All organisations".into(),
         meetings: thousands(d),
         contributed: thousands(n),
-        percent: shown_text(s),
+        percent: Percent(s),
         rag: p.ma_rag(s),
-        previous_percent: shown_text(ps),
+        previous_percent: Percent(ps),
     };
     let summary = format!(
         "Health organisations were asked to contribute to {} child protection and strategy \
@@ -94,7 +94,7 @@ pub(super) async fn multiagency(
         thousands(d),
         long_date(p.period_end),
         thousands(n),
-        shown_text(s)
+        Percent(s)
     );
     Ok((
         Movement {

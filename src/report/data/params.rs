@@ -4,11 +4,11 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use super::model::Figure;
 use super::rows::query;
 use crate::query::{Session, periods};
-use crate::report::disclosure::{Disclosure, Grid, Shown};
-use crate::report::format::{Rag, percent};
+use crate::report::disclosure::Disclosure;
+use crate::report::format::Rag;
+use crate::report::printed::Shown;
 
 /// The `params` row: as_of, the periods and the thresholds every figure was computed with.
 #[derive(Debug, Clone)]
@@ -65,38 +65,5 @@ impl Params {
             Shown::Value(v) => Rag::band(v, self.ma_red_below, self.ma_green_above),
             _ => Rag::none(),
         }
-    }
-}
-
-pub(super) fn shown_text(s: Shown) -> String {
-    match s {
-        Shown::Value(v) => percent(v),
-        Shown::Hidden => "*".to_owned(),
-        Shown::Empty => "–".to_owned(),
-    }
-}
-
-pub(super) fn change_text(now: Shown, then: Shown) -> String {
-    match (now, then) {
-        (Shown::Value(n), Shown::Value(t)) => {
-            let d = ((n - t) * 10.0).round() / 10.0;
-            if d == 0.0 {
-                "0.0".to_owned()
-            } else {
-                format!("{d:+.1}")
-            }
-        }
-        (Shown::Hidden, _) | (_, Shown::Hidden) => "*".to_owned(),
-        _ => "–".to_owned(),
-    }
-}
-
-pub(super) fn figure(grid: &Grid, num: usize, den: usize, p: &Params) -> Figure {
-    let shown = grid.ratio(num, den);
-    Figure {
-        denominator: grid.show(den),
-        numerator: grid.show(num),
-        percent: shown_text(shown),
-        rag: p.rag(shown),
     }
 }

@@ -5,11 +5,12 @@
 
 use super::model::{Spc, SpcChart, SpcLabels, SpcPoint, SpcReading, Supervision, Training};
 use super::organisations::Names;
-use super::params::{Params, shown_text};
+use super::params::Params;
 use super::rows::{Row, query};
 use crate::query::Session;
-use crate::report::disclosure::{Shown, single_percent};
+use crate::report::disclosure::single_percent;
 use crate::report::format::{long_date, percent, sentence_case, short_month};
+use crate::report::printed::{Percent, Shown, Words};
 use crate::report::sentences;
 
 fn metric_name(metric: &str) -> &'static str {
@@ -55,7 +56,13 @@ fn assurance_words(a: &str) -> &'static str {
 }
 
 /// The SPC section.
-pub(super) async fn spc(session: &Session, p: &Params, names: &Names) -> anyhow::Result<Spc> {
+pub(super) async fn spc(
+    session: &Session,
+    p: &Params,
+    names: &Names,
+    training: &Training,
+    supervision: &Supervision,
+) -> anyhow::Result<Spc> {
     let points = query(
         session,
         "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, upper_limit, \
@@ -196,32 +203,40 @@ pub(super) async fn spc(session: &Session, p: &Params, names: &Names) -> anyhow:
             let name = s
                 .text("organisation_code")
                 .map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
-            let metric = sentence_case(metric_name(s.text("metric").unwrap_or_default()));
+            let code = s.text("metric").unwrap_or_default();
+            let metric = sentence_case(metric_name(code));
             // A series with a hidden month describes a small group: its mean and readings
             // would say what the hidden counts are, so none of them is printed.
             if s.count("small") > 0 {
                 return SpcReading {
                     name,
                     metric,
-                    latest: "*".to_owned(),
-                    mean: "*".to_owned(),
-                    variation: "*".to_owned(),
-                    assurance: "*".to_owned(),
+                    latest: Percent::HIDDEN,
+                    mean: Percent::HIDDEN,
+                    variation: Words::Hidden,
+                    assurance: Words::Hidden,
                 };
             }
-            let latest = single_percent(p.rule, s.count("numerator"), s.count("denominator"));
+            // The latest month is the tables' quarter-end figure: where a table hides it
+            // (complementary suppression included), the reading hides it too.
+            let table = match code {
+                "training" => (&training.organisations, &training.total),
+                _ => (&supervision.organisations, &supervision.total),
+            };
+            let in_table = table.0.iter().chain([table.1]).find(|row| row.name == name);
+            let latest = match single_percent(p.rule, s.count("numerator"), s.count("denominator"))
+            {
+                _ if in_table.is_some_and(|row| row.now.percent.is_hidden()) => Shown::Hidden,
+                Shown::Value(_) => Shown::or_empty(s.float("latest_value")),
+                other => other,
+            };
             SpcReading {
                 name,
                 metric,
-                latest: match latest {
-                    Shown::Value(_) => s
-                        .float("latest_value")
-                        .map_or_else(|| "–".to_owned(), percent),
-                    other => shown_text(other),
-                },
-                mean: s.float("mean").map_or_else(|| "–".to_owned(), percent),
-                variation: variation_short(&s.string("variation")).to_owned(),
-                assurance: assurance_short(&s.string("assurance")).to_owned(),
+                latest: Percent(latest),
+                mean: Percent(Shown::or_empty(s.float("mean"))),
+                variation: Words::Shown(variation_short(&s.string("variation"))),
+                assurance: Words::Shown(assurance_short(&s.string("assurance"))),
             }
         })
         .collect();
@@ -230,27 +245,4 @@ pub(super) async fn spc(session: &Session, p: &Params, names: &Names) -> anyhow:
         withheld,
         readings,
     })
-}
-
-/// An SPC series' latest month is the tables' quarter-end figure: where a table hides it
-/// (complementary suppression included), the readings hide it too.
-pub(super) fn hide_what_the_tables_hide(
-    spc: &mut Spc,
-    training: &Training,
-    supervision: &Supervision,
-) {
-    for r in &mut spc.readings {
-        let rows = match r.metric.as_str() {
-            "Training compliance" => (&training.organisations, &training.total),
-            _ => (&supervision.organisations, &supervision.total),
-        };
-        if rows
-            .0
-            .iter()
-            .chain([rows.1])
-            .any(|row| row.name == r.name && row.now.percent == "*")
-        {
-            r.latest = "*".to_owned();
-        }
-    }
 }

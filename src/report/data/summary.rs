@@ -71,13 +71,13 @@ pub(super) fn summary(
     let mut headlines = vec![
         Headline {
             label: "Staff in post".into(),
-            value: t.now.denominator.clone(),
+            value: t.now.denominator.to_string(),
             detail: format!("across {} organisations", organisations.len()),
             rag: Rag::none(),
         },
         Headline {
             label: "Training compliance".into(),
-            value: t.now.percent.clone(),
+            value: t.now.percent.to_string(),
             detail: format!(
                 "{} staff trained to the level their role needs",
                 t.now.numerator
@@ -86,7 +86,7 @@ pub(super) fn summary(
         },
         Headline {
             label: "Supervision compliance".into(),
-            value: s.now.percent.clone(),
+            value: s.now.percent.to_string(),
             detail: format!(
                 "{} of {} staff who need it were supervised",
                 s.now.numerator, s.now.denominator
@@ -112,7 +112,7 @@ pub(super) fn summary(
     if let Some((m, table)) = multiagency {
         headlines.push(Headline {
             label: "Multi-agency contribution".into(),
-            value: table.total.percent.clone(),
+            value: table.total.percent.to_string(),
             detail: format!(
                 "{} of {} child protection meetings in the year",
                 table.total.contributed, table.total.meetings
@@ -121,7 +121,7 @@ pub(super) fn summary(
         });
     }
     Summary {
-        training_overall: t.now.percent.clone(),
+        training_overall: t.now.percent,
         headlines,
         changes,
         band_moves,

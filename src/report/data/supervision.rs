@@ -31,7 +31,7 @@ pub(super) async fn supervision(
         None,
         &t.total.name,
         "safeguarding supervision compliance",
-        t.total.now.percent == "*",
+        t.total.now.percent.is_hidden(),
     );
     Ok((
         t.headline,

@@ -36,7 +36,7 @@ pub(super) async fn training(
         t.organisations
             .iter()
             .chain([&t.total])
-            .any(|r| r.name == name && r.now.percent == "*")
+            .any(|r| r.name == name && r.now.percent.is_hidden())
     };
     let mut trends = vec![trend(
         &sums,
