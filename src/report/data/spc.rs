@@ -70,20 +70,15 @@ pub(super) async fn spc(
          ORDER BY metric, month_end",
     )
     .await?;
+    // The readings of every series, with what disclosure control withholds (spc_disclosure).
     let summaries = query(
         session,
-        // `small`: the series has a month whose counts disclosure control hides, so its mean
-        // is not printed either.
-        "WITH small AS (SELECT m.metric, m.organisation_code, MAX(CASE WHEN \
-         (m.denominator >= 1 AND m.denominator < p.disclosure_threshold) OR \
-         (m.numerator >= 1 AND m.numerator < p.disclosure_threshold) THEN 1 ELSE 0 END) AS small \
-         FROM spc_monthly m CROSS JOIN params p GROUP BY m.metric, m.organisation_code) \
-         SELECT s.metric, s.organisation_code, s.latest_month, s.latest_value, s.mean, \
+        "SELECT s.metric, s.organisation_code, s.latest_month, s.latest_value, s.mean, \
          s.lower_limit, s.upper_limit, s.target, s.variation, s.assurance, m.numerator, \
-         m.denominator, k.small FROM spc_summary s JOIN spc_monthly m ON (m.metric = s.metric) \
+         m.denominator, d.withheld FROM spc_summary s JOIN spc_monthly m ON (m.metric = s.metric) \
          AND (m.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
-         AND (m.month_end = s.latest_month) JOIN small k ON (k.metric = s.metric) \
-         AND (k.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
+         AND (m.month_end = s.latest_month) JOIN spc_disclosure d ON (d.metric = s.metric) \
+         AND (d.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
          ORDER BY CASE s.metric WHEN 'training' THEN 0 ELSE 1 END, s.metric, \
          s.organisation_code NULLS FIRST",
     )
@@ -104,28 +99,10 @@ pub(super) async fn spc(
         else {
             continue;
         };
-        let pts: Vec<SpcPoint> = series
-            .iter()
-            .map(|r| {
-                let value = single_percent(p.rule, r.count("numerator"), r.count("denominator"))
-                    .value()
-                    .and(r.float("value"));
-                let kind = match r.text("point_type") {
-                    Some("special_cause_improvement") => "improvement",
-                    Some("special_cause_concern") => "concern",
-                    _ => "common",
-                };
-                SpcPoint {
-                    label: r.date("month_end").map(short_month).unwrap_or_default(),
-                    value,
-                    kind: kind.to_owned(),
-                }
-            })
-            .collect();
         let what = metric_name(metric);
         // One hidden month withholds the chart: the mean and limits, with the other months,
         // would give the hidden value away.
-        if pts.iter().any(|x| x.value.is_none()) {
+        if summary.flag("withheld") {
             withheld.push(format!(
                 "The chart of {what} across all organisations is not published: in some months \
                  it counts fewer than {} staff.",
@@ -133,6 +110,21 @@ pub(super) async fn spc(
             ));
             continue;
         }
+        let pts: Vec<SpcPoint> = series
+            .iter()
+            .map(|r| {
+                let kind = match r.text("point_type") {
+                    Some("special_cause_improvement") => "improvement",
+                    Some("special_cause_concern") => "concern",
+                    _ => "common",
+                };
+                SpcPoint {
+                    label: r.date("month_end").map(short_month).unwrap_or_default(),
+                    value: r.float("value"),
+                    kind: kind.to_owned(),
+                }
+            })
+            .collect();
         let mean = first.float("mean").unwrap_or(0.0);
         let lower = first.float("lower_limit").unwrap_or(0.0);
         let upper = first.float("upper_limit").unwrap_or(0.0);
@@ -207,7 +199,7 @@ pub(super) async fn spc(
             let metric = sentence_case(metric_name(code));
             // A series with a hidden month describes a small group: its mean and readings
             // would say what the hidden counts are, so none of them is printed.
-            if s.count("small") > 0 {
+            if s.flag("withheld") {
                 return SpcReading {
                     name,
                     metric,
