@@ -10,7 +10,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 
 use crate::ingest::value::from_date32;
-use crate::query::Session;
+use crate::query::{Session, exec};
 
 /// One value of a query result.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,14 +84,9 @@ impl Row {
     }
 }
 
-/// Runs one query and returns its rows.
+/// Runs one query through the same path as `safeguard sql` and returns its rows.
 pub(super) async fn query(session: &Session, sql: &str) -> anyhow::Result<Vec<Row>> {
-    let batches = session
-        .ctx
-        .sql(sql)
-        .await
-        .with_context(|| format!("the report query failed to plan: {sql}"))?
-        .collect()
+    let batches = exec::collect(session, sql)
         .await
         .with_context(|| format!("the report query failed: {sql}"))?;
     let mut rows = vec![];
