@@ -350,7 +350,7 @@ impl<'a> Checker<'a> {
                     };
                     match (value, &item) {
                         (ast::Expr::Closure(closure), _) => {
-                            self.closure(closure, &[item.clone()], env)
+                            self.closure(closure, std::slice::from_ref(&item), env)
                         }
                         (ast::Expr::Ident(name), Some(item)) => {
                             if let Some(Bind::Func(f)) = env.get(name.as_str()).cloned() {
