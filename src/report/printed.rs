@@ -23,6 +23,7 @@ pub enum Shown {
 }
 
 impl Shown {
+    /// The value, when it may be printed.
     pub fn value(self) -> Option<f64> {
         match self {
             Shown::Value(v) => Some(v),
@@ -44,6 +45,7 @@ pub enum Count {
 }
 
 impl Count {
+    /// Whether disclosure control hides the count.
     pub fn is_hidden(self) -> bool {
         self == Count::Hidden
     }
@@ -66,6 +68,7 @@ impl Percent {
     /// A percentage disclosure control hides.
     pub const HIDDEN: Percent = Percent(Shown::Hidden);
 
+    /// Whether disclosure control hides the percentage (not whether it exists).
     pub fn is_hidden(self) -> bool {
         self.0 == Shown::Hidden
     }

@@ -12,6 +12,7 @@ use crate::query::Session;
 use crate::report::ReportSettings;
 use crate::report::disclosure::Disclosure;
 use crate::report::format::{Rag, financial_year, long_date, percent};
+use crate::report::printed::Shown;
 use crate::report::sentences::{self, Compare};
 
 /// The executive summary, from the figures of the sections.
@@ -26,33 +27,35 @@ pub(super) fn summary(
 ) -> Summary {
     let now_date = long_date(p.period_end);
     let then_date = long_date(p.previous);
-    let mut changes = vec![
+    // What changed in a footprint figure, banded by `rag`.
+    let change = |what: &str, m: &Movement, rag: fn(&Params, Shown) -> Rag| {
         sentences::compliance_change(&Compare {
-            what: "overall safeguarding children training compliance",
-            now: training.0.now,
-            now_rag: p.rag(training.0.now),
-            now_date: &now_date,
-            then: training.0.then,
-            then_date: &then_date,
-        }),
-        sentences::compliance_change(&Compare {
-            what: "safeguarding supervision compliance",
-            now: supervision.0.now,
-            now_rag: p.rag(supervision.0.now),
-            now_date: &now_date,
-            then: supervision.0.then,
-            then_date: &then_date,
-        }),
-    ];
-    if let Some((m, _)) = multiagency {
-        changes.push(sentences::compliance_change(&Compare {
-            what: "health's contribution to child protection meetings over the year",
+            what,
             now: m.now,
-            now_rag: p.ma_rag(m.now),
+            now_rag: rag(p, m.now),
             now_date: &now_date,
             then: m.then,
             then_date: &then_date,
-        }));
+        })
+    };
+    let mut changes = vec![
+        change(
+            "overall safeguarding children training compliance",
+            &training.0,
+            Params::rag,
+        ),
+        change(
+            "safeguarding supervision compliance",
+            &supervision.0,
+            Params::rag,
+        ),
+    ];
+    if let Some((m, _)) = multiagency {
+        changes.push(change(
+            "health's contribution to child protection meetings over the year",
+            m,
+            Params::ma_rag,
+        ));
     }
     changes.push(section11.summary.clone());
     changes.push(reviews.summary.clone());
