@@ -1,8 +1,11 @@
-//! The one path every SQL statement takes, from the views, `-c`, `-f` or the REPL: split by
-//! DataFusion's parser, planned, checked read-only, executed and printed.
+//! The one path every SQL statement takes, from the views, `-c`, `-f`, the REPL or the report:
+//! split by DataFusion's parser, planned, checked read-only, executed and printed (or, for the
+//! report, collected).
 
 use std::io::Write;
 
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::LogicalPlan;
@@ -96,30 +99,52 @@ pub async fn run_sql(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<usize, SqlError> {
-    let statements = split(sql)?;
-    let read_only = SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false);
-    let state = session.ctx.state();
     let mut ran = 0;
-    for statement in statements {
-        let plan = state
-            .statement_to_plan(statement)
-            .await
-            .map_err(query_error)?;
-        if read_only.verify_plan(&plan).is_err() {
-            return Err(SqlError::ReadOnly(writing_kind(&plan)));
-        }
-        let df = session
-            .ctx
-            .execute_logical_plan(plan)
-            .await
-            .map_err(query_error)?;
+    for statement in split(sql)? {
+        let df = execute(session, statement).await?;
         let schema = df.schema().inner().clone();
         let batches = df.collect().await.map_err(query_error)?;
         print_format::write(format, &schema, &batches, out)?;
         ran += 1;
     }
     Ok(ran)
+}
+
+/// Collects the result of one read-only query: the path the report's queries take, so they are
+/// planned, refused if they write, and fail with the same sentences as `safeguard sql`.
+pub async fn collect(session: &Session, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
+    let mut statements = split(sql)?;
+    let (Some(statement), None) = (statements.pop(), statements.pop()) else {
+        return Err(SqlError::Query(format!(
+            "expected one statement, not {}",
+            statements.len() + 1
+        )));
+    };
+    let df = execute(session, statement).await?;
+    df.collect().await.map_err(query_error)
+}
+
+/// Plans one statement, refuses it if it would write, and starts it.
+async fn execute(
+    session: &Session,
+    statement: datafusion::sql::parser::Statement,
+) -> Result<DataFrame, SqlError> {
+    let read_only = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let plan = session
+        .ctx
+        .state()
+        .statement_to_plan(statement)
+        .await
+        .map_err(query_error)?;
+    if read_only.verify_plan(&plan).is_err() {
+        return Err(SqlError::ReadOnly(writing_kind(&plan)));
+    }
+    session
+        .ctx
+        .execute_logical_plan(plan)
+        .await
+        .map_err(query_error)
 }

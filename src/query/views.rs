@@ -69,6 +69,7 @@ pub const VIEWS: &[View] = &[
     view!("spc_points"),
     view!("spc_monthly"),
     view!("spc_summary"),
+    view!("spc_disclosure"),
 ];
 
 #[cfg(test)]

@@ -8,10 +8,7 @@
 //! add up to which printed total and hides a second cell (or the total) in every such line
 //! until no line has exactly one hidden cell (complementary suppression).
 
-use super::format::{percent, thousands};
-
-/// What a suppressed figure prints as.
-pub const HIDDEN: &str = "*";
+use super::printed::{Count, Percent, Shown};
 
 /// The disclosure rule: counts from 1 to `threshold - 1` are hidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +23,11 @@ impl Disclosure {
     }
 
     /// A count as printed: `1,234`, `0`, or `*`.
-    pub fn count(&self, count: i64) -> String {
+    pub fn count(&self, count: i64) -> Count {
         if self.hides(count) {
-            HIDDEN.to_owned()
+            Count::Hidden
         } else {
-            thousands(count)
+            Count::Shown(count)
         }
     }
 }
@@ -114,22 +111,18 @@ impl Grid {
     }
 
     /// The cell as printed.
-    pub fn show(&self, cell: CellId) -> String {
+    pub fn show(&self, cell: CellId) -> Count {
         if self.hidden[cell] {
-            HIDDEN.to_owned()
+            Count::Hidden
         } else {
-            thousands(self.values[cell])
+            Count::Shown(self.values[cell])
         }
     }
 
     /// The percentage `numerator / denominator` as printed: `*` when either count is hidden
     /// (a percentage and one count give the other away), `–` when the denominator is 0.
-    pub fn percent(&self, numerator: CellId, denominator: CellId) -> String {
-        match self.ratio(numerator, denominator) {
-            Shown::Value(v) => percent(v),
-            Shown::Hidden => HIDDEN.to_owned(),
-            Shown::Empty => "–".to_owned(),
-        }
+    pub fn percent(&self, numerator: CellId, denominator: CellId) -> Percent {
+        Percent(self.ratio(numerator, denominator))
     }
 
     /// The percentage as a number, when it may be printed.
@@ -141,23 +134,6 @@ impl Grid {
             Shown::Hidden
         } else {
             Shown::Value(100.0 * self.values[numerator] as f64 / den as f64)
-        }
-    }
-}
-
-/// A figure that may be printed, is suppressed, or does not exist.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Shown {
-    Value(f64),
-    Hidden,
-    Empty,
-}
-
-impl Shown {
-    pub fn value(self) -> Option<f64> {
-        match self {
-            Shown::Value(v) => Some(v),
-            _ => None,
         }
     }
 }
@@ -181,13 +157,13 @@ mod tests {
 
     #[test]
     fn small_counts_are_hidden_but_zero_is_not() {
-        assert_eq!(RULE.count(0), "0");
-        assert_eq!(RULE.count(1), "*");
-        assert_eq!(RULE.count(4), "*");
-        assert_eq!(RULE.count(5), "5");
-        assert_eq!(RULE.count(12345), "12,345");
+        assert_eq!(RULE.count(0), Count::Shown(0));
+        assert_eq!(RULE.count(1), Count::Hidden);
+        assert_eq!(RULE.count(4), Count::Hidden);
+        assert_eq!(RULE.count(5), Count::Shown(5));
+        assert_eq!(RULE.count(12345), Count::Shown(12345));
         let off = Disclosure { threshold: 0 };
-        assert_eq!(off.count(1), "1");
+        assert_eq!(off.count(1), Count::Shown(1));
     }
 
     #[test]
@@ -212,7 +188,7 @@ mod tests {
         assert!(g.hidden(c), "the smallest other part is hidden too");
         assert!(!g.hidden(b));
         assert!(!g.hidden(total));
-        assert_eq!(g.show(total), "63");
+        assert_eq!(g.show(total), Count::Shown(63));
     }
 
     #[test]
@@ -261,6 +237,6 @@ mod tests {
             assert_ne!(hidden, 1, "a line with one hidden cell: {parts:?} {total}");
         }
         assert!(g.hidden(a));
-        assert_eq!(g.percent(a, r1), "*");
+        assert_eq!(g.percent(a, r1), Percent::HIDDEN);
     }
 }

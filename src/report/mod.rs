@@ -12,8 +12,9 @@
 pub mod data;
 pub mod disclosure;
 pub mod format;
-pub mod narrative;
 mod pdf;
+pub mod printed;
+pub mod sentences;
 pub mod world;
 
 use std::path::PathBuf;

@@ -23,37 +23,36 @@ pub const MAIN: &str = "report.typ";
 /// Where the report data appears inside the World: templates read it with `json("/data.json")`.
 pub const DATA: &str = "data.json";
 
+/// `(name, bytes)` of files of `report-templates/`, compiled in.
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../report-templates/", $name)))),*]
+    };
+}
+
 /// The shipped templates and fonts, compiled in (the default when `--templates` is not given).
-/// Checklist for a new template file: add it here and to `report-templates/`.
-const EMBEDDED: &[(&str, &[u8])] = &[
-    (
-        "report.typ",
-        include_bytes!("../../report-templates/report.typ"),
-    ),
-    (
-        "style.typ",
-        include_bytes!("../../report-templates/style.typ"),
-    ),
-    (
-        "charts.typ",
-        include_bytes!("../../report-templates/charts.typ"),
-    ),
-    (
-        "fonts/LiberationSans-Regular.ttf",
-        include_bytes!("../../report-templates/fonts/LiberationSans-Regular.ttf"),
-    ),
-    (
-        "fonts/LiberationSans-Bold.ttf",
-        include_bytes!("../../report-templates/fonts/LiberationSans-Bold.ttf"),
-    ),
-    (
-        "fonts/LiberationSans-Italic.ttf",
-        include_bytes!("../../report-templates/fonts/LiberationSans-Italic.ttf"),
-    ),
-    (
-        "fonts/LiberationSans-BoldItalic.ttf",
-        include_bytes!("../../report-templates/fonts/LiberationSans-BoldItalic.ttf"),
-    ),
+/// Checklist for a new template file: add it here and to `report-templates/` (a test checks
+/// that every file there is here).
+const EMBEDDED: &[(&str, &[u8])] = embed![
+    "report.typ",
+    "style.typ",
+    "charts.typ",
+    "compliance.typ",
+    "cover.typ",
+    "summary.typ",
+    "training.typ",
+    "supervision.typ",
+    "section11.typ",
+    "reviews.typ",
+    "multiagency.typ",
+    "quality.typ",
+    "spc.typ",
+    "appendix.typ",
+    "definitions.typ",
+    "fonts/LiberationSans-Regular.ttf",
+    "fonts/LiberationSans-Bold.ttf",
+    "fonts/LiberationSans-Italic.ttf",
+    "fonts/LiberationSans-BoldItalic.ttf",
 ];
 
 /// Where the templates come from.
@@ -212,5 +211,40 @@ impl World for ReportWorld {
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         Some(self.today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::EMBEDDED;
+
+    fn is_template(path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "typ")
+    }
+
+    /// Every template and font file of `dir`, relative to `root`, with `/` separators.
+    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(root, &path, out);
+            } else if is_template(&path) || super::is_font(&path) {
+                let rel = path.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_shipped_template_and_font_is_compiled_in() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
+        let mut shipped = vec![];
+        files(&root, &root, &mut shipped);
+        shipped.sort();
+        let mut embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        embedded.sort();
+        assert_eq!(shipped, embedded);
     }
 }

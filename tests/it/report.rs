@@ -8,6 +8,8 @@ use std::process::Command;
 
 use crate::util::{Run, bin};
 
+mod model;
+
 fn sample_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }

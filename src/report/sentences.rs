@@ -1,9 +1,10 @@
 //! The executive summary's sentences, written from the figures in Rust (not in the template) so
 //! that what the board reads is tested: what changed since the same point last year, and which
-//! organisations moved RAG band.
+//! organisations moved RAG band. Generated from the figures, unlike the narrative the team
+//! writes itself in Markdown.
 
-use super::disclosure::Shown;
 use super::format::{Rag, percent};
+use super::printed::Shown;
 
 /// One compliance figure now and at the same point last year.
 #[derive(Debug, Clone)]

@@ -1,0 +1,105 @@
+//! The report's data: every figure the template prints, queried from the metric views and
+//! turned into display strings here, with disclosure control applied, so the template holds no
+//! figures of its own and cannot print a suppressed one. The result is serialised to JSON and
+//! reaches the template as `/data.json`.
+//!
+//! One file per report section, each querying its views and building its part of the
+//! [`model`]; [`collect`] runs them in the order the report reads. Staff identifiers are never
+//! queried into the report, and [`ReportData::check_no_staff_ids`] (in `privacy`) refuses data
+//! that holds one anyway.
+//!
+//! Checklist for a new section: a file here returning its model struct, the struct in `model.rs`
+//! (field names are the templates' interface), a line in [`collect`], a template in
+//! `report-templates/`, and the model snapshot in `tests/it/report/model.rs` updated.
+
+mod appendix;
+mod compliance;
+mod definitions;
+mod escalations;
+mod model;
+mod multiagency;
+mod organisations;
+mod params;
+mod privacy;
+mod quality;
+mod reviews;
+mod rows;
+mod section11;
+mod spc;
+mod summary;
+mod supervision;
+mod training;
+mod trend;
+
+pub use appendix::reason_kind;
+pub use model::*;
+
+use super::ReportSettings;
+use crate::query::Session;
+use crate::warehouse::DatasetStatus;
+
+/// Queries every view the report prints and builds its data, section by section.
+pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Result<ReportData> {
+    let p = params::params(session).await?;
+    let organisations = organisations::organisations(session).await?;
+    let names = organisations::Names::new(&organisations);
+    let training = training::training(session, &p, &organisations).await?;
+    let supervision = supervision::supervision(session, &p, &organisations).await?;
+    let section11 = section11::section11(session, &names).await?;
+    let reviews = reviews::reviews(session).await?;
+    // Optional datasets: their sections are left out when they were not supplied.
+    let multiagency = if has_view(session, "multiagency_contribution") {
+        Some(multiagency::multiagency(session, &p, &organisations).await?)
+    } else {
+        None
+    };
+    let escalations = if supplied(session, "escalations") {
+        Some(escalations::escalations(session, &p).await?)
+    } else {
+        None
+    };
+    let quality = if has_view(session, "quality_ratings_summary") {
+        Some(quality::quality(session, &p, &names).await?)
+    } else {
+        None
+    };
+    let spc = spc::spc(session, &p, &names, &training.1, &supervision.1).await?;
+    let appendix = appendix::appendix(session, &p).await?;
+    let summary = summary::summary(
+        &p,
+        &organisations,
+        &training,
+        &supervision,
+        multiagency.as_ref(),
+        &section11,
+        &reviews,
+    );
+    Ok(ReportData {
+        meta: summary::meta(session, settings, &p, &organisations),
+        summary,
+        organisations,
+        training: training.1,
+        supervision: supervision.1,
+        section11,
+        reviews,
+        multiagency: multiagency.map(|m| m.1),
+        escalations,
+        quality,
+        spc,
+        appendix,
+        definitions: definitions::definitions(&p),
+    })
+}
+
+/// Whether an optional dataset was supplied to the load behind the session.
+fn supplied(session: &Session, dataset: &str) -> bool {
+    session
+        .manifest
+        .dataset(dataset)
+        .is_some_and(|r| r.status != DatasetStatus::Absent)
+}
+
+/// Whether the session has a view (views over optional datasets exist only when supplied).
+fn has_view(session: &Session, view: &str) -> bool {
+    session.catalog.iter().any(|(n, _)| n == view)
+}

@@ -1,0 +1,240 @@
+//! Statistical process control: XmR charts of monthly training and supervision compliance
+//! across all organisations in the Making Data Count style, and each series' variation and
+//! assurance for every organisation. A series with a month disclosure control hides is not
+//! charted and its readings are not printed.
+
+use super::model::{Spc, SpcChart, SpcLabels, SpcPoint, SpcReading, Supervision, Training};
+use super::organisations::Names;
+use super::params::Params;
+use super::rows::{Row, query};
+use crate::query::Session;
+use crate::report::disclosure::single_percent;
+use crate::report::format::{long_date, percent, sentence_case, short_month};
+use crate::report::printed::{Percent, Shown, Words};
+use crate::report::sentences;
+
+fn metric_name(metric: &str) -> &'static str {
+    match metric {
+        "training" => "training compliance",
+        "supervision" => "supervision compliance",
+        _ => "the measure",
+    }
+}
+
+fn variation_words(v: &str) -> &'static str {
+    match v {
+        "special_cause_improvement" => "special cause variation: improvement",
+        "special_cause_concern" => "special cause variation: concern",
+        _ => "common cause variation only",
+    }
+}
+
+/// The Making Data Count variation icon in words, for narrow table cells.
+fn variation_short(v: &str) -> &'static str {
+    match v {
+        "special_cause_improvement" => "Improvement (special cause)",
+        "special_cause_concern" => "Concern (special cause)",
+        _ => "Common cause",
+    }
+}
+
+/// The Making Data Count assurance icon in words, for narrow table cells.
+fn assurance_short(a: &str) -> &'static str {
+    match a {
+        "consistent_pass" => "Consistently passes the target",
+        "consistent_fail" => "Consistently fails the target",
+        _ => "Hit and miss",
+    }
+}
+
+fn assurance_words(a: &str) -> &'static str {
+    match a {
+        "consistent_pass" => "the target will be met consistently",
+        "consistent_fail" => "the target will not be met without a change to the process",
+        _ => "the target may or may not be met (the limits straddle it)",
+    }
+}
+
+/// The SPC section.
+pub(super) async fn spc(
+    session: &Session,
+    p: &Params,
+    names: &Names,
+    training: &Training,
+    supervision: &Supervision,
+) -> anyhow::Result<Spc> {
+    let points = query(
+        session,
+        "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, upper_limit, \
+         special_cause, point_type FROM spc_monthly WHERE organisation_code IS NULL \
+         ORDER BY metric, month_end",
+    )
+    .await?;
+    // The readings of every series, with what disclosure control withholds (spc_disclosure).
+    let summaries = query(
+        session,
+        "SELECT s.metric, s.organisation_code, s.latest_month, s.latest_value, s.mean, \
+         s.lower_limit, s.upper_limit, s.target, s.variation, s.assurance, m.numerator, \
+         m.denominator, d.withheld FROM spc_summary s JOIN spc_monthly m ON (m.metric = s.metric) \
+         AND (m.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
+         AND (m.month_end = s.latest_month) JOIN spc_disclosure d ON (d.metric = s.metric) \
+         AND (d.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
+         ORDER BY CASE s.metric WHEN 'training' THEN 0 ELSE 1 END, s.metric, \
+         s.organisation_code NULLS FIRST",
+    )
+    .await?;
+    let mut charts = vec![];
+    let mut withheld = vec![];
+    for metric in ["training", "supervision"] {
+        let series: Vec<&Row> = points
+            .iter()
+            .filter(|r| r.text("metric") == Some(metric))
+            .collect();
+        let Some(first) = series.first() else {
+            continue;
+        };
+        let Some(summary) = summaries
+            .iter()
+            .find(|s| s.text("metric") == Some(metric) && s.text("organisation_code").is_none())
+        else {
+            continue;
+        };
+        let what = metric_name(metric);
+        // One hidden month withholds the chart: the mean and limits, with the other months,
+        // would give the hidden value away.
+        if summary.flag("withheld") {
+            withheld.push(format!(
+                "The chart of {what} across all organisations is not published: in some months \
+                 it counts fewer than {} staff.",
+                p.rule.threshold
+            ));
+            continue;
+        }
+        let pts: Vec<SpcPoint> = series
+            .iter()
+            .map(|r| {
+                let kind = match r.text("point_type") {
+                    Some("special_cause_improvement") => "improvement",
+                    Some("special_cause_concern") => "concern",
+                    _ => "common",
+                };
+                SpcPoint {
+                    label: r.date("month_end").map(short_month).unwrap_or_default(),
+                    value: r.float("value"),
+                    kind: kind.to_owned(),
+                }
+            })
+            .collect();
+        let mean = first.float("mean").unwrap_or(0.0);
+        let lower = first.float("lower_limit").unwrap_or(0.0);
+        let upper = first.float("upper_limit").unwrap_or(0.0);
+        let target = summary.float("target").unwrap_or(p.green_above);
+        let variation = summary.string("variation");
+        let assurance = summary.string("assurance");
+        let improvements = pts.iter().filter(|x| x.kind == "improvement").count();
+        let concerns = pts.iter().filter(|x| x.kind == "concern").count();
+        let latest = summary
+            .float("latest_value")
+            .map_or_else(|| "–".to_owned(), percent);
+        let latest_month = summary
+            .date("latest_month")
+            .map(long_date)
+            .unwrap_or_default();
+        let reading = format!(
+            "Over {} months {what} averaged {} (process limits {} to {}). The latest month, {}, \
+             was {}: {}. Against the {} target, {}.",
+            pts.len(),
+            percent(mean),
+            percent(lower),
+            percent(upper),
+            latest_month,
+            latest,
+            variation_words(&variation),
+            percent(target),
+            assurance_words(&assurance)
+        );
+        let alt = format!(
+            "Statistical process control chart of monthly {what} across all organisations, {} to \
+             {}, with the mean ({}) as a solid line, the process limits ({} and {}) as dashed \
+             lines and the {} target as a dotted line. {} points are marked as special cause \
+             improvement (squares) and {} as special cause concern (diamonds). The latest value \
+             is {}.",
+            pts.first().map(|x| x.label.clone()).unwrap_or_default(),
+            pts.last().map(|x| x.label.clone()).unwrap_or_default(),
+            percent(mean),
+            percent(lower),
+            percent(upper),
+            percent(target),
+            sentences::number_word(improvements),
+            sentences::number_word(concerns),
+            latest
+        );
+        charts.push(SpcChart {
+            title: format!("{} across all organisations, monthly", sentence_case(what)),
+            metric: metric.to_owned(),
+            points: pts,
+            mean,
+            lower,
+            upper,
+            target,
+            labels: SpcLabels {
+                mean: percent(mean),
+                lower: percent(lower),
+                upper: percent(upper),
+                target: percent(target),
+            },
+            reading,
+            alt,
+            variation: variation_words(&variation).to_owned(),
+            assurance: assurance_words(&assurance).to_owned(),
+        });
+    }
+    let readings = summaries
+        .iter()
+        .map(|s| {
+            let name = s
+                .text("organisation_code")
+                .map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
+            let code = s.text("metric").unwrap_or_default();
+            let metric = sentence_case(metric_name(code));
+            // A series with a hidden month describes a small group: its mean and readings
+            // would say what the hidden counts are, so none of them is printed.
+            if s.flag("withheld") {
+                return SpcReading {
+                    name,
+                    metric,
+                    latest: Percent::HIDDEN,
+                    mean: Percent::HIDDEN,
+                    variation: Words::Hidden,
+                    assurance: Words::Hidden,
+                };
+            }
+            // The latest month is the tables' quarter-end figure: where a table hides it
+            // (complementary suppression included), the reading hides it too.
+            let table = match code {
+                "training" => (&training.organisations, &training.total),
+                _ => (&supervision.organisations, &supervision.total),
+            };
+            let in_table = table.0.iter().chain([table.1]).find(|row| row.name == name);
+            let latest = match single_percent(p.rule, s.count("numerator"), s.count("denominator"))
+            {
+                _ if in_table.is_some_and(|row| row.now.percent.is_hidden()) => Shown::Hidden,
+                Shown::Value(_) => Shown::or_empty(s.float("latest_value")),
+                other => other,
+            };
+            SpcReading {
+                name,
+                metric,
+                latest: Percent(latest),
+                mean: Percent(Shown::or_empty(s.float("mean"))),
+                variation: Words::Shown(variation_short(&s.string("variation"))),
+                assurance: Words::Shown(assurance_short(&s.string("assurance"))),
+            }
+        })
+        .collect();
+    Ok(Spc {
+        charts,
+        withheld,
+        readings,
+    })
+}
