@@ -32,8 +32,6 @@ pub use source::FileError;
 use source::is_blank;
 use validate::{BATCH_ROWS, KeyIndex, KeySet, Validator};
 
-// kept for src/report until the merge
-pub use crate::contract::DATASETS;
 use crate::contract::{self, Dataset};
 
 /// What happened to one dataset.

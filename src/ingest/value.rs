@@ -6,8 +6,6 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use crate::contract::Kind;
-// kept for src/report until the merge
-pub use crate::contract::from_date32;
 
 /// A cell as a reader found it, before it is checked against the contract.
 #[derive(Debug, Clone, PartialEq)]

@@ -134,7 +134,7 @@ async fn execute(
         .with_allow_dml(false)
         .with_allow_statements(false);
     let plan = session
-        .ctx
+        .ctx()
         .state()
         .statement_to_plan(statement)
         .await
@@ -143,7 +143,7 @@ async fn execute(
         return Err(SqlError::ReadOnly(writing_kind(&plan)));
     }
     session
-        .ctx
+        .ctx()
         .execute_logical_plan(plan)
         .await
         .map_err(query_error)

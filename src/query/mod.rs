@@ -24,6 +24,3 @@ mod views;
 pub use config::{Engine, Params, Thresholds};
 pub use session::{Session, open, open_snapshot};
 pub use views::{VIEWS, View};
-
-// kept for src/report until the merge
-pub use crate::contract::calendar as periods;

@@ -14,19 +14,14 @@ use super::{Engine, Params, VIEWS, cache, catalog};
 use crate::contract::{DATASETS, warehouse_schema};
 use crate::warehouse::{DatasetStatus, Manifest, Warehouse};
 
-/// An open session over one warehouse snapshot. Read it through its accessors; the fields are
-/// public only until src/report uses the accessors too.
+/// An open session over one warehouse snapshot, read through its accessors.
 pub struct Session {
-    // kept for src/report until the merge (then private)
-    pub ctx: SessionContext,
+    ctx: SessionContext,
     /// The snapshot folder the session reads (fixed for its lifetime).
-    // kept for src/report until the merge (then private)
-    pub snapshot: PathBuf,
-    // kept for src/report until the merge (then private)
-    pub manifest: Manifest,
+    snapshot: PathBuf,
+    manifest: Manifest,
     /// The tables and views registered, with a one-line description each, for `\d`.
-    // kept for src/report until the merge (then private)
-    pub catalog: Vec<(String, String)>,
+    catalog: Vec<(String, String)>,
 }
 
 impl Session {

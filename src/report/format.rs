@@ -5,21 +5,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-/// 1234567 as `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::contract::calendar::{financial_quarter, financial_year};
+pub use crate::numbers::thousands;
 
 /// A percentage to one decimal place with a % sign: `87.4%`.
 pub fn percent(value: f64) -> String {
@@ -59,27 +46,6 @@ pub fn long_date(d: NaiveDate) -> String {
 /// `Mar 2026`, for chart axes and narrow columns.
 pub fn short_month(d: NaiveDate) -> String {
     format!("{} {}", &MONTHS[d.month0() as usize][..3], d.year())
-}
-
-/// The NHS financial year a date falls in: 31 March 2026 is in `2025/26`.
-pub fn financial_year(d: NaiveDate) -> String {
-    let start = if d.month() >= 4 {
-        d.year()
-    } else {
-        d.year() - 1
-    };
-    format!("{start}/{:02}", (start + 1) % 100)
-}
-
-/// The financial quarter of a quarter end: 30 June 2025 is `Q1 2025/26`.
-pub fn financial_quarter(d: NaiveDate) -> String {
-    let q = match d.month() {
-        4..=6 => 1,
-        7..=9 => 2,
-        10..=12 => 3,
-        _ => 4,
-    };
-    format!("Q{q} {}", financial_year(d))
 }
 
 /// A RAG band as the template shows it: the colour key, a letter and a word, so the band is
@@ -200,11 +166,6 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(-4321), "-4,321");
         assert_eq!(percent(87.44), "87.4%");
         assert_eq!(percent(100.0), "100.0%");
         assert_eq!(points_change(2.26), "+2.3 points");
@@ -216,11 +177,6 @@ mod tests {
     fn dates() {
         assert_eq!(long_date(date(2026, 3, 31)), "31 March 2026");
         assert_eq!(short_month(date(2025, 9, 30)), "Sep 2025");
-        assert_eq!(financial_year(date(2026, 3, 31)), "2025/26");
-        assert_eq!(financial_year(date(2025, 4, 1)), "2025/26");
-        assert_eq!(financial_year(date(1999, 6, 30)), "1999/00");
-        assert_eq!(financial_quarter(date(2025, 6, 30)), "Q1 2025/26");
-        assert_eq!(financial_quarter(date(2026, 3, 31)), "Q4 2025/26");
     }
 
     #[test]

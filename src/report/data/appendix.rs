@@ -10,44 +10,6 @@ use super::rows::query;
 use crate::query::Session;
 use crate::report::format::{long_date, sentence_case, thousands};
 
-/// A reject's reason without the rejected value, which may be a staff identifier: "unknown
-/// staff_id SG123: not in staff" becomes "staff_id not found in staff".
-pub fn reason_kind(reason: &str, column: Option<&str>) -> String {
-    let col = column.unwrap_or("a column");
-    if reason.ends_with("is required but blank") {
-        format!("{col} is required but blank")
-    } else if reason.starts_with("duplicate ") {
-        "duplicate key: an earlier row has the same key".to_owned()
-    } else if let Some(rest) = reason.strip_prefix("unknown ") {
-        let target = rest.rsplit_once(": not in ").map_or("", |(_, t)| t);
-        format!("{col} not found in {target}")
-    } else if let Some(rest) = reason.strip_prefix("no ") {
-        let target = rest.split_once(" row for ").map_or("", |(t, _)| t);
-        format!("no matching {target} row")
-    } else if reason.starts_with("invalid ") {
-        let what = reason
-            .strip_prefix("invalid ")
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or("value");
-        format!("invalid {what} in {col}")
-    } else if reason.contains(" is before ") {
-        let later = reason.split_whitespace().next().unwrap_or(col);
-        let earlier = reason
-            .split_once(" is before ")
-            .and_then(|(_, r)| r.split_whitespace().next())
-            .unwrap_or("");
-        format!("{later} is before {earlier}")
-    } else if reason.contains("is not a quarter end") {
-        format!("{col} is not a quarter end")
-    } else if reason.starts_with("the row has ") {
-        "the row has more fields than the header".to_owned()
-    } else if reason.contains(" is ") && column.is_some() {
-        format!("{col} out of range")
-    } else {
-        format!("problem in {col}")
-    }
-}
-
 /// The provenance appendix. Its tables are absent from a warehouse loaded before they existed,
 /// so a failed query leaves its table empty rather than failing the report.
 pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Appendix> {
@@ -58,7 +20,7 @@ pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Ap
     .await
     .unwrap_or_default();
     let order = |d: &str| {
-        crate::ingest::DATASETS
+        crate::contract::DATASETS
             .iter()
             .position(|x| x.name == d)
             .unwrap_or(usize::MAX)
@@ -80,16 +42,20 @@ pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Ap
         })
         .collect();
     datasets.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.dataset.cmp(&b.1.dataset)));
-    // Only the reason and column: raw_row (which holds staff ids) is never read.
-    let rejects = query(
-        session,
-        "SELECT dataset, \"column\", reason FROM load_rejects",
-    )
-    .await
-    .unwrap_or_default();
+    // Only the kind: the reason and raw_row hold the rejected values, which may be staff ids.
+    // A snapshot loaded before kinds were stored has no kind column; its rejects still count.
+    let rejects = match query(session, "SELECT dataset, kind FROM load_rejects").await {
+        Ok(rows) => rows,
+        Err(_) => query(session, "SELECT dataset, NULL AS kind FROM load_rejects")
+            .await
+            .unwrap_or_default(),
+    };
     let mut kinds: BTreeMap<(String, String), i64> = BTreeMap::new();
     for r in &rejects {
-        let kind = reason_kind(r.text("reason").unwrap_or_default(), r.text("column"));
+        let kind = r
+            .text("kind")
+            .unwrap_or("a row error (its kind was not recorded by that load)")
+            .to_owned();
         *kinds.entry((r.string("dataset"), kind)).or_default() += 1;
     }
     let mut kinds: Vec<((String, String), i64)> = kinds.into_iter().collect();
@@ -130,7 +96,7 @@ pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Ap
                 .to_owned(),
         })
         .collect();
-    let m = &session.manifest;
+    let m = session.manifest();
     Ok(Appendix {
         refresh_runs,
         datasets: datasets.into_iter().map(|(_, d)| d).collect(),
@@ -162,50 +128,4 @@ pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Ap
         as_of: long_date(p.as_of),
         input: m.input.clone(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reject_reasons_lose_their_values() {
-        let cases = [
-            (
-                "unknown staff_id SG1234567: not in staff",
-                Some("staff_id"),
-                "staff_id not found in staff",
-            ),
-            (
-                "duplicate staff_id SG1234567: an earlier row has the same key",
-                Some("staff_id"),
-                "duplicate key: an earlier row has the same key",
-            ),
-            (
-                "invalid date 31/02/2025 in completed_on (no such day)",
-                Some("completed_on"),
-                "invalid date in completed_on",
-            ),
-            (
-                "level 7 is between 1 and 5",
-                Some("level"),
-                "level out of range",
-            ),
-            (
-                "end_date 2020-01-01 is before start_date 2021-01-01",
-                Some("end_date"),
-                "end_date is before start_date",
-            ),
-            (
-                "no section11_ratings row for organisation_code N1A, audit_round 2024, standard 9",
-                Some("organisation_code"),
-                "no matching section11_ratings row",
-            ),
-        ];
-        for (reason, column, want) in cases {
-            let got = reason_kind(reason, column);
-            assert_eq!(got, want, "{reason}");
-            assert!(!got.contains("SG1234567"));
-        }
-    }
 }

@@ -31,7 +31,6 @@ mod supervision;
 mod training;
 mod trend;
 
-pub use appendix::reason_kind;
 pub use model::*;
 
 use super::ReportSettings;
@@ -94,12 +93,12 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
 /// Whether an optional dataset was supplied to the load behind the session.
 fn supplied(session: &Session, dataset: &str) -> bool {
     session
-        .manifest
+        .manifest()
         .dataset(dataset)
         .is_some_and(|r| r.status != DatasetStatus::Absent)
 }
 
 /// Whether the session has a view (views over optional datasets exist only when supplied).
 fn has_view(session: &Session, view: &str) -> bool {
-    session.catalog.iter().any(|(n, _)| n == view)
+    session.has(view)
 }

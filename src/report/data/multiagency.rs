@@ -10,7 +10,8 @@ use super::compliance::Movement;
 use super::model::{Multiagency, MultiagencyRow, Organisation};
 use super::params::Params;
 use super::rows::query;
-use crate::query::{Session, periods};
+use crate::contract::calendar as periods;
+use crate::query::Session;
 use crate::report::format::{financial_year, long_date, thousands};
 use crate::report::printed::{Percent, Shown};
 

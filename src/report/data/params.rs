@@ -5,7 +5,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::rows::query;
-use crate::query::{Session, periods};
+use crate::contract::calendar as periods;
+use crate::query::Session;
 use crate::report::disclosure::Disclosure;
 use crate::report::format::Rag;
 use crate::report::printed::Shown;

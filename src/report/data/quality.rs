@@ -9,24 +9,13 @@ use super::model::{Quality, QualityCell, QualityRow, Standard};
 use super::organisations::Names;
 use super::params::Params;
 use super::rows::query;
-use crate::query::{Session, periods};
+use crate::contract::QUALITY_METRICS;
+use crate::contract::calendar as periods;
+use crate::query::Session;
 use crate::report::format::{Rag, financial_quarter, long_date};
 
 /// An organisation's ratings: (metric, quarter end) -> (rating, change since the quarter before).
 type QualityRatings = HashMap<(String, NaiveDate), (String, Option<String>)>;
-
-/// The quality metrics of the schedule (input data contract).
-const QUALITY_METRICS: [(&str, &str); 6] = [
-    ("11.a.1", "Recognition and response to vulnerable children"),
-    ("11.a.2", "Multi-agency working and learning"),
-    (
-        "11.a.3",
-        "Organisational safeguarding leadership and workforce",
-    ),
-    ("11.a.4", "Adult issues and early help"),
-    ("11.a.5", "Safeguarding supervision"),
-    ("11.b", "Safeguarding training"),
-];
 
 /// The provider quality ratings section.
 pub(super) async fn quality(

@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 
-use crate::ingest::value::from_date32;
+use crate::contract::from_date32;
 use crate::query::{Session, exec};
 
 /// One value of a query result.

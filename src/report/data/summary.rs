@@ -164,7 +164,7 @@ pub(super) fn meta(
             day: chrono::Datelike::day(&p.as_of),
         },
         program_version: settings.program_version.clone(),
-        snapshot: session.manifest.snapshot.clone(),
+        snapshot: session.manifest().snapshot.clone(),
         disclosure_threshold: p.rule.threshold,
         red_below: p.red_below,
         green_above: p.green_above,

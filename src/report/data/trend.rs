@@ -196,7 +196,7 @@ pub(super) async fn quarters(session: &Session) -> anyhow::Result<Vec<NaiveDate>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::periods;
+    use crate::contract::calendar as periods;
     use crate::report::disclosure::Disclosure;
 
     /// What one PDF string can hold under PDF/A (the limit the national-scale report hit).
