@@ -6,6 +6,7 @@
 //! `Format::from_path`. To add a dataset or column: `schema.rs` only.
 
 mod csv;
+pub mod mapping;
 mod parallel;
 mod parquet;
 pub mod schema;
