@@ -4,7 +4,8 @@
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
 //! locked, atomic nightly job, and [`cli`] wires them to commands.
-//! [`generate`] makes synthetic input for trying it all out.
+//! [`generate`] makes synthetic input for trying it all out; [`template`] writes the XLSX
+//! return templates providers fill in.
 
 pub mod cli;
 pub mod config;
@@ -13,4 +14,5 @@ pub mod ingest;
 pub mod query;
 pub mod refresh;
 pub mod report;
+pub mod template;
 pub mod warehouse;

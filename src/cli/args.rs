@@ -67,6 +67,14 @@ pub enum Command {
     /// few deliberately bad rows. The shipped sample-data/ is this command's output with its
     /// defaults.
     Generate(GenerateCommand),
+    /// Write XLSX return templates for providers, one per dataset they return.
+    ///
+    /// Each workbook has a `data` sheet with the contract's header row (frozen), drop-downs and
+    /// ranges Excel checks as values are typed (levels, enums, dates, yes/no, organisation codes
+    /// from the warehouse when one is loaded), and an `instructions` sheet explaining every
+    /// column, both from the same contract table the loader validates against. A template
+    /// filled with valid rows loads with no rejects.
+    Template(TemplateCommand),
     /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
     /// `report --cluster`.
     ///
@@ -250,6 +258,15 @@ pub struct ReportCommand {
     /// authors: every figure as printed, with disclosure control applied
     #[arg(long, value_name = "FILE")]
     pub data_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateCommand {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// The folder to write the workbooks into (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "templates")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod progress;
 mod refresh;
 mod report;
 mod sql;
+mod template;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(cmd) => check::run(cmd, &config, &progress)?,
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
+        Command::Template(cmd) => template::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
         #[cfg(feature = "cluster")]
