@@ -284,6 +284,11 @@ pub struct GenerateCommand {
     #[arg(long, value_name = "DATE", default_value = "2026-03-31")]
     pub as_of: String,
     /// Write training and supervision as Parquet instead of CSV (fast loads at national scale)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "esr")]
     pub parquet: bool,
+    /// Write the training data as an ESR competence export (esr/*.csv and esr/late-returns.xlsx:
+    /// ESR headers, competence names, dates like 30-Nov-2028, other mandatory courses mixed in)
+    /// instead of training/, with the mapping that loads it (esr-mapping.toml)
+    #[arg(long)]
+    pub esr: bool,
 }
