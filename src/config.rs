@@ -91,6 +91,8 @@ impl Config {
     /// A path from the file, relative to the file's folder.
     fn resolve(&self, p: &Path) -> PathBuf {
         match self.source.as_ref().and_then(|s| s.parent()) {
+            // `input = "."`: the file's own folder, named as such in messages.
+            Some(base) if p == Path::new(".") && !base.as_os_str().is_empty() => base.to_path_buf(),
             Some(base) if p.is_relative() && !base.as_os_str().is_empty() => base.join(p),
             _ => p.to_path_buf(),
         }

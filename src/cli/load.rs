@@ -7,7 +7,7 @@ use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
 use super::progress::{Reporter, count, thousands};
 use crate::config::Config;
-use crate::ingest::{self, IngestReport};
+use crate::ingest::IngestReport;
 use crate::warehouse::load::{hash_inputs, load_input};
 use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
 
@@ -28,11 +28,13 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         }
         .into());
     }
+    // A bad mapping stops the load before the warehouse is touched.
+    let mappings = super::mappings(config)?;
+    let discovery = super::discover(&input, &mappings)?;
     let lock = warehouse.lock().map_err(|e| super::Failure {
         code: exit::PROBLEMS,
         message: format!("{e:#}"),
     })?;
-    let discovery = ingest::discover(&input)?;
     progress.step("hashing input files");
     let files = hash_inputs(&discovery)?;
 
@@ -65,6 +67,7 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         snapshot.display()
     )?;
     print_datasets(&mut out, &loaded.records)?;
+    print_skipped(&mut out, &loaded.report)?;
     print_problems(&mut out, &input, &warehouse, &loaded.report, &problems)?;
     Ok(if loaded.report.file_errors().next().is_none() {
         exit::OK
@@ -73,15 +76,15 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
     })
 }
 
-/// The per-dataset table of rows read, loaded and rejected.
+/// The per-dataset table of rows read, loaded, rejected and skipped by a mapping.
 pub(super) fn print_datasets(
     out: &mut impl Write,
     records: &[DatasetRecord],
 ) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{:<22} {:>10} {:>10} {:>10}  status",
-        "dataset", "read", "loaded", "rejected"
+        "{:<22} {:>10} {:>10} {:>10} {:>10}  status",
+        "dataset", "read", "loaded", "rejected", "skipped"
     )?;
     for r in records {
         let s = r.stats;
@@ -93,12 +96,36 @@ pub(super) fn print_datasets(
         };
         writeln!(
             out,
-            "{:<22} {:>10} {:>10} {:>10}  {status}",
+            "{:<22} {:>10} {:>10} {:>10} {:>10}  {status}",
             r.name,
             thousands(s.rows_read),
             thousands(s.rows_loaded),
-            thousands(s.rows_rejected)
+            thousands(s.rows_rejected),
+            thousands(s.rows_skipped)
         )?;
+    }
+    Ok(())
+}
+
+/// One line per file a mapping skipped rows of: `12,480 rows skipped by mapping 1 (training)
+/// in esr/competences-2025.csv`.
+pub(super) fn print_skipped(out: &mut impl Write, report: &IngestReport) -> anyhow::Result<()> {
+    for d in &report.datasets {
+        for (file, read) in d.files.iter().zip(&d.file_reports) {
+            if read.stats.rows_skipped == 0 {
+                continue;
+            }
+            let by = file
+                .mapping
+                .as_ref()
+                .map_or_else(|| "a mapping".to_owned(), |m| m.name());
+            writeln!(
+                out,
+                "{} skipped by {by} in {}",
+                count(read.stats.rows_skipped, "row"),
+                read.file
+            )?;
+        }
     }
     Ok(())
 }

@@ -73,6 +73,33 @@ fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Pa
     })
 }
 
+/// The configuration's mappings, checked: a bad one is bad usage (exit 2) before anything is
+/// read.
+fn mappings(config: &Config) -> Result<crate::ingest::mapping::Mappings, Failure> {
+    config.mappings().map_err(|e| Failure {
+        code: exit::USAGE,
+        message: e.to_string(),
+    })
+}
+
+/// Lists the input folder through the mappings; a mapping that does not fit the folder (a file
+/// claimed twice, a required dataset's glob matching nothing) is bad usage (exit 2).
+fn discover(
+    input: &std::path::Path,
+    mappings: &crate::ingest::mapping::Mappings,
+) -> anyhow::Result<crate::ingest::Discovery> {
+    crate::ingest::discover(input, mappings).map_err(|e| match e
+        .downcast_ref::<crate::ingest::mapping::MappingError>()
+    {
+        Some(m) => Failure {
+            code: exit::USAGE,
+            message: m.to_string(),
+        }
+        .into(),
+        None => e,
+    })
+}
+
 /// The report's settings from `[report]`, with `templates` (the `--templates` flag) winning over
 /// the configured folder; a folder without the main template is bad usage.
 fn report_settings(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::args::{PeriodArgs, RefreshCommand};
 use super::check::ProblemPrinter;
-use super::load::{SHOWN_REJECTS, print_datasets, print_problems};
+use super::load::{SHOWN_REJECTS, print_datasets, print_problems, print_skipped};
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
@@ -22,21 +22,24 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         },
     )?;
     let settings = super::report_settings(config, None)?;
+    let mappings = super::mappings(config)?;
     let input = config.input(None);
     let job = Job {
         warehouse: Warehouse::new(config.warehouse(None)),
         report_dir: config.path(None, config.file.report_dir.as_ref(), "reports"),
         report_file: super::report::default_file_name(params.as_of),
         // Everything that changes a figure or a word of the report, besides the inputs and
-        // templates (hashed separately).
+        // templates (hashed separately). A mapping changes which rows load.
         config_digest: refresh::changes::digest(&format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             params.as_of,
             params.thresholds,
             settings.icb_name,
             settings.board_meeting_date,
-            settings.authors
+            settings.authors,
+            config.file.mapping
         )),
+        mappings,
         params,
         settings,
         keep: config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP),
@@ -87,6 +90,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
     }
     if let Some(load) = outcome.load.as_ref().filter(|_| run.snapshot.is_some()) {
         print_datasets(&mut out, &outcome.records)?;
+        print_skipped(&mut out, load)?;
         print_problems(&mut out, &job.input, &job.warehouse, load, &shown)?;
     }
     if let Some(snapshot) = &run.snapshot

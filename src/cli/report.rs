@@ -38,7 +38,7 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let reload = match (&cmd.warehouse.warehouse, warehouse.current_manifest()?) {
         (Some(_), _) => None,
         (None, None) => Some("the warehouse is empty"),
-        (None, Some(manifest)) if input.is_dir() && stale(&input, &manifest)? => {
+        (None, Some(manifest)) if input.is_dir() && stale(&input, config, &manifest)? => {
             Some("the input files changed since the warehouse was loaded")
         }
         (None, Some(_)) => None,
@@ -104,8 +104,8 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
 
 /// Whether the input folder's dataset files differ (added, removed or changed content) from the
 /// files the snapshot was loaded from.
-fn stale(input: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
-    let found = crate::ingest::discover(input)?;
+fn stale(input: &Path, config: &Config, manifest: &Manifest) -> anyhow::Result<bool> {
+    let found = super::discover(input, &super::mappings(config)?)?;
     let mut now = BTreeMap::new();
     for file in found.datasets.values().flatten() {
         let (_, hash) = hash_file(&file.path)

@@ -3,9 +3,11 @@
 //! (the warehouse for `load`, a printer for `check`).
 //!
 //! To add an input format: a `Source` in a file of its own, an arm in `source::open` and in
-//! `Format::from_path`. To add a dataset or column: `schema.rs` only.
+//! `Format::from_path`. To add a dataset or column: `schema.rs` only. Files in other layouts
+//! are read through a mapping (`mapping/`), applied cell by cell as the validator reads them.
 
 mod csv;
+mod discover;
 pub mod mapping;
 mod parallel;
 mod parquet;
@@ -15,17 +17,17 @@ pub mod validate;
 pub mod value;
 mod xlsx;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
+pub use discover::{Discovery, discover};
+use mapping::{ColumnPlan, Layout, Mappings};
 pub use schema::{DATASETS, Dataset};
 pub use source::{FileError, Format, InputFile};
-use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Validator};
+use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Pushed, Validator};
 
 /// One rejected row: where it came from, why, and what it said.
 #[derive(Debug)]
@@ -39,12 +41,39 @@ pub struct Reject<'a> {
     pub raw: String,
 }
 
-/// Row counts of one dataset. Always `read = loaded + rejected`.
+/// Row counts of one dataset (or file). Always `read = loaded + rejected + skipped`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetStats {
     pub rows_read: u64,
     pub rows_loaded: u64,
     pub rows_rejected: u64,
+    /// Rows a mapping dropped on purpose (not data for the dataset, such as other courses in
+    /// an ESR export). Absent from manifests written before mappings: 0.
+    #[serde(default)]
+    pub rows_skipped: u64,
+}
+
+impl DatasetStats {
+    /// The counts of what was read since `before`.
+    fn since(&self, before: &DatasetStats) -> DatasetStats {
+        DatasetStats {
+            rows_read: self.rows_read - before.rows_read,
+            rows_loaded: self.rows_loaded - before.rows_loaded,
+            rows_rejected: self.rows_rejected - before.rows_rejected,
+            rows_skipped: self.rows_skipped - before.rows_skipped,
+        }
+    }
+}
+
+/// One file of a dataset: how its columns were found and what became of its rows.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Relative to the input folder.
+    pub file: String,
+    /// `None` when the file could not be opened.
+    pub layout: Option<Layout>,
+    /// Its rows (all zero when the dataset stopped before they were read).
+    pub stats: DatasetStats,
 }
 
 /// Data kept from the previous snapshot when a dataset's files could not be used.
@@ -95,6 +124,8 @@ pub enum Outcome {
 pub struct DatasetReport {
     pub dataset: &'static Dataset,
     pub files: Vec<InputFile>,
+    /// Each file's layout and counts, as far as the dataset was read.
+    pub file_reports: Vec<FileReport>,
     pub outcome: Outcome,
 }
 
@@ -125,119 +156,6 @@ impl IngestReport {
     }
 }
 
-/// The files of each dataset in an input folder: `name.csv|xlsx|parquet` and any such files
-/// below a folder `name/`, in path order.
-pub struct Discovery {
-    pub datasets: BTreeMap<&'static str, Vec<InputFile>>,
-    /// Datasets that must not be read this time, with the reason: a file inside a dataset
-    /// folder that is not a format we read, or (in a refresh) a file still being written.
-    pub blocked: BTreeMap<&'static str, FileError>,
-    pub ignored: Vec<String>,
-}
-
-/// Lists the input folder. Only an unreadable folder is an error here.
-pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
-    let mut found = Discovery {
-        datasets: BTreeMap::new(),
-        blocked: BTreeMap::new(),
-        ignored: vec![],
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(input)
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_hidden(&name) {
-            continue;
-        }
-        if path.is_dir() {
-            let Some(def) = schema::dataset(&schema::normalise_name(&name)) else {
-                found.ignored.push(format!("{name}/"));
-                continue;
-            };
-            let mut files = vec![];
-            walk(&path, &name, &mut files)?;
-            for (path, relative) in files {
-                match Format::from_path(&path) {
-                    Some(format) => push(
-                        &mut found,
-                        def,
-                        InputFile {
-                            path,
-                            relative,
-                            format,
-                        },
-                    ),
-                    None => {
-                        found
-                            .blocked
-                            .entry(def.name)
-                            .or_insert(FileError::Dataset {
-                                path: relative,
-                                message: "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole".into(),
-                            });
-                    }
-                }
-            }
-        } else {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match (
-                schema::dataset(&schema::normalise_name(&stem)),
-                Format::from_path(&path),
-            ) {
-                (Some(def), Some(format)) => push(
-                    &mut found,
-                    def,
-                    InputFile {
-                        path,
-                        relative: name,
-                        format,
-                    },
-                ),
-                _ => found.ignored.push(name),
-            }
-        }
-    }
-    for files in found.datasets.values_mut() {
-        files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    }
-    Ok(found)
-}
-
-fn push(found: &mut Discovery, def: &'static Dataset, file: InputFile) {
-    found.datasets.entry(def.name).or_default().push(file);
-}
-
-/// Dot files and Excel's `~$` lock files are never data.
-fn is_hidden(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$")
-}
-
-fn walk(dir: &Path, relative: &str, out: &mut Vec<(PathBuf, String)>) -> anyhow::Result<()> {
-    let read = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?;
-    for entry in read {
-        let entry = entry.with_context(|| format!("cannot read the folder {}", dir.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_hidden(&name) {
-            continue;
-        }
-        let rel = format!("{relative}/{name}");
-        if entry.path().is_dir() {
-            walk(&entry.path(), &rel, out)?;
-        } else {
-            out.push((entry.path(), rel));
-        }
-    }
-    Ok(())
-}
-
 /// Progress of a long read, for a progress bar.
 pub trait Progress {
     fn dataset(&self, name: &str);
@@ -250,7 +168,7 @@ pub fn ingest(
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> anyhow::Result<IngestReport> {
-    ingest_discovered(discover(input)?, sink, progress)
+    ingest_discovered(discover(input, &Mappings::default())?, sink, progress)
 }
 
 /// Like [`ingest`], for a folder already listed (and perhaps with datasets blocked) by the caller.
@@ -263,6 +181,7 @@ pub fn ingest_discovered(
     let mut datasets = vec![];
     for def in DATASETS {
         progress.dataset(def.name);
+        let mut file_reports = vec![];
         let files = discovery.datasets.remove(def.name).unwrap_or_default();
         let result = match discovery.blocked.remove(def.name) {
             Some(error) => Err(error),
@@ -278,11 +197,12 @@ pub fn ingest_discovered(
                 datasets.push(DatasetReport {
                     dataset: def,
                     files,
+                    file_reports: vec![],
                     outcome: Outcome::Absent,
                 });
                 continue;
             }
-            None => read_dataset(def, &files, &keys, sink, progress),
+            None => read_dataset(def, &files, &keys, sink, progress, &mut file_reports),
         };
         let outcome = match result {
             Ok((stats, own_keys)) => {
@@ -304,6 +224,7 @@ pub fn ingest_discovered(
         datasets.push(DatasetReport {
             dataset: def,
             files,
+            file_reports,
             outcome,
         });
     }
@@ -314,38 +235,46 @@ pub fn ingest_discovered(
 }
 
 /// Reads all files of one dataset. Headers are checked first, so a file error in any file
-/// stops the dataset before any of its rows are written.
+/// stops the dataset before any of its rows are written. `reports` gets each file's layout
+/// as soon as it is known (so `check` can show it even when a later file stops the dataset),
+/// then its counts.
 fn read_dataset(
     def: &'static Dataset,
     files: &[InputFile],
     keys: &KeyIndex,
     sink: &mut dyn Sink,
     progress: &dyn Progress,
+    reports: &mut Vec<FileReport>,
 ) -> Result<(DatasetStats, KeySet), FileError> {
     let mut extras: Vec<String> = vec![];
+    let mut layouts = Vec::with_capacity(files.len());
     for file in files {
         let source = source::open(&file.path, &file.relative, file.format)?;
-        for h in source.headers() {
-            let n = schema::normalise_name(h);
-            if !n.is_empty() && def.column_index(&n).is_none() && !extras.contains(&n) {
-                extras.push(n);
+        let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative);
+        reports.push(FileReport {
+            file: file.relative.clone(),
+            layout: layout.as_ref().ok().cloned(),
+            stats: DatasetStats::default(),
+        });
+        let layout = layout?;
+        for (_, name, _) in &layout.extras {
+            if !extras.contains(name) {
+                extras.push(name.clone());
             }
         }
+        layouts.push(layout);
     }
-    let mut validator = Validator::new(def, extras, keys);
-    for file in files {
-        let source = source::open(&file.path, &file.relative, file.format)?;
-        validator.mapping(source.headers(), &file.relative)?;
-    }
+    let mut validator = Validator::new(def, extras.clone(), keys);
     let sink_error = |e: anyhow::Error| FileError::Dataset {
         path: def.name.into(),
         message: format!("{e:#}"),
     };
     sink.begin(def, validator.schema()).map_err(sink_error)?;
     let mut stats = DatasetStats::default();
-    for file in files {
+    for ((file, layout), report) in files.iter().zip(&layouts).zip(reports.iter_mut()) {
+        let before = stats;
         let mut source = source::open(&file.path, &file.relative, file.format)?;
-        let mut map = validator.mapping(source.headers(), &file.relative)?;
+        let mut map = ColumnPlan::new(layout, &extras);
         map.first_column = source.first_column();
         if let Some(workers) = parallel::workers()
             && let Some(chunked) = source.chunked()
@@ -365,6 +294,7 @@ fn read_dataset(
                 &mut stats,
             )?
             .map_err(sink_error)?;
+            report.stats = stats.since(&before);
             continue;
         }
         let mut failure: Option<anyhow::Error> = None;
@@ -373,24 +303,28 @@ fn read_dataset(
                 return;
             }
             stats.rows_read += 1;
-            if let Err(problems) = validator.push(row, &map) {
-                stats.rows_rejected += 1;
-                let reject = Reject {
-                    dataset: def.name,
-                    file: &file.relative,
-                    line,
-                    problems: &problems,
-                    raw: source::raw_row(row),
-                };
-                if let Err(e) = sink.reject(reject) {
-                    failure = Some(e);
+            match validator.push(row, &map) {
+                Pushed::Loaded => {
+                    stats.rows_loaded += 1;
+                    if validator.buffered() >= BATCH_ROWS
+                        && let Err(e) = sink.rows(validator.take_batch())
+                    {
+                        failure = Some(e);
+                    }
                 }
-            } else {
-                stats.rows_loaded += 1;
-                if validator.buffered() >= BATCH_ROWS
-                    && let Err(e) = sink.rows(validator.take_batch())
-                {
-                    failure = Some(e);
+                Pushed::Skipped => stats.rows_skipped += 1,
+                Pushed::Rejected(problems) => {
+                    stats.rows_rejected += 1;
+                    let reject = Reject {
+                        dataset: def.name,
+                        file: &file.relative,
+                        line,
+                        problems: &problems,
+                        raw: source::raw_row(row),
+                    };
+                    if let Err(e) = sink.reject(reject) {
+                        failure = Some(e);
+                    }
                 }
             }
             if stats.rows_read % BATCH_ROWS as u64 == 0 {
@@ -400,6 +334,7 @@ fn read_dataset(
         if let Some(e) = failure {
             return Err(sink_error(e));
         }
+        report.stats = stats.since(&before);
     }
     if validator.buffered() > 0 {
         sink.rows(validator.take_batch()).map_err(sink_error)?;

@@ -13,8 +13,9 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::mapping::ColumnPlan;
 use super::source::{Chunked, FileError, RowChunk, raw_row};
-use super::validate::{Mapping, Problem, Validator};
+use super::validate::{Problem, Validator, Verdict};
 use super::{DatasetStats, Progress, Reject, Sink, is_blank};
 
 /// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small
@@ -38,6 +39,8 @@ struct Checked {
     chunk: Box<dyn RowChunk>,
     /// Non-blank rows (blank rows are not data and are not counted).
     read: u64,
+    /// Rows the file's mapping dropped on purpose.
+    skipped: u64,
     /// The rows that passed, as one batch, with each row's index in the chunk and key hash.
     batch: RecordBatch,
     passed: Vec<usize>,
@@ -46,8 +49,9 @@ struct Checked {
     rejected: Vec<(u64, Vec<Problem>, String)>,
 }
 
-fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>) -> Checked {
+fn check(validator: &mut Validator<'_>, map: &ColumnPlan, chunk: Box<dyn RowChunk>) -> Checked {
     let mut read = 0;
+    let mut skipped = 0;
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
@@ -61,18 +65,20 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
             }
             read += 1;
             match validator.check_with(row, map, known) {
-                Ok(values) => {
+                Verdict::Pass(values) => {
                     keys.push(validator.key_of(&values));
                     passed.push(i);
                     validator.append(row, map, &values);
                 }
-                Err(problems) => rejected.push((line, problems, raw_row(row))),
+                Verdict::Fail(problems) => rejected.push((line, problems, raw_row(row))),
+                Verdict::Skip => skipped += 1,
             }
         });
     }
     Checked {
         chunk,
         read,
+        skipped,
         batch: validator.take_batch(),
         passed,
         keys,
@@ -85,7 +91,7 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
 pub fn read_file(
     source: &mut dyn Chunked,
     validator: &mut Validator<'_>,
-    map: &Mapping,
+    map: &ColumnPlan,
     file: &str,
     workers: usize,
     sink: &mut dyn Sink,
@@ -161,7 +167,7 @@ pub fn read_file(
 /// Takes checked chunks back in file order and passes them to the sink.
 struct Handover<'a, 'k> {
     validator: &'a mut Validator<'k>,
-    map: &'a Mapping,
+    map: &'a ColumnPlan,
     file: &'a str,
     sink: &'a mut dyn Sink,
     progress: &'a dyn Progress,
@@ -188,12 +194,14 @@ impl Handover<'_, '_> {
         let Checked {
             chunk,
             read,
+            skipped,
             batch,
             passed,
             keys,
             mut rejected,
         } = checked;
         self.stats.rows_read += read;
+        self.stats.rows_skipped += skipped;
         let mut keep = Vec::new();
         for (n, (&index, &key)) in passed.iter().zip(&keys).enumerate() {
             if self.validator.claim_key(key) {
@@ -205,9 +213,9 @@ impl Handover<'_, '_> {
             keep[n] = false;
             let (validator, map) = (&*self.validator, self.map);
             chunk.row(index, &mut |row, line| {
-                let values = validator
-                    .check(row, map)
-                    .expect("a row that passed its worker's checks passes them again");
+                let Verdict::Pass(values) = validator.check(row, map) else {
+                    unreachable!("a row that passed its worker's checks passes them again");
+                };
                 rejected.push((line, vec![validator.duplicate(&values, map)], raw_row(row)));
             });
         }

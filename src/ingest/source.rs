@@ -152,6 +152,8 @@ pub struct InputFile {
     /// Relative to the input folder, with `/` separators: what rejects and messages name.
     pub relative: String,
     pub format: Format,
+    /// The mapping it is read through, when one of the configuration's mappings matched it.
+    pub mapping: Option<std::sync::Arc<super::mapping::Mapping>>,
 }
 
 pub(crate) fn io_error(path: &str) -> impl FnOnce(std::io::Error) -> FileError + '_ {

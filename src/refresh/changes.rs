@@ -104,7 +104,9 @@ pub fn changes(live: Option<(&Manifest, Option<&Stamp>)>, now: &Fingerprint<'_>)
         ));
     }
     if stamp.config_digest != now.config_digest {
-        out.push("the configuration changed (period, thresholds or report settings)".into());
+        out.push(
+            "the configuration changed (period, thresholds, report settings or mappings)".into(),
+        );
     }
     if stamp.templates_digest != now.templates_digest {
         out.push("the report templates changed".into());
@@ -175,6 +177,8 @@ mod tests {
             format: Format::Csv,
             bytes: 1,
             xxh3_128: hash.into(),
+            mapping: None,
+            rows_skipped: 0,
         }
     }
 

@@ -40,8 +40,10 @@ pub struct Job {
     pub report_file: String,
     pub params: Params,
     pub settings: ReportSettings,
-    /// A digest of every configuration setting that changes the output.
+    /// A digest of every configuration setting that changes the output (mappings included).
     pub config_digest: String,
+    /// The configuration's mappings, checked.
+    pub mappings: ingest::mapping::Mappings,
     /// Snapshots to keep (the live one is never deleted).
     pub keep: usize,
     pub settle: Settle,
@@ -163,7 +165,7 @@ async fn work(
         None => None,
     };
 
-    let mut discovery = ingest::discover(&job.input)?;
+    let mut discovery = ingest::discover(&job.input, &job.mappings)?;
     let still_written = settle::wait_for_quiet(&mut discovery, job.settle, &|m| steps.step(m));
     remove_stale_copies(&job.report_dir, &job.report_file);
     steps.step("hashing the input files");
@@ -242,6 +244,7 @@ async fn work(
             rows_read: r.stats.rows_read,
             rows_loaded: r.stats.rows_loaded,
             rows_rejected: r.stats.rows_rejected,
+            rows_skipped: r.stats.rows_skipped,
         })
         .collect();
     let mut problems = vec![];

@@ -34,6 +34,8 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
                 format: f.format,
                 bytes,
                 xxh3_128: hash,
+                mapping: f.mapping.as_ref().map(|m| m.name()),
+                rows_skipped: 0,
             });
         }
     }
@@ -48,7 +50,7 @@ pub fn load_input(
     lock: &WarehouseLock,
     input: &Path,
     discovery: Discovery,
-    files: Vec<InputFileRecord>,
+    mut files: Vec<InputFileRecord>,
     on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
     progress: &dyn Progress,
 ) -> anyhow::Result<Loaded> {
@@ -67,6 +69,11 @@ pub fn load_input(
     };
     let writer = tee.writer;
     let records = writer.records().to_vec();
+    for read in report.datasets.iter().flat_map(|d| &d.file_reports) {
+        if let Some(f) = files.iter_mut().find(|f| f.path == read.file) {
+            f.rows_skipped = read.stats.rows_skipped;
+        }
+    }
     let manifest = Manifest {
         snapshot: String::new(),
         program_version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -3,10 +3,12 @@
 #[cfg(feature = "cluster")]
 mod cluster;
 mod ingest;
+mod mapping;
 mod oracle;
 mod refresh;
 mod report;
 mod sample_data;
 mod sql;
+mod template;
 mod util;
 mod warehouse;
