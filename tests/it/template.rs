@@ -37,9 +37,14 @@ fn write_parts(path: &Path, parts: &BTreeMap<String, Vec<u8>>) {
     zip.finish().unwrap();
 }
 
-/// The value of `name="..."` in an XML start tag.
+/// The value of `name="..."` among the attributes of an XML start tag (`tag` starts with the
+/// first attribute).
 fn attribute<'x>(tag: &'x str, name: &str) -> Option<&'x str> {
-    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let start = if tag.starts_with(&format!("{name}=\"")) {
+        name.len() + 2
+    } else {
+        tag.find(&format!(" {name}=\""))? + name.len() + 3
+    };
     let end = tag[start..].find('"')?;
     Some(&tag[start..start + end])
 }
@@ -168,17 +173,20 @@ fn fill(path: &Path, rows: &[Vec<V>]) {
     let mut book = parts(path);
     let sheet = String::from_utf8(book["xl/worksheets/sheet1.xml"].clone()).unwrap();
     // The style of each column (dates carry theirs) from <col min= max= style=>.
-    let styles: BTreeMap<usize, String> = sheet
-        .split("<col ")
-        .skip(1)
-        .filter_map(|c| {
-            let tag = &c[..c.find('>').unwrap()];
-            Some((
-                attribute(tag, "min")?.parse().ok()?,
-                attribute(tag, "style")?.to_owned(),
-            ))
-        })
-        .collect();
+    let mut styles: BTreeMap<usize, String> = BTreeMap::new();
+    for c in sheet.split("<col ").skip(1) {
+        let tag = &c[..c.find('>').unwrap()];
+        let (Some(min), Some(max), Some(style)) = (
+            attribute(tag, "min").and_then(|m| m.parse::<usize>().ok()),
+            attribute(tag, "max").and_then(|m| m.parse::<usize>().ok()),
+            attribute(tag, "style"),
+        ) else {
+            continue;
+        };
+        for column in min..=max {
+            styles.insert(column, style.to_owned());
+        }
+    }
     let mut xml = String::new();
     for (r, row) in rows.iter().enumerate() {
         let n = r + 2;

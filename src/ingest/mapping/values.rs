@@ -114,6 +114,9 @@ impl ValueMap {
                 Template::Literal(s) if regex.is_match(value) => {
                     return Mapped::Value(Cow::Borrowed(s));
                 }
+                // Most values a pattern sees do not match it (the other courses of an export):
+                // finding that out needs no capture groups, which cost an allocation each.
+                Template::Group(_) | Template::Expand(_) if !regex.is_match(value) => {}
                 Template::Group(group) => {
                     if let Some(caps) = regex.captures(value) {
                         let part = caps.get(*group).map_or("", |m| m.as_str());
