@@ -412,8 +412,8 @@ pub fn status<'m>(manifest: &'m Value, name: &str) -> &'m str {
         .expect("status is text")
 }
 
-/// Checks a whole snapshot against its manifest: for every dataset, read = loaded + rejected
-/// + skipped (by a mapping),
+/// Checks a whole snapshot against its manifest: for every dataset, read = loaded, plus
+/// rejected, plus skipped (by a mapping),
 /// its Parquet rows equal rows_loaded and its rejects file rows equal rows_rejected; an absent
 /// dataset has no folder. Returns the manifest.
 pub fn assert_snapshot_consistent(snapshot: &Path) -> Value {
