@@ -55,7 +55,7 @@ fn check(validator: &mut Validator<'_>, map: &ColumnPlan, chunk: Box<dyn RowChun
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
-    let known = validator.look_up_references(chunk.as_ref(), map);
+    let (known, skips) = validator.look_up_references(chunk.as_ref(), map);
     let per_row = known.len() / chunk.len().max(1);
     for i in 0..chunk.len() {
         let known = &known[i * per_row..(i + 1) * per_row];
@@ -64,6 +64,10 @@ fn check(validator: &mut Validator<'_>, map: &ColumnPlan, chunk: Box<dyn RowChun
                 return;
             }
             read += 1;
+            if skips.get(i).copied().unwrap_or(false) {
+                skipped += 1;
+                return;
+            }
             match validator.check_with(row, map, known) {
                 Verdict::Pass(values) => {
                     keys.push(validator.key_of(&values));

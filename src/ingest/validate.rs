@@ -447,18 +447,31 @@ impl<'k> Validator<'k> {
     /// of each row's checks wait for memory one at a time (at a million staff the lookups were
     /// the load's largest cost). `rows × foreign keys` entries, `None` where a row's key is
     /// blank or not of its type (the row's own checks report that).
-    pub fn look_up_references(&self, chunk: &dyn RowChunk, map: &ColumnPlan) -> Vec<Option<bool>> {
+    ///
+    /// Rows the file's mapping skips are found here too, and look nothing up: in an export with
+    /// every mandatory course, half the rows are skipped, and their lookups would be half the
+    /// cost. The second vector says which rows are skipped (empty when the mapping skips none).
+    pub fn look_up_references(
+        &self,
+        chunk: &dyn RowChunk,
+        map: &ColumnPlan,
+    ) -> (Vec<Option<bool>>, Vec<bool>) {
         let count = self.references.len();
         let mut hashes: Vec<Option<u128>> = Vec::with_capacity(chunk.len() * count);
+        let mut skips = Vec::with_capacity(if map.can_skip() { chunk.len() } else { 0 });
         for i in 0..chunk.len() {
             chunk.row(i, &mut |row, _| {
+                let skipped = map.can_skip() && map.skips(row);
+                if map.can_skip() {
+                    skips.push(skipped);
+                }
                 let value = |c: usize| match map.read(row, c, &self.def.columns[c]) {
                     Read::Value(v) if v != Value::Null => Some(v),
                     _ => None,
                 };
                 for (_, columns, target) in &self.references {
                     let hash = match columns[..] {
-                        _ if target.is_none() => None,
+                        _ if target.is_none() || skipped => None,
                         [c] => value(c).map(|v| key_hash([&v])),
                         _ => columns
                             .iter()
@@ -470,14 +483,15 @@ impl<'k> Validator<'k> {
                 }
             });
         }
-        hashes
+        let known = hashes
             .iter()
             .enumerate()
             .map(|(n, hash)| {
                 let target = self.references[n % count].2?;
                 hash.map(|h| target.contains(&h))
             })
-            .collect()
+            .collect();
+        (known, skips)
     }
 
     fn check_references(

@@ -174,6 +174,8 @@ struct Slot {
     source: Source,
     /// Whether the mapping changes the column's values (value maps, extra date formats).
     transforms: bool,
+    /// Whether some value of the column makes the mapping skip the row.
+    can_skip: bool,
     /// The file's header, when the mapping named it (rejects about the column name it).
     mapped_header: Option<String>,
     /// The file's header the cells come from, however it was found.
@@ -228,6 +230,9 @@ impl ColumnPlan {
                 Slot {
                     source,
                     transforms: rule.is_some_and(ColumnRule::transforms),
+                    can_skip: rule
+                        .and_then(|r| r.values.as_ref())
+                        .is_some_and(|v| v.can_skip()),
                     mapped_header,
                     header,
                 }
@@ -264,6 +269,39 @@ impl ColumnPlan {
     /// Cells up to the last column used.
     pub fn width(&self) -> usize {
         self.width
+    }
+
+    /// Whether the mapping can skip a row of this file.
+    pub fn can_skip(&self) -> bool {
+        self.slots.iter().any(|s| s.can_skip)
+    }
+
+    /// Whether the mapping skips `row`: the same answer [`ColumnPlan::read`] gives for some
+    /// column, found without reading the others.
+    pub fn skips(&self, row: &dyn Row) -> bool {
+        self.slots.iter().enumerate().any(|(i, slot)| {
+            let Some(values) = slot
+                .can_skip
+                .then(|| self.rule(i))
+                .flatten()
+                .and_then(|r| r.values.as_ref())
+            else {
+                return false;
+            };
+            let cell = match slot.source {
+                Source::Column(at) => row.cell(at),
+                Source::Missing => Cell::Empty,
+                Source::Constant => Cell::Text(Cow::Borrowed(
+                    self.rule(i)
+                        .and_then(|r| r.constant.as_deref())
+                        .unwrap_or_default(),
+                )),
+            };
+            match cell {
+                Cell::Text(text) => values.apply(trim(&text)) == Mapped::Skip,
+                other => values.apply(trim(&other.display())) == Mapped::Skip,
+            }
+        })
     }
 
     /// The position in the file of each of the dataset's extra columns.

@@ -197,6 +197,39 @@ fn skip_drops_the_row_from_an_exact_value_or_a_pattern() {
 }
 
 #[test]
+fn skips_gives_the_answer_read_gives_without_reading_every_column() {
+    let (_, plan) = plan(&esr());
+    assert!(plan.can_skip());
+    let training = schema::dataset("training").unwrap();
+    for course in [
+        "Fire Safety",
+        "NHS|CSTF|Manual Handling - 2 Years|",
+        "Safeguarding Children Level 2",
+        "Basic Life Support",
+        "",
+    ] {
+        let row = Cells(vec![text("1"), Cell::Text(Cow::Owned(course.into()))]);
+        let read = training
+            .columns
+            .iter()
+            .enumerate()
+            .any(|(i, c)| matches!(plan.read(&row, i, c), Read::Skip));
+        assert_eq!(plan.skips(&row), read, "{course:?}");
+    }
+    let training_plan = ColumnPlan::new(
+        &Layout::new(
+            training,
+            None,
+            &headers(&["record_id", "staff_id", "level", "completed_on"]),
+            "t.csv",
+        )
+        .unwrap(),
+        &[],
+    );
+    assert!(!training_plan.can_skip());
+}
+
+#[test]
 fn a_value_nothing_maps_passes_through_and_is_validated_as_usual() {
     let (_, plan) = plan(&esr());
     let row = Cells(vec![

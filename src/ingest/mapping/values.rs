@@ -79,6 +79,14 @@ impl ValueMap {
         Ok(())
     }
 
+    /// Whether some value maps to `skip`.
+    pub fn can_skip(&self) -> bool {
+        self.exact
+            .values()
+            .chain(self.patterns.iter().map(|(_, t)| t))
+            .any(|t| matches!(t, Template::Skip))
+    }
+
     /// Whether the map has nothing in it.
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty() && self.patterns.is_empty()
