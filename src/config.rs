@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
+
+use crate::contract::calendar;
 use serde::Deserialize;
 
 /// The configuration file looked for in the working folder when `--config` is not given.
@@ -145,7 +147,7 @@ impl Config {
             (Some(_), Some(_)) => bail!("the configuration sets both as_of and year: keep one"),
             (Some(d), None) => parse_as_of(d),
             (None, Some(y)) => financial_year_end(y),
-            (None, None) => Ok(last_quarter_end_before(today)),
+            (None, None) => Ok(calendar::last_quarter_end_before(today)),
         }
     }
 }
@@ -157,31 +159,10 @@ fn parse_as_of(raw: &str) -> anyhow::Result<NaiveDate> {
 }
 
 /// `2025/26` is the NHS financial year 1 April 2025 to 31 March 2026; its end is the as_of.
-pub fn financial_year_end(raw: &str) -> anyhow::Result<NaiveDate> {
-    let bad =
-        || anyhow::anyhow!("invalid year {raw:?}: expected an NHS financial year such as 2025/26");
-    let (start, end) = raw.trim().split_once('/').ok_or_else(bad)?;
-    let start: i32 = start.parse().map_err(|_| bad())?;
-    let end: i32 = end.parse().map_err(|_| bad())?;
-    if !(1900..=2999).contains(&start) || end != (start + 1) % 100 {
-        return Err(bad());
-    }
-    NaiveDate::from_ymd_opt(start + 1, 3, 31).ok_or_else(bad)
-}
-
-/// The last quarter end strictly before `today` (the default as_of: the last complete quarter).
-pub fn last_quarter_end_before(today: NaiveDate) -> NaiveDate {
-    let mut d = today.pred_opt().expect("dates after year 1");
-    loop {
-        if crate::ingest::value::is_quarter_end(d) {
-            return d;
-        }
-        // Jump to the end of the previous month, then test again.
-        d = d
-            .with_day(1)
-            .and_then(|f| f.pred_opt())
-            .expect("dates after year 1");
-    }
+fn financial_year_end(raw: &str) -> anyhow::Result<NaiveDate> {
+    calendar::financial_year_end(raw).ok_or_else(|| {
+        anyhow::anyhow!("invalid year {raw:?}: expected an NHS financial year such as 2025/26")
+    })
 }
 
 #[cfg(test)]
@@ -193,30 +174,19 @@ mod tests {
     }
 
     #[test]
-    fn financial_years() {
-        assert_eq!(financial_year_end("2025/26").unwrap(), date(2026, 3, 31));
-        assert_eq!(financial_year_end("1999/00").unwrap(), date(2000, 3, 31));
-        assert!(financial_year_end("2025/27").is_err());
-        assert!(financial_year_end("2025").is_err());
-    }
-
-    #[test]
-    fn default_is_last_complete_quarter() {
+    fn a_bad_year_is_named_in_the_error() {
         assert_eq!(
-            last_quarter_end_before(date(2026, 11, 23)),
+            Config::default()
+                .as_of(None, Some("2025/27"), date(2026, 11, 23))
+                .unwrap_err()
+                .to_string(),
+            "invalid year \"2025/27\": expected an NHS financial year such as 2025/26"
+        );
+        assert_eq!(
+            Config::default()
+                .as_of(None, None, date(2026, 11, 23))
+                .unwrap(),
             date(2026, 9, 30)
-        );
-        assert_eq!(
-            last_quarter_end_before(date(2026, 10, 1)),
-            date(2026, 9, 30)
-        );
-        assert_eq!(
-            last_quarter_end_before(date(2026, 9, 30)),
-            date(2026, 6, 30)
-        );
-        assert_eq!(
-            last_quarter_end_before(date(2026, 1, 15)),
-            date(2025, 12, 31)
         );
     }
 

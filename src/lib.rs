@@ -1,16 +1,22 @@
 //! `safeguard`: the NHS safeguarding children assurance pipeline.
 //!
-//! The stages, one module each: [`ingest`] reads and validates input files, [`warehouse`]
+//! The stages, one module each, all standing on [`contract`] (the input data contract as data,
+//! its Arrow schemas and the NHS calendar): [`ingest`] reads and validates input files, [`warehouse`]
 //! keeps them as Parquet snapshots, [`query`] computes the metric views with DataFusion,
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
-//! locked, atomic nightly job, and [`cli`] wires them to commands.
+//! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
+//! team's own words (Markdown) for the report.
 //! [`generate`] makes synthetic input for trying it all out; [`template`] writes the XLSX
 //! return templates providers fill in.
 
 pub mod cli;
 pub mod config;
+pub mod contract;
+pub mod fsutil;
 pub mod generate;
 pub mod ingest;
+pub mod narrative;
+pub mod numbers;
 pub mod query;
 pub mod refresh;
 pub mod report;

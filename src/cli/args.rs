@@ -75,6 +75,12 @@ pub enum Command {
     /// column, both from the same contract table the loader validates against. A template
     /// filled with valid rows loads with no rejects.
     Template(TemplateCommand),
+    /// Start the narrative: the team's own words that the report prints among the figures.
+    ///
+    /// The narrative is a folder of Markdown files, one per place in the report (cover.md for
+    /// the board cover sheet, foreword.md, training.md, ... risks.md). `{{name}}` in the text
+    /// prints a live figure after disclosure control, as the tables do.
+    Narrative(NarrativeCommand),
     /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
     /// `report --cluster`.
     ///
@@ -291,4 +297,28 @@ pub struct GenerateCommand {
     /// instead of training/, with the mapping that loads it (esr-mapping.toml)
     #[arg(long)]
     pub esr: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NarrativeCommand {
+    #[command(subcommand)]
+    pub action: NarrativeAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NarrativeAction {
+    /// Write a starter narrative folder: one Markdown file per slot of the report, each
+    /// holding only a guide in an HTML comment (what annual reports put there, and example
+    /// figure references such as {{training_compliance}}).
+    ///
+    /// A slot holding only comments is still to write. Existing files are never overwritten:
+    /// the command says which it skipped, so it is safe to run again to add missing slots.
+    Init(NarrativeInitCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct NarrativeInitCommand {
+    /// The folder to write (created if missing)
+    #[arg(value_name = "DIR", default_value = "narrative")]
+    pub dir: PathBuf,
 }

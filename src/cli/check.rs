@@ -10,10 +10,9 @@ use super::args::CheckCommand;
 use super::exit;
 use super::progress::{Reporter, count};
 use crate::config::Config;
+use crate::contract::Dataset;
 use crate::ingest::mapping::Found;
-use crate::ingest::{
-    self, Dataset, DatasetStats, FileError, IngestReport, Kept, Outcome, Reject, Sink,
-};
+use crate::ingest::{self, DatasetStats, FileError, IngestReport, Kept, Outcome, Reject, Sink};
 
 /// A sink that keeps nothing and prints each problem as `file:line:column: reason`.
 pub(super) struct ProblemPrinter<'a, W: Write> {
@@ -198,7 +197,7 @@ fn print_columns(out: &mut impl Write, report: &IngestReport) -> anyhow::Result<
                 let skipped = match layout.mapping {
                     Some(_) => format!(
                         ", {} skipped by the mapping",
-                        super::progress::thousands(s.rows_skipped)
+                        crate::numbers::thousands(s.rows_skipped)
                     ),
                     None => String::new(),
                 };
@@ -206,8 +205,8 @@ fn print_columns(out: &mut impl Write, report: &IngestReport) -> anyhow::Result<
                     out,
                     "  {}: {} would load, {} rejected{skipped}",
                     count(s.rows_read, "row"),
-                    super::progress::thousands(s.rows_loaded),
-                    super::progress::thousands(s.rows_rejected),
+                    crate::numbers::thousands(s.rows_loaded),
+                    crate::numbers::thousands(s.rows_rejected),
                 )?;
             }
         }

@@ -81,10 +81,7 @@ pub fn executor(cmd: ExecutorCommand) -> anyhow::Result<u8> {
 
 /// Planning deep views recurses deeply: the same large stacks Ballista's own binaries use.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(32 * 1024 * 1024)
-        .build()?)
+    super::runtime(Some(32 * 1024 * 1024))
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what systemd and `kill` send).

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use super::args::GenerateCommand;
 use super::exit;
-use super::progress::{Reporter, thousands};
+use super::progress::Reporter;
 use crate::generate::{GenerateConfig, generate};
+use crate::numbers::thousands;
 
 pub fn run(cmd: GenerateCommand, progress: &Reporter) -> anyhow::Result<u8> {
     let as_of =

@@ -1,14 +1,17 @@
 //! `safeguard load`: validate the input folder into a new warehouse snapshot and publish it.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::args::LoadCommand;
 use super::check::{ProblemPrinter, file_error_line};
 use super::exit;
-use super::progress::{Reporter, count, thousands};
+use super::progress::{Reporter, count};
 use crate::config::Config;
 use crate::ingest::IngestReport;
-use crate::warehouse::load::{hash_inputs, load_input};
+use crate::ingest::mapping::Mappings;
+use crate::numbers::thousands;
+use crate::warehouse::load::load_and_publish;
 use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
 
 /// How many rejects `load` prints; the rest are in the load_rejects table.
@@ -21,6 +24,19 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         .keep
         .or(config.file.keep_snapshots)
         .unwrap_or(DEFAULT_KEEP);
+    let mappings = super::mappings(config)?;
+    load_and_print(&input, &warehouse, keep, &mappings, progress)
+}
+
+/// Loads `input` into `warehouse`, publishes it, and prints what happened; the exit code says
+/// whether a file error stopped a dataset. `report` loads a stale warehouse this way too.
+pub(super) fn load_and_print(
+    input: &Path,
+    warehouse: &Warehouse,
+    keep: usize,
+    mappings: &Mappings,
+    progress: &Reporter,
+) -> anyhow::Result<u8> {
     if !input.is_dir() {
         return Err(super::Failure {
             code: exit::USAGE,
@@ -28,35 +44,29 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         }
         .into());
     }
-    // A bad mapping stops the load before the warehouse is touched.
-    let mappings = super::mappings(config)?;
-    let discovery = super::discover(&input, &mappings)?;
+    // A mapping that does not fit the folder stops the load before the warehouse is touched.
+    let discovery = super::discover(input, mappings)?;
     let lock = warehouse.lock().map_err(|e| super::Failure {
         code: exit::PROBLEMS,
         message: format!("{e:#}"),
     })?;
-    progress.step("hashing input files");
-    let files = hash_inputs(&discovery)?;
-
     let mut problems = Vec::new();
     let mut printer = ProblemPrinter {
-        input: &input,
+        input,
         out: &mut problems,
         limit: SHOWN_REJECTS,
         printed: 0,
     };
-    let loaded = load_input(
-        &warehouse,
+    let loaded = load_and_publish(
+        warehouse,
         &lock,
-        &input,
+        input,
         discovery,
-        files,
+        keep,
         &mut |r| printer.print(r),
+        &|message| progress.step(message),
         progress,
     )?;
-    progress.step("publishing the snapshot");
-    let snapshot = loaded.sealed.publish()?;
-    warehouse.prune(keep, &lock)?;
     progress.finish();
 
     let mut out = std::io::stdout().lock();
@@ -64,11 +74,11 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         out,
         "loaded {} into {}",
         input.display(),
-        snapshot.display()
+        loaded.snapshot.display()
     )?;
     print_datasets(&mut out, &loaded.records)?;
     print_skipped(&mut out, &loaded.report)?;
-    print_problems(&mut out, &input, &warehouse, &loaded.report, &problems)?;
+    print_problems(&mut out, input, warehouse, &loaded.report, &problems)?;
     Ok(if loaded.report.file_errors().next().is_none() {
         exit::OK
     } else {
@@ -133,7 +143,7 @@ pub(super) fn print_skipped(out: &mut impl Write, report: &IngestReport) -> anyh
 /// The first rejects (already formatted in `shown`), the file errors and the ignored files.
 pub(super) fn print_problems(
     out: &mut impl Write,
-    input: &std::path::Path,
+    input: &Path,
     warehouse: &Warehouse,
     report: &IngestReport,
     shown: &[u8],

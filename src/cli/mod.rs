@@ -8,6 +8,7 @@ mod check;
 mod cluster;
 mod generate;
 mod load;
+mod narrative;
 mod progress;
 mod refresh;
 mod report;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Load(cmd) => load::run(cmd, &config, &progress)?,
         Command::Check(cmd) => check::run(cmd, &config, &progress)?,
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
+        Command::Narrative(cmd) => narrative::run(cmd)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Template(cmd) => template::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
@@ -55,6 +57,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Executor(cmd) => cluster::executor(cmd)?,
     };
     Ok(ExitCode::from(code))
+}
+
+/// The multi-threaded runtime a command runs its async work on (queries, the report, a
+/// refresh, the cluster's processes). `stack_bytes` gives worker threads bigger stacks than
+/// Tokio's default, for work that recurses deeply.
+fn runtime(stack_bytes: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(bytes) = stack_bytes {
+        builder.thread_stack_size(bytes);
+    }
+    Ok(builder.build()?)
 }
 
 /// The parameters of every figure: the as_of date from `--as-of`, `--year` or the configuration

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::numbers::thousands;
+
 /// Reports what a long command is doing.
 pub struct Reporter {
     /// Shown from the first step on, so commands without steps (the SQL prompt) show nothing.
@@ -77,19 +79,6 @@ impl crate::ingest::Progress for Reporter {
             ));
         }
     }
-}
-
-/// 1234567 as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `1 row`, `2 rows`, `1,234 rows`.

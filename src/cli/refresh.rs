@@ -28,17 +28,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         warehouse: Warehouse::new(config.warehouse(None)),
         report_dir: config.path(None, config.file.report_dir.as_ref(), "reports"),
         report_file: super::report::default_file_name(params.as_of),
-        // Everything that changes a figure or a word of the report, besides the inputs and
-        // templates (hashed separately). A mapping changes which rows load.
-        config_digest: refresh::changes::digest(&format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            params.as_of,
-            params.thresholds,
-            settings.icb_name,
-            settings.board_meeting_date,
-            settings.authors,
-            config.file.mapping
-        )),
+        config_digest: refresh::changes::config_digest(&params, &settings, &config.file.mapping)?,
         mappings,
         params,
         settings,
@@ -58,9 +48,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         limit: SHOWN_REJECTS,
         printed: 0,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime(None)?;
     // Only a run history that cannot be written gets here; the run failed all the same.
     let outcome = runtime
         .block_on(refresh::run(&job, progress, &mut |r| printer.print(r)))

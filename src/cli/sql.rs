@@ -6,6 +6,7 @@ use std::path::Path;
 use super::args::SqlCommand;
 use super::{Failure, exit};
 use crate::config::Config;
+use crate::fsutil::{self, Staged};
 use crate::query;
 use crate::query::exec::{SqlError, run_sql};
 use crate::query::print_format::Format;
@@ -38,9 +39,7 @@ pub fn run(cmd: SqlCommand, config: &Config) -> anyhow::Result<u8> {
     if sql.is_none() && cmd.output.is_some() {
         return Err(usage("-o FILE needs a query: give -c SQL or -f FILE".into()).into());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime(None)?;
     runtime.block_on(async {
         let session = query::open(&warehouse, &params, &cmd.engine.engine())
             .await
@@ -83,37 +82,22 @@ async fn run_sql_checked(
     out.flush().map_err(|e| SqlError::Output(e.into()))
 }
 
-/// Writes `path` through a temporary file beside it, renamed into place only when complete, so
-/// a reader never sees half a result.
+/// Writes `path` through a temporary file beside it, published only when complete, so a
+/// reader never sees half a result.
 async fn write_atomically(
     session: &query::Session,
     sql: &str,
     format: Format,
     path: &Path,
 ) -> Result<(), SqlError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let output = |e: std::io::Error, what: &Path| {
+    let output = |e: &dyn std::fmt::Display, what: &Path| {
         SqlError::Output(anyhow::anyhow!("cannot write {}: {e}", what.display()))
     };
-    let file = std::fs::File::create(&tmp).map_err(|e| output(e, &tmp))?;
-    let mut out = std::io::BufWriter::new(file);
-    let result = run_sql_checked(session, sql, format, &mut out)
-        .await
-        .and_then(|()| {
-            let file = out.into_inner().map_err(|e| output(e.into_error(), &tmp))?;
-            file.sync_all().map_err(|e| output(e, &tmp))?;
-            std::fs::rename(&tmp, path).map_err(|e| output(e, path))
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let temporary = fsutil::temporary_name(path);
+    let mut staged = Staged::create(path).map_err(|e| output(&e, &temporary))?;
+    run_sql_checked(session, sql, format, &mut staged).await?;
+    staged.sync().map_err(|e| output(&e, &temporary))?;
+    staged
+        .publish()
+        .map_err(|e| output(&format!("{e:#}"), path))
 }

@@ -13,6 +13,7 @@ use super::bad_rows::TrainingRow;
 use super::dates::add_days;
 use super::histories::{Course, Delivery};
 use super::writers::{CsvFile, XlsxCell};
+use crate::contract::calendar::add_months;
 
 /// The folder the export goes into, below the output folder.
 pub const FOLDER: &str = "esr";
@@ -132,7 +133,7 @@ pub fn write_course(
     staff_id: &str,
     course: &Course,
 ) -> anyhow::Result<()> {
-    let expiry = date(super::dates::add_months(course.completed_on, 36));
+    let expiry = date(add_months(course.completed_on, 36));
     file.row(&[
         staff_id.as_bytes(),
         course_name(course.level).as_bytes(),
@@ -167,7 +168,7 @@ impl OtherCourse {
 
     /// Writes it as an export row.
     pub fn write(&self, file: &mut CsvFile, record_id: &str, staff_id: &str) -> anyhow::Result<()> {
-        let expiry = date(super::dates::add_months(self.completed_on, 24));
+        let expiry = date(add_months(self.completed_on, 24));
         file.row(&[
             staff_id.as_bytes(),
             self.name.as_bytes(),
@@ -185,7 +186,7 @@ impl OtherCourse {
             XlsxCell::Text(staff_id.to_owned()),
             XlsxCell::Text(self.name.to_owned()),
             XlsxCell::Date(self.completed_on),
-            XlsxCell::Date(super::dates::add_months(self.completed_on, 24)),
+            XlsxCell::Date(add_months(self.completed_on, 24)),
             XlsxCell::Text(record_id.to_owned()),
             XlsxCell::Number(1.0),
             XlsxCell::Text("E-Learning".into()),
@@ -199,7 +200,7 @@ pub fn typed_row(record_id: &str, staff_id: &str, course: &Course) -> Vec<XlsxCe
         XlsxCell::Text(staff_id.to_owned()),
         XlsxCell::Text(course_name(course.level)),
         XlsxCell::Date(course.completed_on),
-        XlsxCell::Date(super::dates::add_months(course.completed_on, 36)),
+        XlsxCell::Date(add_months(course.completed_on, 36)),
         XlsxCell::Text(record_id.to_owned()),
         XlsxCell::Number(course.hours()),
         XlsxCell::Text(delivery(course.delivery).to_owned()),

@@ -15,9 +15,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::Timeline;
-use super::dates::{add_days, add_months, days_between};
+use super::dates::{add_days, days_between};
 use super::orgs::Organisation;
 use super::workforce::Person;
+use crate::contract::calendar::add_months;
 
 /// Training validity the metrics assume.
 const VALIDITY_MONTHS: i32 = 36;

@@ -16,6 +16,7 @@
 mod bad_rows;
 mod dates;
 mod esr;
+mod groups;
 mod histories;
 mod names;
 mod orgs;
@@ -38,6 +39,8 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use orgs::Footprint;
 use writers::{CsvFile, CsvStyle, Written};
+
+use crate::contract::calendar;
 
 /// What `safeguard generate` makes.
 #[derive(Clone, Debug)]
@@ -120,12 +123,12 @@ struct Timeline {
 
 impl Timeline {
     fn new(as_of: NaiveDate) -> Timeline {
-        let quarter_ends = dates::trend_quarter_ends(as_of);
+        let quarter_ends = calendar::quarter_ends(as_of, calendar::TREND_QUARTERS);
         let (first, last) = (quarter_ends[0], quarter_ends[quarter_ends.len() - 1]);
         let trend_mid = dates::add_days(first, dates::days_between(first, last) / 2);
         Timeline {
             as_of,
-            history_start: dates::add_months(as_of, -120),
+            history_start: calendar::add_months(as_of, -120),
             trend_mid,
             quarter_ends,
         }

@@ -10,8 +10,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::groups::GROUP_COUNT;
 use super::names;
-use super::workforce::GROUP_COUNT;
 
 /// Staff counts above this generate a national roll-up instead of one ICB footprint.
 pub const NATIONAL_FROM: u64 = 20_000;

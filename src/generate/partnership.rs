@@ -7,11 +7,12 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::dates::{DateStyle, add_days, add_months, days_between, month_end_of, text};
+use super::dates::{DateStyle, add_days, days_between, text};
 use super::names;
 use super::orgs::OrgKind;
 use super::writers::{CsvFile, CsvStyle, Written};
 use super::{Context, rng_for};
+use crate::contract::calendar::{add_months, month_end};
 
 const MEETING_TYPES: [(&str, f64); 5] = [
     ("icpc", 0.25),
@@ -98,7 +99,7 @@ fn write_meetings(ctx: &Context<'_>) -> Result<Written> {
 
 /// A day in the calendar quarter ending `quarter_end`.
 fn date_in_quarter(quarter_end: NaiveDate, rng: &mut ChaCha8Rng) -> NaiveDate {
-    let start = month_end_of(add_months(quarter_end, -3));
+    let start = month_end(add_months(quarter_end, -3));
     let span = days_between(start, quarter_end).max(1);
     add_days(start, rng.random_range(1..=span))
 }

@@ -19,7 +19,7 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
-use super::dates::date32;
+use crate::contract::date32;
 
 /// One written file: its path relative to the output folder and its number of data rows.
 pub type Written = (PathBuf, u64);

@@ -8,9 +8,21 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::formats::Format;
 use super::mapping::{Mapping, Mappings};
-use super::schema::{self, Dataset};
-use super::source::{FileError, Format, InputFile};
+use super::source::FileError;
+use crate::contract::{self, Dataset};
+
+/// A file of a dataset, found in the input folder.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Relative to the input folder, with `/` separators: what rejects and messages name.
+    pub relative: String,
+    pub format: Format,
+    /// The mapping it is read through, when one of the configuration's mappings matched it.
+    pub mapping: Option<Arc<Mapping>>,
+}
 
 /// The files of each dataset in an input folder, in path order.
 pub struct Discovery {
@@ -46,7 +58,7 @@ pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> 
             continue;
         }
         if path.is_dir() {
-            let by_name = schema::dataset(&schema::normalise_name(&name));
+            let by_name = contract::dataset(&contract::normalise_name(&name));
             if by_name.is_none() && mappings.is_empty() {
                 found.discovery.ignored.push(format!("{name}/"));
                 continue;
@@ -73,7 +85,7 @@ pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> 
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // At the top level a file is a dataset's by name only if it is a format we read.
-            let by_name = schema::dataset(&schema::normalise_name(&stem))
+            let by_name = contract::dataset(&contract::normalise_name(&stem))
                 .filter(|_| Format::from_path(&path).is_some());
             if !found.file(path, &name, by_name, false)? {
                 found.discovery.ignored.push(name);

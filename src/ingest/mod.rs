@@ -2,16 +2,24 @@
 //! validate every row against the contract, and hand the good rows and the rejects to a sink
 //! (the warehouse for `load`, a printer for `check`).
 //!
-//! To add an input format: a `Source` in a file of its own, an arm in `source::open` and in
-//! `Format::from_path`. To add a dataset or column: `schema.rs` only. Files in other layouts
-//! are read through a mapping (`mapping/`), applied cell by cell as the validator reads them.
+//! `discover` lists the folder, `formats` opens a file as its format's `Source` (`csv`, `xlsx`,
+//! `parquet`), `value` parses cells, `validate` checks rows and builds batches (`problem` says
+//! what is wrong with a row), `parallel` checks big files on several threads, `sink` is where
+//! it all goes; this file reads the datasets in contract order.
+//!
+//! To add an input format: a `Source` in a file of its own, an arm in `formats::open` and in
+//! `Format::from_path`. To add a dataset or column: `contract/datasets.rs` only. Files in other
+//! layouts are read through a mapping (`mapping/`), applied cell by cell as the validator reads
+//! them.
 
 mod csv;
 mod discover;
+pub mod formats;
 pub mod mapping;
 mod parallel;
 mod parquet;
-pub mod schema;
+pub mod problem;
+mod sink;
 pub mod source;
 pub mod validate;
 pub mod value;
@@ -19,51 +27,18 @@ mod xlsx;
 
 use std::path::{Path, PathBuf};
 
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
-use serde::{Deserialize, Serialize};
-
-pub use discover::{Discovery, discover};
+pub use discover::{Discovery, InputFile, discover};
+pub use formats::Format;
 use mapping::{ColumnPlan, Layout, Mappings};
-pub use schema::{DATASETS, Dataset};
-pub use source::{FileError, Format, InputFile};
-use validate::{BATCH_ROWS, KeyIndex, KeySet, Problem, Pushed, Validator};
+pub use problem::{Problem, ProblemKind};
+pub use sink::{DatasetStats, Kept, Progress, Reject, Sink};
+pub use source::FileError;
+use source::is_blank;
+use validate::{BATCH_ROWS, KeyIndex, KeySet, Pushed, Validator};
 
-/// One rejected row: where it came from, why, and what it said.
-#[derive(Debug)]
-pub struct Reject<'a> {
-    pub dataset: &'static str,
-    /// Relative to the input folder.
-    pub file: &'a str,
-    pub line: u64,
-    pub problems: &'a [Problem],
-    /// The row as one CSV line, so it can be fixed and resubmitted.
-    pub raw: String,
-}
-
-/// Row counts of one dataset (or file). Always `read = loaded + rejected + skipped`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DatasetStats {
-    pub rows_read: u64,
-    pub rows_loaded: u64,
-    pub rows_rejected: u64,
-    /// Rows a mapping dropped on purpose (not data for the dataset, such as other courses in
-    /// an ESR export). Absent from manifests written before mappings: 0.
-    #[serde(default)]
-    pub rows_skipped: u64,
-}
-
-impl DatasetStats {
-    /// The counts of what was read since `before`.
-    fn since(&self, before: &DatasetStats) -> DatasetStats {
-        DatasetStats {
-            rows_read: self.rows_read - before.rows_read,
-            rows_loaded: self.rows_loaded - before.rows_loaded,
-            rows_rejected: self.rows_rejected - before.rows_rejected,
-            rows_skipped: self.rows_skipped - before.rows_skipped,
-        }
-    }
-}
+// kept for src/report until the merge
+pub use crate::contract::DATASETS;
+use crate::contract::{self, Dataset};
 
 /// One file of a dataset: how its columns were found and what became of its rows.
 #[derive(Debug, Clone)]
@@ -74,35 +49,6 @@ pub struct FileReport {
     pub layout: Option<Layout>,
     /// Its rows (all zero when the dataset stopped before they were read).
     pub stats: DatasetStats,
-}
-
-/// Data kept from the previous snapshot when a dataset's files could not be used.
-#[derive(Debug, Clone)]
-pub struct Kept {
-    /// Its Parquet files, read back for the keys later datasets refer to.
-    pub files: Vec<PathBuf>,
-    pub stats: DatasetStats,
-}
-
-/// Where validated rows and rejects go.
-pub trait Sink {
-    /// A dataset is about to be read; its rows will have `schema`.
-    fn begin(&mut self, dataset: &'static Dataset, schema: SchemaRef) -> anyhow::Result<()>;
-    /// Validated rows.
-    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()>;
-    /// A rejected row.
-    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()>;
-    /// The dataset was read completely.
-    fn commit(&mut self, stats: &DatasetStats) -> anyhow::Result<()>;
-    /// A file error stopped the dataset (or it is missing): drop what was written for it and
-    /// keep the previous good data, if there is any.
-    fn abandon(
-        &mut self,
-        dataset: &'static Dataset,
-        error: &FileError,
-    ) -> anyhow::Result<Option<Kept>>;
-    /// An optional dataset that was not supplied.
-    fn absent(&mut self, _dataset: &'static Dataset) {}
 }
 
 /// What happened to one dataset.
@@ -156,12 +102,6 @@ impl IngestReport {
     }
 }
 
-/// Progress of a long read, for a progress bar.
-pub trait Progress {
-    fn dataset(&self, name: &str);
-    fn rows(&self, rows_read: u64);
-}
-
 /// Reads every dataset of `input` into `sink`, in contract order so foreign keys resolve.
 pub fn ingest(
     input: &Path,
@@ -179,7 +119,7 @@ pub fn ingest_discovered(
 ) -> anyhow::Result<IngestReport> {
     let mut keys = KeyIndex::default();
     let mut datasets = vec![];
-    for def in DATASETS {
+    for def in contract::DATASETS {
         progress.dataset(def.name);
         let mut file_reports = vec![];
         let files = discovery.datasets.remove(def.name).unwrap_or_default();
@@ -249,7 +189,7 @@ fn read_dataset(
     let mut extras: Vec<String> = vec![];
     let mut layouts = Vec::with_capacity(files.len());
     for file in files {
-        let source = source::open(&file.path, &file.relative, file.format)?;
+        let source = formats::open(&file.path, &file.relative, file.format)?;
         let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative);
         reports.push(FileReport {
             file: file.relative.clone(),
@@ -273,7 +213,7 @@ fn read_dataset(
     let mut stats = DatasetStats::default();
     for ((file, layout), report) in files.iter().zip(&layouts).zip(reports.iter_mut()) {
         let before = stats;
-        let mut source = source::open(&file.path, &file.relative, file.format)?;
+        let mut source = formats::open(&file.path, &file.relative, file.format)?;
         let mut map = ColumnPlan::new(layout, &extras);
         map.first_column = source.first_column();
         if let Some(workers) = parallel::workers()
@@ -343,18 +283,13 @@ fn read_dataset(
     Ok((stats, validator.into_keys()))
 }
 
-/// A row with no value in any cell (spreadsheets leave them behind) is not data.
-fn is_blank(row: &dyn source::Row) -> bool {
-    (0..row.len()).all(|i| value::trim(&row.cell(i).display()).is_empty())
-}
-
 /// The keys of data kept from a previous snapshot, so later datasets can still refer to it.
 fn keys_of(def: &'static Dataset, files: &[PathBuf]) -> anyhow::Result<KeySet> {
     let mut keys = KeySet::default();
     let key_columns: Vec<usize> = def.key.iter().filter_map(|k| def.column_index(k)).collect();
     for path in files {
         let display = path.display().to_string();
-        let mut source = source::open(path, &display, Format::Parquet)?;
+        let mut source = formats::open(path, &display, Format::Parquet)?;
         let positions: Vec<Option<usize>> = key_columns
             .iter()
             .map(|&i| {

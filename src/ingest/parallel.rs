@@ -14,9 +14,10 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::mapping::ColumnPlan;
-use super::source::{Chunked, FileError, RowChunk, raw_row};
-use super::validate::{Problem, Validator, Verdict};
-use super::{DatasetStats, Progress, Reject, Sink, is_blank};
+use super::problem::Problem;
+use super::sink::{DatasetStats, Progress, Reject, Sink};
+use super::source::{Chunked, FileError, RowChunk, is_blank, raw_row};
+use super::validate::{Validator, Verdict};
 
 /// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small
 /// enough that every core has work until the end of a file.

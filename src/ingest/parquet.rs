@@ -16,7 +16,8 @@ use datafusion::parquet::arrow::arrow_reader::{
 };
 
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
-use super::value::{Cell, from_date32};
+use super::value::Cell;
+use crate::contract::from_date32;
 
 /// A Parquet file being read in record batches.
 pub struct ParquetSource {

@@ -1,9 +1,8 @@
 //! What every input format offers the validator: a header, then rows of cells with their
-//! line numbers. One file per format sits beside this one.
+//! line numbers. One file per format sits beside this one; `formats.rs` opens a file as its
+//! format's source.
 
-use std::path::{Path, PathBuf};
-
-use super::value::Cell;
+use super::value::{Cell, trim};
 
 /// A file that cannot be used at all. It stops its dataset, never the whole load.
 #[derive(Debug, thiserror::Error)]
@@ -96,39 +95,6 @@ pub trait RowChunk: Send {
     fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64));
 }
 
-/// The formats the loader reads, known by file extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Parquet,
-}
-
-impl Format {
-    /// The format a file name claims, if it is one we read.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(Format::Csv),
-            "xlsx" | "xlsm" => Some(Format::Xlsx),
-            "parquet" | "pq" => Some(Format::Parquet),
-            _ => None,
-        }
-    }
-}
-
-/// Opens `path` as `format`; `display` is the name used in messages.
-pub fn open(path: &Path, display: &str, format: Format) -> Result<Box<dyn Source>, FileError> {
-    match format {
-        Format::Csv => Ok(Box::new(super::csv::CsvSource::open(path, display)?)),
-        Format::Xlsx => Ok(Box::new(super::xlsx::XlsxSource::open(path, display)?)),
-        Format::Parquet => Ok(Box::new(super::parquet::ParquetSource::open(
-            path, display,
-        )?)),
-    }
-}
-
 /// Renders a row back to one CSV line, so a rejected row can be fixed and resubmitted.
 pub fn raw_row(row: &dyn Row) -> String {
     let mut w = csv::WriterBuilder::new()
@@ -145,15 +111,9 @@ pub fn raw_row(row: &dyn Row) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// A file of a dataset, found in the input folder.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    pub path: PathBuf,
-    /// Relative to the input folder, with `/` separators: what rejects and messages name.
-    pub relative: String,
-    pub format: Format,
-    /// The mapping it is read through, when one of the configuration's mappings matched it.
-    pub mapping: Option<std::sync::Arc<super::mapping::Mapping>>,
+/// A row with no value in any cell (spreadsheets leave them behind) is not data.
+pub fn is_blank(row: &dyn Row) -> bool {
+    (0..row.len()).all(|i| trim(&row.cell(i).display()).is_empty())
 }
 
 pub(crate) fn io_error(path: &str) -> impl FnOnce(std::io::Error) -> FileError + '_ {

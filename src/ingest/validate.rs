@@ -9,13 +9,15 @@ use datafusion::arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
     StringBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::mapping::{ColumnPlan, Read};
-use super::schema::{Dataset, ForeignKey, Kind, Rule};
+use super::problem::{Problem, ProblemKind};
 use super::source::{Row, RowChunk};
-use super::value::{Value, date32, is_quarter_end, trim};
+use super::value::{Value, trim};
+use crate::contract::calendar::is_quarter_end;
+use crate::contract::{Dataset, ForeignKey, Kind, Rule, date32, warehouse_schema};
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
@@ -68,16 +70,6 @@ pub fn key_hash<'v>(parts: impl IntoIterator<Item = &'v Value<'v>>) -> u128 {
         h.update(b"\x1f");
     }
     h.digest128()
-}
-
-/// One thing wrong with a row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// The contract column at fault, if one is.
-    pub column: Option<&'static str>,
-    /// Its 1-based position in the file, for `file:line:column` messages.
-    pub column_number: Option<usize>,
-    pub reason: String,
 }
 
 /// What checking one row found.
@@ -159,29 +151,6 @@ impl Builder {
             Builder::Bool(b) => b.len(),
         }
     }
-}
-
-/// The warehouse type of a contract column.
-pub fn arrow_type(kind: Kind) -> DataType {
-    match kind {
-        Kind::Text | Kind::Enum(_) => DataType::Utf8,
-        Kind::Int { .. } => DataType::Int32,
-        Kind::Decimal { .. } => DataType::Float64,
-        Kind::Date => DataType::Date32,
-        Kind::Bool => DataType::Boolean,
-    }
-}
-
-/// The warehouse schema of a dataset: its contract columns, then the extra columns its files
-/// carried (kept as text so nothing a provider sent is lost).
-pub fn warehouse_schema(def: &Dataset, extras: &[String]) -> SchemaRef {
-    let mut fields: Vec<Field> = def
-        .columns
-        .iter()
-        .map(|c| Field::new(c.name, arrow_type(c.kind), !c.required))
-        .collect();
-    fields.extend(extras.iter().map(|e| Field::new(e, DataType::Utf8, true)));
-    Arc::new(Schema::new(fields))
 }
 
 /// Each foreign key with its columns' positions and the keys it must find (`None` when the
@@ -298,6 +267,7 @@ impl<'k> Validator<'k> {
             problems.push(Problem {
                 column: None,
                 column_number: None,
+                kind: ProblemKind::Unreadable,
                 reason: defect,
             });
         }
@@ -308,6 +278,7 @@ impl<'k> Validator<'k> {
             problems.push(Problem {
                 column: None,
                 column_number: Some(width + 1),
+                kind: ProblemKind::TooManyFields,
                 reason: format!(
                     "the row has {} fields but the header has {width}",
                     row.len()
@@ -321,15 +292,19 @@ impl<'k> Validator<'k> {
                     problems.push(self.problem(
                         map,
                         i,
+                        ProblemKind::RequiredBlank {
+                            column: column.name,
+                        },
                         format!("{} is required but blank", column.name),
                     ));
                     Value::Null
                 }
                 Read::Value(v) => v,
-                Read::Invalid(reason) => {
+                Read::Invalid { kind, reason } => {
                     problems.push(Problem {
                         column: Some(column.name),
                         column_number: map.column_number(i),
+                        kind,
                         reason,
                     });
                     Value::Null
@@ -370,6 +345,7 @@ impl<'k> Validator<'k> {
         self.problem(
             map,
             self.key_columns[0],
+            ProblemKind::Duplicate,
             format!("duplicate {described}: an earlier row has the same key"),
         )
     }
@@ -390,10 +366,17 @@ impl<'k> Validator<'k> {
     }
 
     /// A problem with contract column `index`, naming the file's header if the mapping renamed it.
-    fn problem(&self, map: &ColumnPlan, index: usize, reason: String) -> Problem {
+    fn problem(
+        &self,
+        map: &ColumnPlan,
+        index: usize,
+        kind: ProblemKind,
+        reason: String,
+    ) -> Problem {
         Problem {
             column: Some(self.def.columns[index].name),
             column_number: map.column_number(index),
+            kind,
             reason: map.label(index, reason),
         }
     }
@@ -422,6 +405,7 @@ impl<'k> Validator<'k> {
                         problems.push(self.problem(
                             map,
                             l,
+                            ProblemKind::Before { later, earlier },
                             format!("{later} {ld} is before {earlier} {ed}"),
                         ));
                     }
@@ -432,6 +416,7 @@ impl<'k> Validator<'k> {
                         problems.push(self.problem(
                             map,
                             c,
+                            ProblemKind::NotQuarterEnd { column },
                             format!(
                                 "{column} {d} is not a quarter end (30 June, 30 September, 31 December or 31 March)"
                             ),
@@ -511,21 +496,30 @@ impl<'k> Validator<'k> {
                     target.contains(&key_hash(columns.iter().map(|&i| &values[i])))
                 });
             if !found {
-                let reason = if columns.len() == 1 {
-                    format!(
+                let (kind, reason) = if columns.len() == 1 {
+                    let kind = ProblemKind::UnknownKey {
+                        column: fk.columns[0],
+                        dataset: fk.dataset,
+                    };
+                    let reason = format!(
                         "unknown {} {}: not in {}",
                         fk.columns[0],
                         values[columns[0]].key_text(),
                         fk.dataset
-                    )
+                    );
+                    (kind, reason)
                 } else {
-                    format!(
+                    let kind = ProblemKind::NoMatchingRow {
+                        dataset: fk.dataset,
+                    };
+                    let reason = format!(
                         "no {} row for {}",
                         fk.dataset,
                         self.describe(columns, values)
-                    )
+                    );
+                    (kind, reason)
                 };
-                problems.push(self.problem(map, columns[0], reason));
+                problems.push(self.problem(map, columns[0], kind, reason));
             }
         }
     }

@@ -3,9 +3,11 @@
 
 use std::borrow::Cow;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
-use super::schema::Kind;
+use crate::contract::Kind;
+// kept for src/report until the merge
+pub use crate::contract::from_date32;
 
 /// A cell as a reader found it, before it is checked against the contract.
 #[derive(Debug, Clone, PartialEq)]
@@ -299,24 +301,6 @@ fn parse_bool(raw: &str) -> Option<bool> {
         "false" | "no" | "n" | "0" => Some(false),
         _ => None,
     }
-}
-
-/// Days from 0001-01-01 to 1970-01-01: Arrow's DATE32 counts days from the Unix epoch.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-/// A date as Arrow's DATE32 (days since 1970-01-01).
-pub fn date32(d: NaiveDate) -> i32 {
-    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
-}
-
-/// Arrow's DATE32 as a date.
-pub fn from_date32(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?)
-}
-
-/// Whether a date is one of the NHS quarter ends (30 June, 30 September, 31 December, 31 March).
-pub fn is_quarter_end(d: NaiveDate) -> bool {
-    matches!((d.month(), d.day()), (3, 31) | (6, 30) | (9, 30) | (12, 31))
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub async fn run(session: &Session, mut format: Format) -> anyhow::Result<()> {
     println!(
         "safeguard {} SQL on snapshot {} (as of {}). \\? for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),
-        session.manifest.snapshot,
+        session.manifest().snapshot,
         as_of(session).await
     );
     let mut buffer = String::new();
@@ -86,7 +86,7 @@ pub async fn run(session: &Session, mut format: Format) -> anyhow::Result<()> {
 
 async fn as_of(session: &Session) -> String {
     let Ok(df) = session
-        .ctx
+        .ctx()
         .sql("SELECT CAST(as_of AS VARCHAR) FROM params")
         .await
     else {
@@ -114,12 +114,12 @@ async fn command(session: &Session, line: &str, format: &mut Format) -> Option<a
         }
         ("\\d", None) => {
             let width = session
-                .catalog
+                .catalog()
                 .iter()
                 .map(|(n, _)| n.len())
                 .max()
                 .unwrap_or(0);
-            for (n, about) in &session.catalog {
+            for (n, about) in session.catalog() {
                 println!("{n:<width$}  {about}");
             }
             Ok(())
@@ -141,7 +141,7 @@ async fn command(session: &Session, line: &str, format: &mut Format) -> Option<a
 }
 
 async fn describe(session: &Session, table: &str, format: Format) -> anyhow::Result<()> {
-    if !session.catalog.iter().any(|(n, _)| n == table) {
+    if !session.has(table) {
         anyhow::bail!("no table or view named {table}: \\d lists them");
     }
     let sql = format!(

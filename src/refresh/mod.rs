@@ -21,13 +21,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::fsutil::{self, Staged};
 use crate::ingest::{self, Progress, Reject};
 use crate::query::{self, Params};
 use crate::report::{self, ReportSettings, TemplateError};
 use crate::warehouse::history::{self, Run, RunDataset, RunStatus};
 use crate::warehouse::load::{hash_inputs, load_input};
 use crate::warehouse::manifest::hash_file;
-use crate::warehouse::{DatasetRecord, DatasetStatus, Warehouse, sync_dir};
+use crate::warehouse::{DatasetRecord, DatasetStatus, Warehouse};
 pub use changes::{STAMP_FILE, Stamp};
 pub use settle::Settle;
 
@@ -126,7 +127,14 @@ pub async fn run(
                 ),
                 None => format!("{e:#}"),
             };
-            finish(run, RunStatus::Failed, Some(message), 1);
+            // A mapping that does not fit the input folder is bad configuration (exit 2),
+            // found before anything was read.
+            let code = if e.downcast_ref::<ingest::mapping::MappingError>().is_some() {
+                2
+            } else {
+                1
+            };
+            finish(run, RunStatus::Failed, Some(message), code);
         }
     }
     history::record(root, &outcome.run)?;
@@ -201,8 +209,7 @@ async fn work(
         steps.step("restoring the published report from the live snapshot");
         let pdf = std::fs::read(dir.join(changes::REPORT_FOLDER).join(&stamp.report_file))
             .context("cannot read the live snapshot's copy of the report")?;
-        let tmp = write_beside(&published, &pdf)?;
-        rename_into_place(&tmp, &published)?;
+        publish_report(write_beside(&published, &pdf)?, &published)?;
         outcome.run.changes = vec![format!(
             "{} was missing or altered: restored",
             published.display()
@@ -288,7 +295,7 @@ async fn work(
         report_xxh3: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&built.pdf)),
         pages: built.pages as u64,
     };
-    let staged = (|| -> anyhow::Result<PathBuf> {
+    let staged = (|| -> anyhow::Result<Staged> {
         sealed.write_file(
             &format!("{}/{}", changes::REPORT_FOLDER, job.report_file),
             &built.pdf,
@@ -298,21 +305,16 @@ async fn work(
         // read-only report folder fails the run while the old state is still live.
         write_beside(&published, &built.pdf)
     })();
-    let tmp = match staged {
-        Ok(tmp) => tmp,
+    let staged = match staged {
+        Ok(staged) => staged,
         Err(e) => {
             sealed.discard();
             return Err(e);
         }
     };
-    let snapshot = match sealed.publish() {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    rename_into_place(&tmp, &published)?;
+    // Should the snapshot fail to publish, dropping `staged` removes the new report.
+    let snapshot = sealed.publish()?;
+    publish_report(staged, &published)?;
     outcome.run.snapshot = snapshot
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
@@ -323,26 +325,13 @@ async fn work(
     Ok((RunStatus::Ok, problems))
 }
 
-/// Writes `bytes` to a hidden temporary file beside `path` and flushes it to disk.
-fn write_beside(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    use std::io::Write;
-    let dir = parent(path);
+/// Writes the report beside its final name `path` and flushes it to disk, ready to publish.
+fn write_beside(path: &Path, bytes: &[u8]) -> anyhow::Result<Staged> {
+    let dir = fsutil::parent(path);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write the report {}", path.display()));
-    }
-    Ok(tmp)
+    Staged::write(path, bytes)
+        .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
 /// Removes temporary report files left in `report_dir` by runs that were killed.
@@ -365,14 +354,9 @@ fn remove_stale_copies(report_dir: &Path, report_file: &str) {
     }
 }
 
-fn rename_into_place(tmp: &Path, path: &Path) -> anyhow::Result<()> {
-    std::fs::rename(tmp, path)
-        .with_context(|| format!("cannot rename the new report to {}", path.display()))?;
-    sync_dir(&parent(path))
-}
-
-fn parent(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+/// Renames the staged report into place (see [`fsutil::Staged`]).
+fn publish_report(staged: Staged, path: &Path) -> anyhow::Result<()> {
+    staged
+        .publish()
+        .with_context(|| format!("cannot rename the new report to {}", path.display()))
 }

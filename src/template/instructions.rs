@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Format, Worksheet};
 
 use super::allowed;
-use crate::ingest::schema::{Dataset, Rule};
+use crate::contract::{Dataset, Rule};
 
 /// Fills `sheet` (named `instructions`) for `def`.
 pub fn write(sheet: &mut Worksheet, def: &Dataset) -> anyhow::Result<()> {

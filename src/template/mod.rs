@@ -1,6 +1,6 @@
 //! `safeguard template`: an XLSX workbook per dataset providers return, so a return loads
 //! first time. Everything in it comes from the contract table the loader validates against
-//! (`ingest::schema`): the header, what each column means, whether it is required, and the
+//! (`contract`): the header, what each column means, whether it is required, and the
 //! values it allows, both as Excel data validation on the `data` sheet and as text on the
 //! `instructions` sheet.
 
@@ -13,7 +13,7 @@ use rust_xlsxwriter::{
     DataValidation, DataValidationRule, ExcelDateTime, Format, FormatAlign, Formula, Workbook,
 };
 
-use crate::ingest::schema::{self, Column, Dataset, Kind};
+use crate::contract::{self as schema, Column, Dataset, Kind};
 
 /// The datasets providers return, in the order a commissioner asks for them.
 pub const PROVIDER_RETURNS: [&str; 7] = [

@@ -1,6 +1,6 @@
 //! Reading an input folder into a new snapshot: the part `load` and `refresh` share.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -8,8 +8,10 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::manifest::{InputFileRecord, hash_file};
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
+use crate::contract::Dataset;
+use crate::ingest::mapping::Mappings;
 use crate::ingest::{
-    self, Dataset, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
+    self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
 };
 
 /// A load that has been written and sealed but not yet published.
@@ -40,6 +42,65 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
         }
     }
     Ok(files)
+}
+
+/// Why a warehouse whose live snapshot has `live` as its manifest must load `input` before it is
+/// read, to be in step with it: it is empty, or the input folder's dataset files differ (added,
+/// removed or changed content) from the files the snapshot was loaded from. `None` when it is in
+/// step, or when there is no input folder to load. `mappings` are the configuration's, which
+/// say which files belong to which dataset.
+pub fn why_load(
+    live: Option<&Manifest>,
+    input: &Path,
+    mappings: &Mappings,
+) -> anyhow::Result<Option<&'static str>> {
+    let Some(manifest) = live else {
+        return Ok(Some("the warehouse is empty"));
+    };
+    if !input.is_dir() {
+        return Ok(None);
+    }
+    let files = hash_inputs(&ingest::discover(input, mappings)?)?;
+    Ok((!manifest.input_changes(&files).is_empty())
+        .then_some("the input files changed since the warehouse was loaded"))
+}
+
+/// A load published as the live snapshot.
+pub struct Published {
+    /// The snapshot's folder.
+    pub snapshot: PathBuf,
+    pub report: IngestReport,
+    /// What happened to each dataset, in load order.
+    pub records: Vec<DatasetRecord>,
+}
+
+/// `load`: hashes `input`'s files (as `discovery` lists them), reads them into a new snapshot,
+/// publishes the snapshot and prunes all but the newest `keep`. `step` hears each stage begin;
+/// `on_reject` and `progress` are as for [`load_input`].
+#[allow(clippy::too_many_arguments)]
+pub fn load_and_publish(
+    warehouse: &Warehouse,
+    lock: &WarehouseLock,
+    input: &Path,
+    discovery: Discovery,
+    keep: usize,
+    on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
+    step: &dyn Fn(&str),
+    progress: &dyn Progress,
+) -> anyhow::Result<Published> {
+    step("hashing input files");
+    let files = hash_inputs(&discovery)?;
+    let loaded = load_input(
+        warehouse, lock, input, discovery, files, on_reject, progress,
+    )?;
+    step("publishing the snapshot");
+    let snapshot = loaded.sealed.publish()?;
+    warehouse.prune(keep, lock)?;
+    Ok(Published {
+        snapshot,
+        report: loaded.report,
+        records: loaded.records,
+    })
 }
 
 /// Reads `discovery` (the listing of `input`) into a new snapshot and seals it. `files` are the

@@ -2,6 +2,7 @@
 //! out (rows per dataset), and when and by which program version. Refresh compares against it
 //! to see what changed; the report prints it as provenance.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -96,6 +97,33 @@ impl Manifest {
 
     pub fn dataset(&self, name: &str) -> Option<&DatasetRecord> {
         self.datasets.iter().find(|d| d.name == name)
+    }
+
+    /// How `files` (an input folder's files, hashed now) differ from the files this snapshot
+    /// was loaded from, one sentence per file (`training.csv changed`), in path order: added and
+    /// changed files first, then removed ones. Empty when the same input would be loaded again.
+    pub fn input_changes(&self, files: &[InputFileRecord]) -> Vec<String> {
+        let before: BTreeMap<&str, &str> = self
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.xxh3_128.as_str()))
+            .collect();
+        let after: BTreeMap<&str, &str> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.xxh3_128.as_str()))
+            .collect();
+        let mut out = vec![];
+        for (path, hash) in &after {
+            match before.get(path) {
+                None => out.push(format!("{path} added")),
+                Some(old) if old != hash => out.push(format!("{path} changed")),
+                Some(_) => {}
+            }
+        }
+        for path in before.keys().filter(|p| !after.contains_key(*p)) {
+            out.push(format!("{path} removed"));
+        }
+        out
     }
 }
 

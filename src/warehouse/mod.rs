@@ -136,10 +136,3 @@ impl Warehouse {
         Ok(removed)
     }
 }
-
-/// Flushes a folder's entries (new names, renames) to disk.
-pub(crate) fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("cannot flush {} to disk", dir.display()))
-}

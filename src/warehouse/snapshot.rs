@@ -15,17 +15,22 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 
 use super::manifest::{DatasetRecord, DatasetStatus, MANIFEST_FILE, Manifest};
-use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse, sync_dir};
-use crate::ingest::{Dataset, DatasetStats, FileError, Kept, Reject, Sink};
+use super::{CURRENT, REJECTS, SNAPSHOTS, Warehouse};
+use crate::contract::{Dataset, warehouse_schema};
+use crate::fsutil::{sync_dir, sync_tree};
+use crate::ingest::{DatasetStats, FileError, Kept, Reject, Sink};
 
-/// The schema of `load_rejects`: the contract's columns first, then what a person needs to fix
-/// and resubmit the row.
+/// The schema of `load_rejects`: the contract's columns first, then the kind of problem the
+/// row is counted under (its first problem's, naming no value), then what a person needs to
+/// fix and resubmit the row. `kind` is nullable because rejects kept from a snapshot written
+/// before it existed lack it, and are read beside new ones as one table.
 pub fn rejects_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("dataset", DataType::Utf8, false),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("line", DataType::Int64, false),
         Field::new("reason", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, true),
         Field::new("column", DataType::Utf8, true),
         Field::new("raw_row", DataType::Utf8, false),
     ]))
@@ -119,6 +124,7 @@ struct RejectsFile {
     source_file: StringBuilder,
     line: Int64Builder,
     reason: StringBuilder,
+    kind: StringBuilder,
     column: StringBuilder,
     raw_row: StringBuilder,
     buffered: usize,
@@ -132,6 +138,7 @@ impl RejectsFile {
             source_file: StringBuilder::new(),
             line: Int64Builder::new(),
             reason: StringBuilder::new(),
+            kind: StringBuilder::new(),
             column: StringBuilder::new(),
             raw_row: StringBuilder::new(),
             buffered: 0,
@@ -144,6 +151,7 @@ impl RejectsFile {
         self.source_file.append_value(r.file);
         self.line.append_value(r.line as i64);
         self.reason.append_value(reason.join("; "));
+        self.kind.append_option(r.kind().map(|k| k.to_string()));
         self.column
             .append_option(r.problems.iter().find_map(|p| p.column));
         self.raw_row.append_value(&r.raw);
@@ -161,6 +169,7 @@ impl RejectsFile {
             Arc::new(self.source_file.finish()),
             Arc::new(self.line.finish()),
             Arc::new(self.reason.finish()),
+            Arc::new(self.kind.finish()),
             Arc::new(self.column.finish()),
             Arc::new(self.raw_row.finish()),
         ];
@@ -344,7 +353,9 @@ impl SealedSnapshot {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 
-    /// Flushes the snapshot to disk, renames it into place and switches `current` to it.
+    /// Flushes the snapshot to disk (so a crash after publication cannot leave `current` naming
+    /// files whose contents never reached the disk), renames it into place and switches
+    /// `current` to it.
     pub fn publish(self) -> anyhow::Result<PathBuf> {
         sync_tree(&self.dir)?;
         let snapshots = self.warehouse.root().join(SNAPSHOTS);
@@ -470,7 +481,7 @@ impl Sink for SnapshotWriter {
             }
             None => {
                 // An empty table with the contract's columns, so views and other readers still work.
-                let schema = crate::ingest::validate::warehouse_schema(dataset, &[]);
+                let schema = warehouse_schema(dataset, &[]);
                 ParquetFile::create(partial.join("part-0.parquet"), schema)?.finish()?;
                 RejectsFile::create(rejects)?.finish()?;
                 self.records.push(record(
@@ -496,22 +507,6 @@ fn link_or_copy(from: &Path, to: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
     Ok(())
-}
-
-/// Flushes every file and folder of a snapshot, so a crash after publication cannot leave
-/// `current` naming files whose contents never reached the disk.
-fn sync_tree(dir: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            sync_tree(&entry.path())?;
-        } else {
-            File::open(entry.path())
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("cannot flush {} to disk", entry.path().display()))?;
-        }
-    }
-    sync_dir(dir)
 }
 
 /// `load_summary` (rows per dataset) and `load_files` (every input file with its hash), so the

@@ -2,8 +2,13 @@
 
 #[cfg(feature = "cluster")]
 mod cluster;
-mod ingest;
+mod ingest_csv;
+mod ingest_file_errors;
+mod ingest_property;
+mod ingest_rules;
+mod ingest_xlsx_parquet;
 mod mapping;
+mod narrative;
 mod oracle;
 mod refresh;
 mod report;

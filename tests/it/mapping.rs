@@ -54,7 +54,7 @@ fn load_both(root: &Path) {
 
 /// A dataset's contract columns, rows sorted.
 fn contract_rows(warehouse: &Path, dataset: &str) -> Vec<Vec<Option<String>>> {
-    let def = safeguard::ingest::schema::dataset(dataset).unwrap();
+    let def = safeguard::contract::dataset(dataset).unwrap();
     let table = read_parquet_dir(&crate::util::current(warehouse).join(dataset));
     let mut rows: Vec<Vec<Option<String>>> = table
         .rows

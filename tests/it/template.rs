@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use safeguard::ingest::schema::{self, Kind};
+use safeguard::contract::{self as schema, Kind};
 
 use crate::util::{Env, Run};
 

@@ -531,3 +531,35 @@ pub fn sample_scratch() -> &'static Path {
     })
     .path()
 }
+
+/// A file under `tests/fixtures/ingest`.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ingest")
+        .join(relative)
+}
+
+/// The rejects of a dataset as `(source_file, line, reason, column)`, in the order written.
+pub fn reject_rows(t: &Table) -> Vec<(String, u64, String, String)> {
+    (0..t.len())
+        .map(|r| {
+            (
+                t.get(r, "source_file").to_owned(),
+                t.get(r, "line").parse().unwrap(),
+                t.get(r, "reason").to_owned(),
+                t.get(r, "column").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// One expected reject, as [`reject_rows`] gives them.
+pub fn rej(file: &str, line: u64, reason: &str, column: &str) -> (String, u64, String, String) {
+    (file.into(), line, reason.into(), column.into())
+}
+
+/// Days since 1970-01-01, for DATE32 fixtures.
+pub fn days(y: i32, m: u32, d: u32) -> i32 {
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+}

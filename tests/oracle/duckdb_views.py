@@ -129,7 +129,8 @@ DATASET_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "quality_ratings": [("organisation_code", "VARCHAR"), ("quarter_end", "DATE"), ("metric", "VARCHAR"),
                         ("rating", "VARCHAR"), ("commentary", "VARCHAR"), ("rated_on", "DATE")],
     "load_rejects": [("dataset", "VARCHAR"), ("source_file", "VARCHAR"), ("line", "BIGINT"),
-                     ("reason", "VARCHAR"), ("column", "VARCHAR"), ("raw_row", "VARCHAR")],
+                     ("reason", "VARCHAR"), ("kind", "VARCHAR"), ("column", "VARCHAR"),
+                     ("raw_row", "VARCHAR")],
 }
 
 

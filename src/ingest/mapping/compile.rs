@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::config::MappingConfig;
 use super::dates::DateFormats;
 use super::values::ValueMap;
-use crate::ingest::schema::{self, Dataset, Kind, normalise_name};
+use crate::contract::{self as schema, Dataset, Kind, normalise_name};
 use crate::ingest::value::{self, Cell, Value};
 
 /// A checked mapping, ready to read files with.

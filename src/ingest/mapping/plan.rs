@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::compile::{ColumnRule, Mapping};
 use super::values::Mapped;
-use crate::ingest::schema::{Column, Dataset, Kind, normalise_name};
+use crate::contract::{Column, Dataset, Kind, normalise_name};
+use crate::ingest::problem::ProblemKind;
 use crate::ingest::source::{FileError, Row};
 use crate::ingest::value::{Cell, Invalid, Value, parse, parse_date, trim};
 
@@ -186,8 +187,12 @@ struct Slot {
 #[derive(Debug)]
 pub enum Read<'r> {
     Value(Value<'r>),
-    /// Why the cell cannot be the column's value, naming the file's header where mapped.
-    Invalid(String),
+    /// Why the cell cannot be the column's value: its kind, and the reason naming the file's
+    /// header where the mapping renamed the column.
+    Invalid {
+        kind: ProblemKind,
+        reason: String,
+    },
     /// The mapping drops the row on purpose.
     Skip,
 }
@@ -343,13 +348,17 @@ impl ColumnPlan {
         if !slot.transforms {
             return match parse(cell, column.kind) {
                 Ok(v) => Read::Value(v),
-                Err(invalid) => Read::Invalid(self.label(index, invalid.reason(column.name))),
+                Err(invalid) => Read::Invalid {
+                    kind: ProblemKind::of_invalid(&invalid, column.name),
+                    reason: self.label(index, invalid.reason(column.name)),
+                },
             };
         }
-        let Some(rule) = self.rule(index) else {
-            return Read::Invalid(format!("{} has no mapping rule", column.name));
-        };
-        self.read_mapped(index, rule, cell, column)
+        match self.rule(index) {
+            Some(rule) => self.read_mapped(index, rule, cell, column),
+            // A slot transforms only when its mapping has a rule for it.
+            None => Read::Value(Value::Null),
+        }
     }
 
     fn rule(&self, index: usize) -> Option<&ColumnRule> {
@@ -401,32 +410,39 @@ impl ColumnPlan {
         };
         match parse(cell, column.kind) {
             Ok(v) => Read::Value(v),
-            Err(invalid) => Read::Invalid(match unmatched {
-                Some(raw) => format!(
+            Err(_) if unmatched.is_some() => Read::Invalid {
+                kind: ProblemKind::Unmapped {
+                    column: column.name,
+                },
+                reason: format!(
                     "no value for {}: \"{}\" in {} matches no mapping",
                     column.name,
-                    trim(&raw.display()),
+                    trim(&unmatched.as_ref().map(Cell::display).unwrap_or_default()),
                     self.slots[index]
                         .header
                         .as_deref()
                         .unwrap_or("the constant")
                 ),
-                None => {
-                    let invalid = match (invalid, &rule.dates) {
-                        (Invalid::Malformed { what, value, .. }, Some(formats))
-                            if column.kind == Kind::Date =>
-                        {
-                            Invalid::Malformed {
-                                what,
-                                value,
-                                hint: formats.hint(),
-                            }
+            },
+            Err(invalid) => {
+                let kind = ProblemKind::of_invalid(&invalid, column.name);
+                let invalid = match (invalid, &rule.dates) {
+                    (Invalid::Malformed { what, value, .. }, Some(formats))
+                        if column.kind == Kind::Date =>
+                    {
+                        Invalid::Malformed {
+                            what,
+                            value,
+                            hint: formats.hint(),
                         }
-                        (invalid, _) => invalid,
-                    };
-                    self.label(index, invalid.reason(column.name))
+                    }
+                    (invalid, _) => invalid,
+                };
+                Read::Invalid {
+                    kind,
+                    reason: self.label(index, invalid.reason(column.name)),
                 }
-            }),
+            }
         }
     }
 }

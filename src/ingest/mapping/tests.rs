@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::ingest::schema;
+use crate::contract as schema;
 use crate::ingest::source::{FileError, Row};
 use crate::ingest::value::Cell;
 
@@ -100,7 +100,7 @@ fn read_row(plan: &ColumnPlan, row: &Cells) -> Vec<String> {
         .enumerate()
         .map(|(i, c)| match plan.read(row, i, c) {
             Read::Value(v) => v.key_text().into_owned(),
-            Read::Invalid(reason) => format!("invalid: {reason}"),
+            Read::Invalid { reason, .. } => format!("invalid: {reason}"),
             Read::Skip => "skip".into(),
         })
         .collect()

@@ -1,7 +1,8 @@
-//! The input data contract (`DATA.md`) as data: every dataset, its columns, keys and rules.
+//! The input data contract (`DATA.md`) as data: every dataset, its columns, keys and rules,
+//! the values its enumerated columns allow, and how header and file names are matched.
 //!
-//! Adding a dataset or a column happens here and only here; readers, validation and the
-//! warehouse all work from these definitions.
+//! Adding a dataset or a column happens here and only here; readers, validation, the warehouse,
+//! the query session and the report all work from these definitions.
 
 /// The type a column's values must parse as.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,7 +138,34 @@ pub const REVIEW_TYPES: &[&str] = &[
     "other",
 ];
 pub const MEETING_TYPES: &[&str] = &["icpc", "rcpc", "strategy", "core_group", "other"];
-pub const QUALITY_METRICS: &[&str] = &["11.a.1", "11.a.2", "11.a.3", "11.a.4", "11.a.5", "11.b"];
+
+/// The quality metrics of the schedule, `(code, name)`, in the order the report prints them:
+/// the commissioner rates each provider on each of them every quarter (`quality_ratings`).
+pub const QUALITY_METRICS: [(&str, &str); 6] = [
+    ("11.a.1", "Recognition and response to vulnerable children"),
+    ("11.a.2", "Multi-agency working and learning"),
+    (
+        "11.a.3",
+        "Organisational safeguarding leadership and workforce",
+    ),
+    ("11.a.4", "Adult issues and early help"),
+    ("11.a.5", "Safeguarding supervision"),
+    ("11.b", "Safeguarding training"),
+];
+
+/// The codes of [`QUALITY_METRICS`]: the values `quality_ratings.metric` allows.
+pub const QUALITY_METRIC_CODES: [&str; QUALITY_METRICS.len()] = codes(QUALITY_METRICS);
+
+/// The first of each pair, at compile time, so the codes are written down once.
+const fn codes<const N: usize>(metrics: [(&'static str, &'static str); N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = metrics[i].0;
+        i += 1;
+    }
+    out
+}
 
 const TO_ORGANISATIONS: ForeignKey = ForeignKey {
     columns: &["organisation_code"],
@@ -478,7 +506,7 @@ pub const DATASETS: &[Dataset] = &[
             ),
             req(
                 "metric",
-                Kind::Enum(QUALITY_METRICS),
+                Kind::Enum(&QUALITY_METRIC_CODES),
                 "The quality metric: 11.a.1 to 11.a.5 or 11.b",
             ),
             req("rating", Kind::Enum(RAG), "The commissioner's rating"),
@@ -531,6 +559,14 @@ mod tests {
                 assert!(d.column_index(k).is_some(), "{}.{}", d.name, k);
             }
         }
+    }
+
+    #[test]
+    fn quality_metric_codes_follow_the_metrics() {
+        assert_eq!(
+            QUALITY_METRIC_CODES,
+            ["11.a.1", "11.a.2", "11.a.3", "11.a.4", "11.a.5", "11.b"]
+        );
     }
 
     #[test]

@@ -1,0 +1,194 @@
+//! A session: one DataFusion context over one warehouse snapshot, with the datasets and the
+//! load's tables read from its Parquet files, the small tables the session makes itself, and
+//! the views of `queries/*.sql` defined in dependency order.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+
+use super::period_tables::register_params;
+use super::tables::Tables;
+use super::{Engine, Params, VIEWS, cache, catalog};
+use crate::contract::{DATASETS, warehouse_schema};
+use crate::warehouse::{DatasetStatus, Manifest, Warehouse};
+
+/// An open session over one warehouse snapshot. Read it through its accessors; the fields are
+/// public only until src/report uses the accessors too.
+pub struct Session {
+    // kept for src/report until the merge (then private)
+    pub ctx: SessionContext,
+    /// The snapshot folder the session reads (fixed for its lifetime).
+    // kept for src/report until the merge (then private)
+    pub snapshot: PathBuf,
+    // kept for src/report until the merge (then private)
+    pub manifest: Manifest,
+    /// The tables and views registered, with a one-line description each, for `\d`.
+    // kept for src/report until the merge (then private)
+    pub catalog: Vec<(String, String)>,
+}
+
+impl Session {
+    /// The DataFusion context the tables and views are registered in.
+    pub fn ctx(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The snapshot folder the session reads (fixed for its lifetime).
+    pub fn snapshot(&self) -> &Path {
+        &self.snapshot
+    }
+
+    /// The manifest of the load that made the snapshot.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Every table and view registered, with a one-line description, in the order `\d` lists
+    /// them.
+    pub fn catalog(&self) -> &[(String, String)] {
+        &self.catalog
+    }
+
+    /// Whether a table or view of that name exists (an optional dataset's views exist only when
+    /// it was supplied).
+    pub fn has(&self, name: &str) -> bool {
+        self.catalog.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// Opens a session over the warehouse's live snapshot.
+pub async fn open(
+    warehouse: &Warehouse,
+    params: &Params,
+    engine: &Engine,
+) -> anyhow::Result<Session> {
+    let snapshot = warehouse.current()?.with_context(|| {
+        format!(
+            "the warehouse {} has no data yet: run `safeguard load --warehouse {0}` first",
+            warehouse.root().display()
+        )
+    })?;
+    open_snapshot(&snapshot, params, engine).await
+}
+
+/// Opens a session over one snapshot folder.
+pub async fn open_snapshot(
+    snapshot: &Path,
+    params: &Params,
+    engine: &Engine,
+) -> anyhow::Result<Session> {
+    let manifest = Manifest::read(snapshot)?;
+    let (ctx, snapshot, tables) = match engine {
+        Engine::Local => {
+            let config = SessionConfig::new().with_information_schema(true);
+            let ctx = SessionContext::new_with_config(config);
+            (ctx, snapshot.to_path_buf(), Tables::Memory)
+        }
+        Engine::Cluster(url) => {
+            // The executors open the files by the paths the plan names.
+            let snapshot = std::path::absolute(snapshot)?;
+            (cluster_context(url).await?, snapshot, Tables::Values)
+        }
+    };
+    let snapshot = snapshot.as_path();
+    let mut catalog = vec![];
+    for def in DATASETS {
+        let dir = snapshot.join(def.name);
+        if dir.is_dir() {
+            register_parquet(&ctx, def.name, &dir).await?;
+            catalog.push((
+                def.name.to_owned(),
+                format!("dataset: {}", catalog::describe_dataset(def.name)),
+            ));
+        } else {
+            // Not supplied: an empty table with the contract's columns, so views that count from
+            // it (Section 11 actions, say) count zero rather than fail.
+            let schema = warehouse_schema(def, &[]);
+            tables.register(&ctx, def.name, RecordBatch::new_empty(schema))?;
+            catalog.push((
+                def.name.to_owned(),
+                format!(
+                    "dataset (not supplied, empty): {}",
+                    catalog::describe_dataset(def.name)
+                ),
+            ));
+        }
+    }
+    for (name, about) in catalog::LOAD_TABLES {
+        let dir = snapshot.join(name);
+        if dir.is_dir() {
+            register_parquet(&ctx, name, &dir).await?;
+            catalog.push((name.to_owned(), about.to_owned()));
+        }
+    }
+    register_refresh_history(&ctx, snapshot, tables)?;
+    register_params(&ctx, params, tables)?;
+    for (name, about) in catalog::HISTORY_TABLES
+        .iter()
+        .chain(&catalog::PERIOD_TABLES)
+    {
+        catalog.push(((*name).to_owned(), (*about).to_owned()));
+    }
+    for view in VIEWS {
+        let supplied = |d: &&str| {
+            manifest
+                .dataset(d)
+                .is_some_and(|r| r.status != DatasetStatus::Absent)
+        };
+        if view.requires.iter().all(supplied) {
+            cache::define(&ctx, view, tables == Tables::Memory)
+                .await
+                .with_context(|| {
+                    format!("cannot define the view {} (queries/{0}.sql)", view.name)
+                })?;
+            catalog.push((view.name.to_owned(), view.description()));
+        }
+    }
+    Ok(Session {
+        ctx,
+        snapshot: snapshot.to_path_buf(),
+        manifest,
+        catalog,
+    })
+}
+
+/// The warehouse's refresh history (kept beside the snapshots, not in one): empty tables when
+/// the warehouse has never been refreshed, so queries and the report work either way.
+fn register_refresh_history(
+    ctx: &SessionContext,
+    snapshot: &Path,
+    tables: Tables,
+) -> anyhow::Result<()> {
+    use crate::warehouse::history;
+    // snapshots/<id> (or <id>.partial while a refresh typesets from it) -> the warehouse.
+    let runs = match snapshot.parent().and_then(Path::parent) {
+        Some(root) => history::read(root)?,
+        None => vec![],
+    };
+    let (runs, datasets) = history::tables(&runs)?;
+    tables.register(ctx, "refresh_runs", runs)?;
+    tables.register(ctx, "refresh_run_datasets", datasets)
+}
+
+/// A session whose queries run on the Ballista cluster at `url`.
+#[cfg(feature = "cluster")]
+async fn cluster_context(url: &str) -> anyhow::Result<SessionContext> {
+    super::cluster::context(url).await
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn cluster_context(url: &str) -> anyhow::Result<SessionContext> {
+    anyhow::bail!(
+        "cannot run on the cluster {url}: this safeguard was built without cluster support \
+         (install it with `cargo install --path . --features cluster`)"
+    )
+}
+
+async fn register_parquet(ctx: &SessionContext, name: &str, dir: &Path) -> anyhow::Result<()> {
+    let path = format!("{}/", dir.display());
+    ctx.register_parquet(name, &path, ParquetReadOptions::default())
+        .await
+        .with_context(|| format!("cannot read the table {name} in {}", dir.display()))
+}
