@@ -83,6 +83,9 @@ refresh_row() {
 }
 
 generate_rows=()
+# The same data as an ESR competence export (about half its rows other courses, skipped by the
+# mapping) against the contract layout. Ratio = ESR / contract (goal: 1.2 or less).
+esr_rows=()
 as_of=2026-03-31
 views="training_compliance supervision_compliance section11_summary review_action_status multiagency_contribution quality_ratings_summary spc_monthly spc_summary load_rejects"
 rows=()
@@ -111,6 +114,18 @@ for staff in $staff_sizes; do
     echo "==> DuckDB CSV to Parquet ($staff staff)" >&2
     read -r duck_s duck_mb <<<"$(measure "$py" "$root/bench/duckdb_load.py" "$input" "$work/duckdb-$staff")"
     rows+=("| load, $staff staff ($t_csv_mb MB input) | $load_s s | $load_mb MiB | $duck_s s | $duck_mb MiB | $(ratio "$load_s" "$duck_s") |")
+
+    esr_input="$work/input-esr-$staff"
+    if [ ! -f "$esr_input/.complete" ]; then
+        echo "==> generate --esr $staff staff" >&2
+        rm -rf "$esr_input"
+        "$bin" generate --quiet --esr --out "$esr_input" --staff "$staff" >/dev/null
+        touch "$esr_input/.complete"
+    fi
+    read -r esr_mb_in <<<"$(du -sm "$esr_input" | cut -f1)"
+    echo "==> load, ESR layout ($staff staff)" >&2
+    read -r esr_s esr_mb <<<"$(measure "$bin" --config "$esr_input/esr-mapping.toml" load --quiet --warehouse "$work/warehouse-esr-$staff" --keep 1)"
+    esr_rows+=("| load, $staff staff | $esr_s s ($esr_mb_in MB) | $esr_mb MiB | $load_s s ($t_csv_mb MB) | $load_mb MiB | $(ratio "$esr_s" "$load_s") |")
 
     # Every contract view, each as a whole process: safeguard sql vs the DuckDB definitions of
     # tests/oracle over the same warehouse Parquet.
@@ -152,6 +167,10 @@ end='<!-- measured by bench/run.sh: end -->'
     echo "| task | full | peak | unchanged | peak | ratio unchanged / full |"
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${refresh_rows[@]}"
+    echo
+    echo "| task | ESR layout | peak | contract layout | peak | ratio ESR / contract |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${esr_rows[@]}"
     echo
     echo "| task | time (one run) | peak | CSV written | CSV data rows |"
     echo "|---|---|---|---|---|"

@@ -38,6 +38,9 @@ pub struct FileConfig {
     /// The nightly job: how long to wait for input files still being copied in.
     #[serde(default)]
     pub refresh: RefreshConfig,
+    /// `[[mapping]]` tables: how files in other layouts become contract datasets (MAPPING.md).
+    #[serde(default)]
+    pub mapping: Vec<crate::ingest::mapping::MappingConfig>,
 }
 
 /// The `[refresh]` table.
@@ -90,6 +93,8 @@ impl Config {
     /// A path from the file, relative to the file's folder.
     fn resolve(&self, p: &Path) -> PathBuf {
         match self.source.as_ref().and_then(|s| s.parent()) {
+            // `input = "."`: the file's own folder, named as such in messages.
+            Some(base) if p == Path::new(".") && !base.as_os_str().is_empty() => base.to_path_buf(),
             Some(base) if p.is_relative() && !base.as_os_str().is_empty() => base.join(p),
             _ => p.to_path_buf(),
         }
@@ -102,6 +107,18 @@ impl Config {
             (None, Some(k)) => self.resolve(k),
             (None, None) => PathBuf::from(default),
         }
+    }
+
+    /// The `[[mapping]]` tables, checked against the contract; a bad one is a configuration
+    /// error naming the file and the key.
+    pub fn mappings(
+        &self,
+    ) -> Result<crate::ingest::mapping::Mappings, crate::ingest::mapping::MappingError> {
+        let source = self
+            .source
+            .as_ref()
+            .map_or_else(|| DEFAULT_FILE.to_owned(), |p| p.display().to_string());
+        crate::ingest::mapping::Mappings::compile(&self.file.mapping, &source)
     }
 
     pub fn input(&self, flag: Option<&Path>) -> PathBuf {

@@ -7,7 +7,8 @@
 //! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
 //! team's own words (Markdown) for the report; [`disclosure`] decides which counts of people a
 //! publication may print and proves that nothing hidden can be worked out.
-//! [`generate`] makes synthetic input for trying it all out.
+//! [`generate`] makes synthetic input for trying it all out; [`template`] writes the XLSX
+//! return templates providers fill in.
 
 pub mod cli;
 pub mod config;
@@ -21,4 +22,5 @@ pub mod numbers;
 pub mod query;
 pub mod refresh;
 pub mod report;
+pub mod template;
 pub mod warehouse;

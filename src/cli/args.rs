@@ -67,6 +67,14 @@ pub enum Command {
     /// few deliberately bad rows. The shipped sample-data/ is this command's output with its
     /// defaults.
     Generate(GenerateCommand),
+    /// Write XLSX return templates for providers, one per dataset they return.
+    ///
+    /// Each workbook has a `data` sheet with the contract's header row (frozen), drop-downs and
+    /// ranges Excel checks as values are typed (levels, enums, dates, yes/no, organisation codes
+    /// from the warehouse when one is loaded), and an `instructions` sheet explaining every
+    /// column, both from the same contract table the loader validates against. A template
+    /// filled with valid rows loads with no rejects.
+    Template(TemplateCommand),
     /// Start the narrative: the team's own words that the report prints among the figures.
     ///
     /// The narrative is a folder of Markdown files, one per place in the report (cover.md for
@@ -259,6 +267,15 @@ pub struct ReportCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct TemplateCommand {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// The folder to write the workbooks into (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "templates")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
 pub struct GenerateCommand {
     /// The folder to write the input files into (created if missing)
     #[arg(long, value_name = "DIR", default_value = "generated-data")]
@@ -273,8 +290,13 @@ pub struct GenerateCommand {
     #[arg(long, value_name = "DATE", default_value = "2026-03-31")]
     pub as_of: String,
     /// Write training and supervision as Parquet instead of CSV (fast loads at national scale)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "esr")]
     pub parquet: bool,
+    /// Write the training data as an ESR competence export (esr/*.csv and esr/late-returns.xlsx:
+    /// ESR headers, competence names, dates like 30-Nov-2028, other mandatory courses mixed in)
+    /// instead of training/, with the mapping that loads it (esr-mapping.toml)
+    #[arg(long)]
+    pub esr: bool,
 }
 
 #[derive(Debug, Args)]

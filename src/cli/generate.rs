@@ -20,6 +20,7 @@ pub fn run(cmd: GenerateCommand, progress: &Reporter) -> anyhow::Result<u8> {
         seed: cmd.seed,
         as_of,
         parquet: cmd.parquet,
+        esr: cmd.esr,
     };
     let summary = generate(&config, &|message: &str| progress.step(message))?;
     progress.finish();
@@ -37,6 +38,15 @@ pub fn run(cmd: GenerateCommand, progress: &Reporter) -> anyhow::Result<u8> {
             "  {:<36} {:>12} rows",
             path.display(),
             thousands(*rows)
+        )?;
+    }
+    if cmd.esr {
+        let config = cmd.out.join(crate::generate::ESR_MAPPING_FILE);
+        writeln!(
+            out,
+            "  {:<36} the mapping that loads the ESR export: safeguard --config {} load",
+            crate::generate::ESR_MAPPING_FILE,
+            config.display()
         )?;
     }
     Ok(exit::OK)

@@ -9,6 +9,7 @@ use super::exit;
 use super::progress::{Reporter, count};
 use crate::config::Config;
 use crate::ingest::IngestReport;
+use crate::ingest::mapping::Mappings;
 use crate::numbers::thousands;
 use crate::warehouse::load::load_and_publish;
 use crate::warehouse::{DEFAULT_KEEP, DatasetRecord, DatasetStatus, Warehouse};
@@ -23,7 +24,8 @@ pub fn run(cmd: LoadCommand, config: &Config, progress: &Reporter) -> anyhow::Re
         .keep
         .or(config.file.keep_snapshots)
         .unwrap_or(DEFAULT_KEEP);
-    load_and_print(&input, &warehouse, keep, progress)
+    let mappings = super::mappings(config)?;
+    load_and_print(&input, &warehouse, keep, &mappings, progress)
 }
 
 /// Loads `input` into `warehouse`, publishes it, and prints what happened; the exit code says
@@ -32,6 +34,7 @@ pub(super) fn load_and_print(
     input: &Path,
     warehouse: &Warehouse,
     keep: usize,
+    mappings: &Mappings,
     progress: &Reporter,
 ) -> anyhow::Result<u8> {
     if !input.is_dir() {
@@ -41,6 +44,8 @@ pub(super) fn load_and_print(
         }
         .into());
     }
+    // A mapping that does not fit the folder stops the load before the warehouse is touched.
+    let discovery = super::discover(input, mappings)?;
     let lock = warehouse.lock().map_err(|e| super::Failure {
         code: exit::PROBLEMS,
         message: format!("{e:#}"),
@@ -56,6 +61,7 @@ pub(super) fn load_and_print(
         warehouse,
         &lock,
         input,
+        discovery,
         keep,
         &mut |r| printer.print(r),
         &|message| progress.step(message),
@@ -71,6 +77,7 @@ pub(super) fn load_and_print(
         loaded.snapshot.display()
     )?;
     print_datasets(&mut out, &loaded.records)?;
+    print_skipped(&mut out, &loaded.report)?;
     print_problems(&mut out, input, warehouse, &loaded.report, &problems)?;
     Ok(if loaded.report.file_errors().next().is_none() {
         exit::OK
@@ -79,15 +86,15 @@ pub(super) fn load_and_print(
     })
 }
 
-/// The per-dataset table of rows read, loaded and rejected.
+/// The per-dataset table of rows read, loaded, rejected and skipped by a mapping.
 pub(super) fn print_datasets(
     out: &mut impl Write,
     records: &[DatasetRecord],
 ) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{:<22} {:>10} {:>10} {:>10}  status",
-        "dataset", "read", "loaded", "rejected"
+        "{:<22} {:>10} {:>10} {:>10} {:>10}  status",
+        "dataset", "read", "loaded", "rejected", "skipped"
     )?;
     for r in records {
         let s = r.stats;
@@ -99,12 +106,36 @@ pub(super) fn print_datasets(
         };
         writeln!(
             out,
-            "{:<22} {:>10} {:>10} {:>10}  {status}",
+            "{:<22} {:>10} {:>10} {:>10} {:>10}  {status}",
             r.name,
             thousands(s.rows_read),
             thousands(s.rows_loaded),
-            thousands(s.rows_rejected)
+            thousands(s.rows_rejected),
+            thousands(s.rows_skipped)
         )?;
+    }
+    Ok(())
+}
+
+/// One line per file a mapping skipped rows of: `12,480 rows skipped by mapping 1 (training)
+/// in esr/competences-2025.csv`.
+pub(super) fn print_skipped(out: &mut impl Write, report: &IngestReport) -> anyhow::Result<()> {
+    for d in &report.datasets {
+        for (file, read) in d.files.iter().zip(&d.file_reports) {
+            if read.stats.rows_skipped == 0 {
+                continue;
+            }
+            let by = file
+                .mapping
+                .as_ref()
+                .map_or_else(|| "a mapping".to_owned(), |m| m.name());
+            writeln!(
+                out,
+                "{} skipped by {by} in {}",
+                count(read.stats.rows_skipped, "row"),
+                read.file
+            )?;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod progress;
 mod refresh;
 mod report;
 mod sql;
+mod template;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(cmd) => generate::run(cmd, &progress)?,
         Command::Narrative(cmd) => narrative::run(cmd)?,
         Command::Sql(cmd) => sql::run(cmd, &config)?,
+        Command::Template(cmd) => template::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
         #[cfg(feature = "cluster")]
@@ -82,6 +84,33 @@ fn params(config: &Config, period: &args::PeriodArgs) -> Result<crate::query::Pa
     Ok(crate::query::Params {
         as_of,
         thresholds: config.file.thresholds.clone(),
+    })
+}
+
+/// The configuration's mappings, checked: a bad one is bad usage (exit 2) before anything is
+/// read.
+fn mappings(config: &Config) -> Result<crate::ingest::mapping::Mappings, Failure> {
+    config.mappings().map_err(|e| Failure {
+        code: exit::USAGE,
+        message: e.to_string(),
+    })
+}
+
+/// Lists the input folder through the mappings; a mapping that does not fit the folder (a file
+/// claimed twice, a required dataset's glob matching nothing) is bad usage (exit 2).
+fn discover(
+    input: &std::path::Path,
+    mappings: &crate::ingest::mapping::Mappings,
+) -> anyhow::Result<crate::ingest::Discovery> {
+    crate::ingest::discover(input, mappings).map_err(|e| match e
+        .downcast_ref::<crate::ingest::mapping::MappingError>()
+    {
+        Some(m) => Failure {
+            code: exit::USAGE,
+            message: m.to_string(),
+        }
+        .into(),
+        None => e,
     })
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::args::{PeriodArgs, RefreshCommand};
 use super::check::ProblemPrinter;
-use super::load::{SHOWN_REJECTS, print_datasets, print_problems};
+use super::load::{SHOWN_REJECTS, print_datasets, print_problems, print_skipped};
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
@@ -22,12 +22,14 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
         },
     )?;
     let settings = super::report_settings(config, None)?;
+    let mappings = super::mappings(config)?;
     let input = config.input(None);
     let job = Job {
         warehouse: Warehouse::new(config.warehouse(None)),
         report_dir: config.path(None, config.file.report_dir.as_ref(), "reports"),
         report_file: super::report::default_file_name(params.as_of),
-        config_digest: refresh::changes::config_digest(&params, &settings)?,
+        config_digest: refresh::changes::config_digest(&params, &settings, &config.file.mapping)?,
+        mappings,
         params,
         settings,
         keep: config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP),
@@ -76,6 +78,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
     }
     if let Some(load) = outcome.load.as_ref().filter(|_| run.snapshot.is_some()) {
         print_datasets(&mut out, &outcome.records)?;
+        print_skipped(&mut out, load)?;
         print_problems(&mut out, &job.input, &job.warehouse, load, &shown)?;
     }
     if let Some(snapshot) = &run.snapshot

@@ -34,15 +34,16 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     // The configured warehouse is kept in step with the configured input folder; a warehouse
     // named with --warehouse is never loaded into implicitly.
     let input = config.input(None);
+    let mappings = super::mappings(config)?;
     let live = warehouse.current_manifest()?;
     let reload = match &cmd.warehouse.warehouse {
         Some(_) => None,
-        None => why_load(live.as_ref(), &input)?,
+        None => why_load(live.as_ref(), &input, &mappings)?,
     };
     if let Some(why) = reload {
         progress.step(&format!("{why}: loading {} first", input.display()));
         let keep = config.file.keep_snapshots.unwrap_or(DEFAULT_KEEP);
-        super::load::load_and_print(&input, &warehouse, keep, progress)?;
+        super::load::load_and_print(&input, &warehouse, keep, &mappings, progress)?;
         if warehouse.current()?.is_none() {
             return Err(usage(format!(
                 "the warehouse {} is still empty after loading: no report can be made",

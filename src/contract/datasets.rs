@@ -28,6 +28,8 @@ pub struct Column {
     pub kind: Kind,
     /// A blank value is a row error.
     pub required: bool,
+    /// What the column means, as the provider return templates explain it.
+    pub description: &'static str,
 }
 
 /// A rule between two columns of the same row, checked after each value parsed.
@@ -53,6 +55,8 @@ pub struct ForeignKey {
 #[derive(Debug)]
 pub struct Dataset {
     pub name: &'static str,
+    /// What one row is, as the provider return templates explain it.
+    pub description: &'static str,
     /// A load without it is incomplete; the optional ones switch report sections on.
     pub required: bool,
     pub columns: &'static [Column],
@@ -69,19 +73,21 @@ impl Dataset {
     }
 }
 
-const fn req(name: &'static str, kind: Kind) -> Column {
+const fn req(name: &'static str, kind: Kind, description: &'static str) -> Column {
     Column {
         name,
         kind,
         required: true,
+        description,
     }
 }
 
-const fn opt(name: &'static str, kind: Kind) -> Column {
+const fn opt(name: &'static str, kind: Kind, description: &'static str) -> Column {
     Column {
         name,
         kind,
         required: false,
+        description,
     }
 }
 
@@ -174,11 +180,20 @@ const TO_STAFF: ForeignKey = ForeignKey {
 pub const DATASETS: &[Dataset] = &[
     Dataset {
         name: "organisations",
+        description: "Every organisation in the footprint",
         required: true,
         columns: &[
-            req("organisation_code", TEXT),
-            req("organisation_name", TEXT),
-            req("organisation_type", Kind::Enum(ORGANISATION_TYPES)),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the organisation, e.g. RWH",
+            ),
+            req("organisation_name", TEXT, "The organisation's name"),
+            req(
+                "organisation_type",
+                Kind::Enum(ORGANISATION_TYPES),
+                "What kind of organisation it is",
+            ),
         ],
         key: &["organisation_code"],
         foreign_keys: &[],
@@ -186,15 +201,40 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "staff",
+        description: "The establishment: one row per post holder",
         required: true,
         columns: &[
-            req("staff_id", TEXT),
-            req("organisation_code", TEXT),
-            req("professional_group", Kind::Enum(PROFESSIONAL_GROUPS)),
-            req("required_level", LEVEL),
-            opt("supervision_interval_months", Kind::Int { min: 1, max: 12 }),
-            req("start_date", DATE),
-            opt("end_date", DATE),
+            req(
+                "staff_id",
+                TEXT,
+                "Pseudonymised staff identifier; never printed in a report",
+            ),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the employing organisation; must exist in organisations",
+            ),
+            req(
+                "professional_group",
+                Kind::Enum(PROFESSIONAL_GROUPS),
+                "The post holder's professional group",
+            ),
+            req(
+                "required_level",
+                LEVEL,
+                "Intercollegiate safeguarding children level (1-5) the role needs",
+            ),
+            opt(
+                "supervision_interval_months",
+                Kind::Int { min: 1, max: 12 },
+                "Months between safeguarding supervision sessions the role needs (3 = quarterly); blank when the role has no supervision requirement",
+            ),
+            req("start_date", DATE, "First day in post"),
+            opt(
+                "end_date",
+                DATE,
+                "Last day in post; blank while still in post; not before start_date",
+            ),
         ],
         key: &["staff_id"],
         foreign_keys: &[TO_ORGANISATIONS],
@@ -205,14 +245,35 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "training",
+        description: "Safeguarding children training completed: one row per course",
         required: true,
         columns: &[
-            req("record_id", TEXT),
-            req("staff_id", TEXT),
-            req("level", LEVEL),
-            req("completed_on", DATE),
-            opt("hours", Kind::Decimal { min: 0.0 }),
-            opt("delivery", Kind::Enum(DELIVERY)),
+            req(
+                "record_id",
+                TEXT,
+                "Unique identifier of the training record",
+            ),
+            req(
+                "staff_id",
+                TEXT,
+                "Pseudonymised identifier of the person trained; must exist in staff",
+            ),
+            req(
+                "level",
+                LEVEL,
+                "Intercollegiate safeguarding children level (1-5) of the course completed",
+            ),
+            req("completed_on", DATE, "Date the course was completed"),
+            opt(
+                "hours",
+                Kind::Decimal { min: 0.0 },
+                "Learning hours (0 or more)",
+            ),
+            opt(
+                "delivery",
+                Kind::Enum(DELIVERY),
+                "How the course was delivered",
+            ),
         ],
         key: &["record_id"],
         foreign_keys: &[TO_STAFF],
@@ -220,12 +281,25 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "supervision",
+        description: "Safeguarding supervision sessions: one row per session and person",
         required: true,
         columns: &[
-            req("session_id", TEXT),
-            req("staff_id", TEXT),
-            req("session_date", DATE),
-            req("kind", Kind::Enum(SUPERVISION_KINDS)),
+            req(
+                "session_id",
+                TEXT,
+                "Unique identifier of the supervision session",
+            ),
+            req(
+                "staff_id",
+                TEXT,
+                "Pseudonymised identifier of the person supervised; must exist in staff",
+            ),
+            req("session_date", DATE, "Date of the session"),
+            req(
+                "kind",
+                Kind::Enum(SUPERVISION_KINDS),
+                "One-to-one, group or ad hoc (ad hoc sessions do not count towards the interval)",
+            ),
         ],
         key: &["session_id"],
         foreign_keys: &[TO_STAFF],
@@ -233,13 +307,22 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "section11_ratings",
+        description: "Section 11 (Children Act 2004) self-audit: one row per organisation, audit round and standard",
         required: true,
         columns: &[
-            req("organisation_code", TEXT),
-            req("audit_round", TEXT),
-            req("standard", Kind::Int { min: 1, max: 8 }),
-            req("rating", Kind::Enum(RAG)),
-            req("assessed_on", DATE),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the organisation audited; must exist in organisations",
+            ),
+            req("audit_round", TEXT, "The audit round, e.g. 2024"),
+            req(
+                "standard",
+                Kind::Int { min: 1, max: 8 },
+                "Section 11 standard (1-8): 1 senior management commitment; 2 statement of responsibilities; 3 line of accountability; 4 service development; 5 training; 6 safer recruitment; 7 inter-agency working; 8 information sharing",
+            ),
+            req("rating", Kind::Enum(RAG), "The self-assessed rating"),
+            req("assessed_on", DATE, "Date of the assessment"),
         ],
         key: &["organisation_code", "audit_round", "standard"],
         foreign_keys: &[TO_ORGANISATIONS],
@@ -247,16 +330,33 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "section11_actions",
+        description: "Actions from the Section 11 self-audit",
         required: false,
         columns: &[
-            req("action_id", TEXT),
-            req("organisation_code", TEXT),
-            req("audit_round", TEXT),
-            req("standard", Kind::Int { min: 1, max: 8 }),
-            req("action", TEXT),
-            opt("owner", TEXT),
-            req("due_date", DATE),
-            opt("completed_on", DATE),
+            req("action_id", TEXT, "Unique identifier of the action"),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the organisation; must exist in organisations",
+            ),
+            req(
+                "audit_round",
+                TEXT,
+                "The audit round the action answers, e.g. 2024",
+            ),
+            req(
+                "standard",
+                Kind::Int { min: 1, max: 8 },
+                "Section 11 standard (1-8) the action answers; must be rated in section11_ratings for the same organisation and round",
+            ),
+            req("action", TEXT, "What will be done"),
+            opt("owner", TEXT, "Who owns the action: a role, not a person"),
+            req("due_date", DATE, "Date the action is due"),
+            opt(
+                "completed_on",
+                DATE,
+                "Date the action was completed; blank while open",
+            ),
         ],
         key: &["action_id"],
         // An action for a standard nobody rated would never reach section11_summary.
@@ -271,19 +371,48 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "review_actions",
+        description: "Serious Case Review and Child Safeguarding Practice Review action plans: one row per action",
         required: true,
         columns: &[
-            req("action_id", TEXT),
-            req("review_id", TEXT),
-            req("review_type", Kind::Enum(REVIEW_TYPES)),
-            req("review_name", TEXT),
-            req("recommendation", TEXT),
-            req("action", TEXT),
-            req("lead_organisation_code", TEXT),
-            req("agreed_on", DATE),
-            req("due_date", DATE),
-            opt("completed_on", DATE),
-            opt("impact_evidenced", BOOL),
+            req("action_id", TEXT, "Unique identifier of the action"),
+            req(
+                "review_id",
+                TEXT,
+                "Identifier of the review the action comes from",
+            ),
+            req(
+                "review_type",
+                Kind::Enum(REVIEW_TYPES),
+                "Kind of review: serious case review, local or national child safeguarding practice review, rapid review, domestic homicide review, safeguarding adults review or other",
+            ),
+            req(
+                "review_name",
+                TEXT,
+                "Anonymised name of the review, e.g. Child K",
+            ),
+            req("recommendation", TEXT, "The review's recommendation"),
+            req("action", TEXT, "What will be done"),
+            req(
+                "lead_organisation_code",
+                TEXT,
+                "ODS code of the lead organisation; must exist in organisations",
+            ),
+            req("agreed_on", DATE, "Date the action was agreed"),
+            req(
+                "due_date",
+                DATE,
+                "Date the action is due; not before agreed_on",
+            ),
+            opt(
+                "completed_on",
+                DATE,
+                "Date the action was completed; blank while open; not before agreed_on",
+            ),
+            opt(
+                "impact_evidenced",
+                BOOL,
+                "Whether the action's effect on practice has been evidenced",
+            ),
         ],
         key: &["action_id"],
         foreign_keys: &[ForeignKey {
@@ -303,13 +432,26 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "multiagency_meetings",
+        description: "Child protection meetings a health organisation was asked to contribute to",
         required: false,
         columns: &[
-            req("meeting_id", TEXT),
-            req("organisation_code", TEXT),
-            req("meeting_type", Kind::Enum(MEETING_TYPES)),
-            req("meeting_date", DATE),
-            req("contributed", BOOL),
+            req("meeting_id", TEXT, "Unique identifier of the meeting"),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the health organisation asked to contribute; must exist in organisations",
+            ),
+            req(
+                "meeting_type",
+                Kind::Enum(MEETING_TYPES),
+                "Initial or review child protection conference, strategy meeting, core group or other",
+            ),
+            req("meeting_date", DATE, "Date of the meeting"),
+            req(
+                "contributed",
+                BOOL,
+                "Whether the organisation attended or sent a report",
+            ),
         ],
         key: &["meeting_id"],
         foreign_keys: &[TO_ORGANISATIONS],
@@ -317,15 +459,28 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "escalations",
+        description: "Professional-difference escalations",
         required: false,
         columns: &[
-            req("escalation_id", TEXT),
-            req("organisation_code", TEXT),
-            req("raised_on", DATE),
-            req("level", LEVEL),
-            req("theme", TEXT),
-            req("local_authority", TEXT),
-            opt("resolved_on", DATE),
+            req("escalation_id", TEXT, "Unique identifier of the escalation"),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the organisation raising it; must exist in organisations",
+            ),
+            req("raised_on", DATE, "Date the escalation was raised"),
+            req(
+                "level",
+                LEVEL,
+                "Escalation level: 1 front line up to 5 director or partnership chair",
+            ),
+            req("theme", TEXT, "What the professional difference was about"),
+            req("local_authority", TEXT, "The local authority involved"),
+            opt(
+                "resolved_on",
+                DATE,
+                "Date it was resolved; blank while open; not before raised_on",
+            ),
         ],
         key: &["escalation_id"],
         foreign_keys: &[TO_ORGANISATIONS],
@@ -336,14 +491,27 @@ pub const DATASETS: &[Dataset] = &[
     },
     Dataset {
         name: "quality_ratings",
+        description: "The commissioner's quarterly assurance ratings of each provider",
         required: false,
         columns: &[
-            req("organisation_code", TEXT),
-            req("quarter_end", DATE),
-            req("metric", Kind::Enum(&QUALITY_METRIC_CODES)),
-            req("rating", Kind::Enum(RAG)),
-            opt("commentary", TEXT),
-            opt("rated_on", DATE),
+            req(
+                "organisation_code",
+                TEXT,
+                "ODS code of the provider rated; must exist in organisations",
+            ),
+            req(
+                "quarter_end",
+                DATE,
+                "The quarter end rated: 30 June, 30 September, 31 December or 31 March",
+            ),
+            req(
+                "metric",
+                Kind::Enum(&QUALITY_METRIC_CODES),
+                "The quality metric: 11.a.1 to 11.a.5 or 11.b",
+            ),
+            req("rating", Kind::Enum(RAG), "The commissioner's rating"),
+            opt("commentary", TEXT, "The commissioner's reason"),
+            opt("rated_on", DATE, "Date of the rating"),
         ],
         key: &["organisation_code", "quarter_end", "metric"],
         foreign_keys: &[TO_ORGANISATIONS],

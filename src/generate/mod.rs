@@ -15,6 +15,7 @@
 
 mod bad_rows;
 mod dates;
+mod esr;
 mod groups;
 mod histories;
 mod names;
@@ -54,6 +55,9 @@ pub struct GenerateConfig {
     pub as_of: NaiveDate,
     /// National scale: write the yearly training files as Parquet instead of CSV, for fast loads.
     pub parquet: bool,
+    /// Write the training data as an ESR competence export (`esr/`, other mandatory courses
+    /// mixed in) with the mapping that loads it (`esr-mapping.toml`), instead of `training/`.
+    pub esr: bool,
 }
 
 /// What was written, for the command to report.
@@ -62,6 +66,9 @@ pub struct GenerateSummary {
     /// Each file's path relative to `out`, and its number of data rows (bad rows included).
     pub files: Vec<(PathBuf, u64)>,
 }
+
+/// The configuration `--esr` writes beside the export, and its text.
+pub use esr::{MAPPING as ESR_MAPPING, MAPPING_FILE as ESR_MAPPING_FILE};
 
 /// Most staff a run can make: staff ids have seven digits, and a few are kept for bad rows.
 pub const MAX_STAFF: u64 = 9_999_000;
@@ -75,7 +82,12 @@ pub fn generate(cfg: &GenerateConfig, progress: &dyn Fn(&str)) -> Result<Generat
             cfg.staff
         );
     }
-    prepare_folders(&cfg.out)?;
+    if cfg.esr && cfg.parquet {
+        bail!(
+            "--esr writes the training data as an ESR export (CSV and XLSX), so it cannot be Parquet too"
+        );
+    }
+    prepare_folders(&cfg.out, cfg.esr)?;
     let ctx = Context::new(cfg);
     let mut files = Vec::new();
     progress("writing organisations");
@@ -90,6 +102,10 @@ pub fn generate(cfg: &GenerateConfig, progress: &dyn Fn(&str)) -> Result<Generat
     files.extend(partnership::write(&ctx)?);
     progress("writing quality ratings");
     files.push(quality::write(&ctx)?);
+    if cfg.esr {
+        let path = cfg.out.join(esr::MAPPING_FILE);
+        fs::write(&path, esr::MAPPING).with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(GenerateSummary { files })
 }
 
@@ -148,28 +164,42 @@ fn rng_for(seed: u64, stream: &str, index: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(key)
 }
 
-/// Creates `out` and `out/training`, and removes yearly training files of an earlier run (a
-/// CSV run followed by a Parquet run must not leave both behind).
-fn prepare_folders(out: &Path) -> Result<()> {
+/// Creates `out` and the training folder of the layout asked for (`training/`, or `esr/` for
+/// an ESR export), and removes the training files of an earlier run in any layout (a CSV run
+/// followed by a Parquet or ESR run must not leave both behind: they would load twice).
+fn prepare_folders(out: &Path, esr: bool) -> Result<()> {
     let training = out.join("training");
-    fs::create_dir_all(&training).with_context(|| format!("creating {}", training.display()))?;
-    let entries =
-        fs::read_dir(&training).with_context(|| format!("reading {}", training.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("reading {}", training.display()))?
-            .path();
-        let yearly = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .is_some_and(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()));
-        let generated = matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("csv" | "parquet")
-        );
-        if yearly && generated {
-            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    let export = out.join(esr::FOLDER);
+    for dir in [&training, &export] {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let entries = fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("reading {}", dir.display()))?
+                .path();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let year = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+            let ext = path.extension().and_then(|e| e.to_str());
+            let generated = match ext {
+                Some("csv" | "parquet") => {
+                    year(stem) || stem.strip_prefix("competences-").is_some_and(year)
+                }
+                Some("xlsx") => stem == "late-returns",
+                _ => false,
+            };
+            if generated {
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            }
         }
+    }
+    let mapping = out.join(esr::MAPPING_FILE);
+    if mapping.exists() {
+        fs::remove_file(&mapping).with_context(|| format!("removing {}", mapping.display()))?;
+    }
+    // The folder the other layout would use goes if nothing else is in it.
+    let unused = if esr { training } else { export };
+    if fs::read_dir(&unused).is_ok_and(|mut d| d.next().is_none()) {
+        fs::remove_dir(&unused).with_context(|| format!("removing {}", unused.display()))?;
     }
     Ok(())
 }
@@ -203,6 +233,7 @@ mod tests {
             seed: 7,
             as_of,
             parquet,
+            esr: false,
         }
     }
 

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::bad_rows::{self, TrainingRow};
 use super::dates::{DateStyle, add_days, format};
+use super::esr::{self, OtherCourse};
 use super::histories::{self, Course, Session};
 use super::workforce::{self, Person};
 use super::writers::{
@@ -80,7 +81,7 @@ pub fn write(ctx: &Context<'_>, progress: &dyn Fn(&str)) -> Result<Vec<Written>>
         histories::supervision(&person, org, &ctx.timeline, &mut rng, &mut sessions);
         let staff_id = person.staff_id();
         write_staff_row(&mut staff, &person, &staff_id, &org.code)?;
-        training.person(&person, &staff_id, &courses, &mut rng)?;
+        training.person(ctx, index, &person, &staff_id, &courses, &mut rng)?;
         write_sessions(&mut supervision, &person, &staff_id, &sessions)?;
         if index == staff_count / 2 {
             write_bad_people(ctx, &mut staff, &mut supervision)?;
@@ -151,10 +152,11 @@ fn write_bad_people(
     ])
 }
 
-/// The yearly training files, as CSV or Parquet.
+/// The yearly training files, as CSV, Parquet or an ESR competence export.
 enum YearFiles {
     Csv(Vec<CsvFile>),
     Parquet(Vec<ParquetFile>),
+    Esr(Vec<CsvFile>),
 }
 
 /// Where training records go: the file of their completion year, or now and then (for
@@ -174,7 +176,17 @@ impl TrainingSink {
         let out = ctx.cfg.out.as_path();
         let first_year = ctx.timeline.history_start.year();
         let years = first_year..=ctx.cfg.as_of.year();
-        let files = if ctx.cfg.parquet {
+        let files = if ctx.cfg.esr {
+            let files = years.map(|y| {
+                CsvFile::create(
+                    out,
+                    &format!("{}/competences-{y}.csv", esr::FOLDER),
+                    &esr::HEADER,
+                    CsvStyle::Esr,
+                )
+            });
+            YearFiles::Esr(files.collect::<Result<_>>()?)
+        } else if ctx.cfg.parquet {
             let files = years.map(|y| {
                 ParquetFile::create(out, &format!("training/{y}.parquet"), &TRAINING_COLUMNS)
             });
@@ -201,26 +213,68 @@ impl TrainingSink {
     }
 
     /// Writes one person's courses, diverting the odd recent one to the late returns sheet.
+    /// An ESR export also gets one other mandatory course beside each, from a random stream
+    /// of its own (so the safeguarding records are the same in both layouts).
     fn person(
         &mut self,
+        ctx: &Context<'_>,
+        index: u64,
         person: &Person,
         staff_id: &str,
         courses: &[Course],
         rng: &mut ChaCha8Rng,
     ) -> Result<()> {
+        let mut others = self
+            .esr()
+            .then(|| rng_for(ctx.cfg.seed, "esr-other-courses", index));
         for (seq, course) in (1u32..).zip(courses) {
             let record_id = format!("T{:07}-{seq:02}", person.number);
             let late = course.completed_on >= self.late_from
                 && rng.random_bool(self.late_chance)
                 && self.late_returns.len() < LATE_RETURNS_CAP;
+            let other = others.as_mut().map(|r| {
+                let other = OtherCourse::draw(r, course, ctx.timeline.history_start);
+                (other, OtherCourse::record_id(person.number, seq))
+            });
             if late {
                 self.late_returns
-                    .push(typed_row(&record_id, staff_id, course));
+                    .push(self.typed_row(&record_id, staff_id, course));
+                if let Some((other, id)) = &other {
+                    self.late_returns.push(other.typed_row(id, staff_id));
+                }
             } else {
                 self.write(&record_id, staff_id, course)?;
+                if let (Some((other, id)), YearFiles::Esr(files)) = (&other, &mut self.files) {
+                    let slot = usize::try_from(other.completed_on.year() - self.first_year)
+                        .unwrap_or(0)
+                        .min(files.len() - 1);
+                    other.write(&mut files[slot], id, staff_id)?;
+                }
             }
         }
         Ok(())
+    }
+
+    fn esr(&self) -> bool {
+        matches!(self.files, YearFiles::Esr(_))
+    }
+
+    /// A good record as a person would type it into the late returns sheet.
+    fn typed_row(&self, record_id: &str, staff_id: &str, course: &Course) -> Vec<XlsxCell> {
+        if self.esr() {
+            esr::typed_row(record_id, staff_id, course)
+        } else {
+            typed_row(record_id, staff_id, course)
+        }
+    }
+
+    /// A bad record in the late returns sheet.
+    fn untyped_row(&self, row: &TrainingRow) -> Vec<XlsxCell> {
+        if self.esr() {
+            esr::untyped_row(row)
+        } else {
+            untyped_row(row)
+        }
     }
 
     fn write(&mut self, record_id: &str, staff_id: &str, course: &Course) -> Result<()> {
@@ -253,6 +307,9 @@ impl TrainingSink {
                 Cell::Float(course.hours()),
                 Cell::Text(course.delivery.as_str()),
             ]),
+            YearFiles::Esr(files) => {
+                esr::write_course(&mut files[slot], record_id, staff_id, course)
+            }
         }
     }
 
@@ -281,19 +338,23 @@ impl TrainingSink {
                     files[file].text_row(&fields)?;
                 }
             }
+            YearFiles::Esr(files) => {
+                let file = files.len().saturating_sub(1).min(bad_slot);
+                for row in &bad {
+                    files[file].text_row(&esr::bad_row(row))?;
+                }
+            }
             YearFiles::Parquet(_) => self.late_returns.extend(bad.iter().map(untyped_row)),
         }
         if let Some((record_id, staff_id, mut course)) = first {
             // Someone resubmitting a record already in a yearly file, dated a day later.
             course.completed_on = add_days(course.completed_on, 1);
-            self.late_returns
-                .push(typed_row(&record_id, &staff_id, &course));
+            let row = self.typed_row(&record_id, &staff_id, &course);
+            self.late_returns.push(row);
         }
-        self.late_returns
-            .push(untyped_row(&bad_rows::late_return_tbc(
-                ctx.bad_year(),
-                &real_staff,
-            )));
+        let tbc = self.untyped_row(&bad_rows::late_return_tbc(ctx.bad_year(), &real_staff));
+        self.late_returns.push(tbc);
+        let esr = self.esr();
 
         let mut files: Vec<Written> = match self.files {
             YearFiles::Csv(files) => files
@@ -304,20 +365,35 @@ impl TrainingSink {
                 .into_iter()
                 .map(ParquetFile::finish)
                 .collect::<Result<_>>()?,
+            YearFiles::Esr(files) => files
+                .into_iter()
+                .map(CsvFile::finish)
+                .collect::<Result<_>>()?,
+        };
+        let (header, path) = if esr {
+            (
+                esr::HEADER.to_vec(),
+                format!("{}/late-returns.xlsx", esr::FOLDER),
+            )
+        } else {
+            (
+                vec![
+                    "Record ID",
+                    "Staff ID",
+                    "Level",
+                    "Completed On",
+                    "Hours",
+                    "Delivery",
+                ],
+                "training/late-returns.xlsx".to_owned(),
+            )
         };
         let sheet = XlsxSheet {
             sheet_name: "Late returns",
-            header: vec![
-                "Record ID",
-                "Staff ID",
-                "Level",
-                "Completed On",
-                "Hours",
-                "Delivery",
-            ],
+            header,
             rows: self.late_returns,
         };
-        files.push(sheet.save(&ctx.cfg.out, "training/late-returns.xlsx", ctx.cfg.as_of)?);
+        files.push(sheet.save(&ctx.cfg.out, &path, ctx.cfg.as_of)?);
         Ok(files)
     }
 }

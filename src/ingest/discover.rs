@@ -1,12 +1,15 @@
-//! Finding each dataset's files in the input folder: `name.csv|xlsx|parquet`, or any such files
-//! below a folder `name/`, matched by the contract's normalised dataset names.
+//! Finding each dataset's files in the input folder: by name (`training.csv`, any file below a
+//! folder `training/`) and by the globs of the configuration's mappings. A file matched by a
+//! mapping belongs to its dataset, whatever its name, and is read through it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use super::formats::Format;
+use super::mapping::{Mapping, Mappings};
 use super::source::FileError;
 use crate::contract::{self, Dataset};
 
@@ -17,10 +20,11 @@ pub struct InputFile {
     /// Relative to the input folder, with `/` separators: what rejects and messages name.
     pub relative: String,
     pub format: Format,
+    /// The mapping it is read through, when one of the configuration's mappings matched it.
+    pub mapping: Option<Arc<Mapping>>,
 }
 
-/// The files of each dataset in an input folder: `name.csv|xlsx|parquet` and any such files
-/// below a folder `name/`, in path order.
+/// The files of each dataset in an input folder, in path order.
 pub struct Discovery {
     pub datasets: BTreeMap<&'static str, Vec<InputFile>>,
     /// Datasets that must not be read this time, with the reason: a file inside a dataset
@@ -29,12 +33,18 @@ pub struct Discovery {
     pub ignored: Vec<String>,
 }
 
-/// Lists the input folder. Only an unreadable folder is an error here.
-pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
-    let mut found = Discovery {
-        datasets: BTreeMap::new(),
-        blocked: BTreeMap::new(),
-        ignored: vec![],
+/// Lists the input folder. An unreadable folder is an error, and so is a mapping that does not
+/// fit the folder (a file claimed twice, a required dataset's glob matching nothing): a
+/// [`super::mapping::MappingError`], before anything is read.
+pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> {
+    let mut found = Finder {
+        mappings,
+        discovery: Discovery {
+            datasets: BTreeMap::new(),
+            blocked: BTreeMap::new(),
+            ignored: vec![],
+        },
+        hits: HashSet::new(),
     };
     let mut entries: Vec<_> = std::fs::read_dir(input)
         .with_context(|| format!("cannot read the input folder {}", input.display()))?
@@ -48,32 +58,25 @@ pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
             continue;
         }
         if path.is_dir() {
-            let Some(def) = contract::dataset(&contract::normalise_name(&name)) else {
-                found.ignored.push(format!("{name}/"));
+            let by_name = contract::dataset(&contract::normalise_name(&name));
+            if by_name.is_none() && mappings.is_empty() {
+                found.discovery.ignored.push(format!("{name}/"));
                 continue;
-            };
+            }
             let mut files = vec![];
             walk(&path, &name, &mut files)?;
+            let total = files.len();
+            let mut unclaimed = vec![];
             for (path, relative) in files {
-                match Format::from_path(&path) {
-                    Some(format) => push(
-                        &mut found,
-                        def,
-                        InputFile {
-                            path,
-                            relative,
-                            format,
-                        },
-                    ),
-                    None => {
-                        found
-                            .blocked
-                            .entry(def.name)
-                            .or_insert(FileError::Dataset {
-                                path: relative,
-                                message: "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole".into(),
-                            });
-                    }
+                if !found.file(path, &relative, by_name, true)? {
+                    unclaimed.push(relative);
+                }
+            }
+            if !unclaimed.is_empty() {
+                if unclaimed.len() == total {
+                    found.discovery.ignored.push(format!("{name}/"));
+                } else {
+                    found.discovery.ignored.extend(unclaimed);
                 }
             }
         } else {
@@ -81,31 +84,126 @@ pub fn discover(input: &Path) -> anyhow::Result<Discovery> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match (
-                contract::dataset(&contract::normalise_name(&stem)),
-                Format::from_path(&path),
-            ) {
-                (Some(def), Some(format)) => push(
-                    &mut found,
-                    def,
-                    InputFile {
-                        path,
-                        relative: name,
-                        format,
-                    },
-                ),
-                _ => found.ignored.push(name),
+            // At the top level a file is a dataset's by name only if it is a format we read.
+            let by_name = contract::dataset(&contract::normalise_name(&stem))
+                .filter(|_| Format::from_path(&path).is_some());
+            if !found.file(path, &name, by_name, false)? {
+                found.discovery.ignored.push(name);
             }
         }
     }
-    for files in found.datasets.values_mut() {
+    found.check_globs(input)?;
+    let mut discovery = found.discovery;
+    for files in discovery.datasets.values_mut() {
         files.sort_by(|a, b| a.relative.cmp(&b.relative));
     }
-    Ok(found)
+    Ok(discovery)
 }
 
-fn push(found: &mut Discovery, def: &'static Dataset, file: InputFile) {
-    found.datasets.entry(def.name).or_default().push(file);
+struct Finder<'m> {
+    mappings: &'m Mappings,
+    discovery: Discovery,
+    /// (mapping number, glob index) of every glob that matched a file.
+    hits: HashSet<(usize, usize)>,
+}
+
+impl Finder<'_> {
+    /// Gives one file to its dataset; false when it belongs to none. `by_name` is the dataset
+    /// its name (or its folder's) gives it; `in_folder` says the name came from a folder.
+    fn file(
+        &mut self,
+        path: PathBuf,
+        relative: &str,
+        by_name: Option<&'static Dataset>,
+        in_folder: bool,
+    ) -> anyhow::Result<bool> {
+        let matching = self.mappings.matching(relative);
+        for m in &matching {
+            self.hits
+                .extend(m.matching_globs(relative).map(|i| (m.number, i)));
+        }
+        let mapping: Option<Arc<Mapping>> = match matching.as_slice() {
+            [] => None,
+            [m] => Some(Arc::clone(m)),
+            [a, b, ..] => {
+                return Err(self
+                    .mappings
+                    .files_error(format!(
+                        "{relative} is matched by {} and by {}: a file can be read through one mapping only (narrow their files globs)",
+                        a.name(),
+                        b.name()
+                    ))
+                    .into());
+            }
+        };
+        let dataset = match (&mapping, by_name) {
+            (Some(m), Some(d)) if m.dataset.name != d.name => {
+                return Err(self
+                    .mappings
+                    .files_error(format!(
+                        "{relative} is matched by {} but is named as a file of {}: rename it, or narrow the mapping's files globs",
+                        m.name(),
+                        d.name
+                    ))
+                    .into());
+            }
+            (Some(m), _) => m.dataset,
+            (None, Some(d)) => d,
+            (None, None) => return Ok(false),
+        };
+        match Format::from_path(&path) {
+            Some(format) => self
+                .discovery
+                .datasets
+                .entry(dataset.name)
+                .or_default()
+                .push(InputFile {
+                    path,
+                    relative: relative.to_owned(),
+                    format,
+                    mapping,
+                }),
+            None => {
+                let message = if in_folder && mapping.is_none() {
+                    "not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole"
+                } else {
+                    "matched by a mapping but not a CSV, XLSX or Parquet file, so the dataset cannot be read as a whole"
+                };
+                self.discovery
+                    .blocked
+                    .entry(dataset.name)
+                    .or_insert(FileError::Dataset {
+                        path: relative.to_owned(),
+                        message: message.into(),
+                    });
+            }
+        }
+        Ok(true)
+    }
+
+    /// A glob of a required dataset's mapping that matched no file is a configuration error:
+    /// the export was probably saved somewhere else, and loading without it would drop data.
+    fn check_globs(&self, input: &Path) -> anyhow::Result<()> {
+        for m in self.mappings.iter().filter(|m| m.dataset.required) {
+            for (i, (glob, _)) in m.globs.iter().enumerate() {
+                if !self.hits.contains(&(m.number, i)) {
+                    return Err(self
+                        .mappings
+                        .key_error(
+                            m,
+                            format!("files[{i}]"),
+                            format!(
+                                "no file in {} matches {glob:?}, and {} is a required dataset",
+                                input.display(),
+                                m.dataset.name
+                            ),
+                        )
+                        .into());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Dot files and Excel's `~$` lock files are never data.

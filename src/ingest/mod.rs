@@ -8,11 +8,14 @@
 //! it all goes; this file reads the datasets in contract order.
 //!
 //! To add an input format: a `Source` in a file of its own, an arm in `formats::open` and in
-//! `Format::from_path`. To add a dataset or column: `contract/datasets.rs` only.
+//! `Format::from_path`. To add a dataset or column: `contract/datasets.rs` only. Files in other
+//! layouts are read through a mapping (`mapping/`), applied cell by cell as the validator reads
+//! them.
 
 mod csv;
 mod discover;
 pub mod formats;
+pub mod mapping;
 mod parallel;
 mod parquet;
 pub mod problem;
@@ -26,13 +29,25 @@ use std::path::{Path, PathBuf};
 
 pub use discover::{Discovery, InputFile, discover};
 pub use formats::Format;
+use mapping::{ColumnPlan, Layout, Mappings};
 pub use problem::{Problem, ProblemKind};
 pub use sink::{DatasetStats, Kept, Progress, Reject, Sink};
 pub use source::FileError;
 use source::is_blank;
-use validate::{BATCH_ROWS, KeyIndex, KeySet, Validator};
+use validate::{BATCH_ROWS, KeyIndex, KeySet, Pushed, Validator};
 
 use crate::contract::{self, Dataset};
+
+/// One file of a dataset: how its columns were found and what became of its rows.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Relative to the input folder.
+    pub file: String,
+    /// `None` when the file could not be opened.
+    pub layout: Option<Layout>,
+    /// Its rows (all zero when the dataset stopped before they were read).
+    pub stats: DatasetStats,
+}
 
 /// What happened to one dataset.
 #[derive(Debug)]
@@ -53,6 +68,8 @@ pub enum Outcome {
 pub struct DatasetReport {
     pub dataset: &'static Dataset,
     pub files: Vec<InputFile>,
+    /// Each file's layout and counts, as far as the dataset was read.
+    pub file_reports: Vec<FileReport>,
     pub outcome: Outcome,
 }
 
@@ -89,7 +106,7 @@ pub fn ingest(
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> anyhow::Result<IngestReport> {
-    ingest_discovered(discover(input)?, sink, progress)
+    ingest_discovered(discover(input, &Mappings::default())?, sink, progress)
 }
 
 /// Like [`ingest`], for a folder already listed (and perhaps with datasets blocked) by the caller.
@@ -102,6 +119,7 @@ pub fn ingest_discovered(
     let mut datasets = vec![];
     for def in contract::DATASETS {
         progress.dataset(def.name);
+        let mut file_reports = vec![];
         let files = discovery.datasets.remove(def.name).unwrap_or_default();
         let result = match discovery.blocked.remove(def.name) {
             Some(error) => Err(error),
@@ -117,11 +135,12 @@ pub fn ingest_discovered(
                 datasets.push(DatasetReport {
                     dataset: def,
                     files,
+                    file_reports: vec![],
                     outcome: Outcome::Absent,
                 });
                 continue;
             }
-            None => read_dataset(def, &files, &keys, sink, progress),
+            None => read_dataset(def, &files, &keys, sink, progress, &mut file_reports),
         };
         let outcome = match result {
             Ok((stats, own_keys)) => {
@@ -143,6 +162,7 @@ pub fn ingest_discovered(
         datasets.push(DatasetReport {
             dataset: def,
             files,
+            file_reports,
             outcome,
         });
     }
@@ -153,38 +173,46 @@ pub fn ingest_discovered(
 }
 
 /// Reads all files of one dataset. Headers are checked first, so a file error in any file
-/// stops the dataset before any of its rows are written.
+/// stops the dataset before any of its rows are written. `reports` gets each file's layout
+/// as soon as it is known (so `check` can show it even when a later file stops the dataset),
+/// then its counts.
 fn read_dataset(
     def: &'static Dataset,
     files: &[InputFile],
     keys: &KeyIndex,
     sink: &mut dyn Sink,
     progress: &dyn Progress,
+    reports: &mut Vec<FileReport>,
 ) -> Result<(DatasetStats, KeySet), FileError> {
     let mut extras: Vec<String> = vec![];
+    let mut layouts = Vec::with_capacity(files.len());
     for file in files {
         let source = formats::open(&file.path, &file.relative, file.format)?;
-        for h in source.headers() {
-            let n = contract::normalise_name(h);
-            if !n.is_empty() && def.column_index(&n).is_none() && !extras.contains(&n) {
-                extras.push(n);
+        let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative);
+        reports.push(FileReport {
+            file: file.relative.clone(),
+            layout: layout.as_ref().ok().cloned(),
+            stats: DatasetStats::default(),
+        });
+        let layout = layout?;
+        for (_, name, _) in &layout.extras {
+            if !extras.contains(name) {
+                extras.push(name.clone());
             }
         }
+        layouts.push(layout);
     }
-    let mut validator = Validator::new(def, extras, keys);
-    for file in files {
-        let source = formats::open(&file.path, &file.relative, file.format)?;
-        validator.mapping(source.headers(), &file.relative)?;
-    }
+    let mut validator = Validator::new(def, extras.clone(), keys);
     let sink_error = |e: anyhow::Error| FileError::Dataset {
         path: def.name.into(),
         message: format!("{e:#}"),
     };
     sink.begin(def, validator.schema()).map_err(sink_error)?;
     let mut stats = DatasetStats::default();
-    for file in files {
+    for ((file, layout), report) in files.iter().zip(&layouts).zip(reports.iter_mut()) {
+        let before = stats;
         let mut source = formats::open(&file.path, &file.relative, file.format)?;
-        let mut map = validator.mapping(source.headers(), &file.relative)?;
+        let mut map = ColumnPlan::new(layout, &extras);
         map.first_column = source.first_column();
         if let Some(workers) = parallel::workers()
             && let Some(chunked) = source.chunked()
@@ -204,6 +232,7 @@ fn read_dataset(
                 &mut stats,
             )?
             .map_err(sink_error)?;
+            report.stats = stats.since(&before);
             continue;
         }
         let mut failure: Option<anyhow::Error> = None;
@@ -212,24 +241,28 @@ fn read_dataset(
                 return;
             }
             stats.rows_read += 1;
-            if let Err(problems) = validator.push(row, &map) {
-                stats.rows_rejected += 1;
-                let reject = Reject {
-                    dataset: def.name,
-                    file: &file.relative,
-                    line,
-                    problems: &problems,
-                    raw: source::raw_row(row),
-                };
-                if let Err(e) = sink.reject(reject) {
-                    failure = Some(e);
+            match validator.push(row, &map) {
+                Pushed::Loaded => {
+                    stats.rows_loaded += 1;
+                    if validator.buffered() >= BATCH_ROWS
+                        && let Err(e) = sink.rows(validator.take_batch())
+                    {
+                        failure = Some(e);
+                    }
                 }
-            } else {
-                stats.rows_loaded += 1;
-                if validator.buffered() >= BATCH_ROWS
-                    && let Err(e) = sink.rows(validator.take_batch())
-                {
-                    failure = Some(e);
+                Pushed::Skipped => stats.rows_skipped += 1,
+                Pushed::Rejected(problems) => {
+                    stats.rows_rejected += 1;
+                    let reject = Reject {
+                        dataset: def.name,
+                        file: &file.relative,
+                        line,
+                        problems: &problems,
+                        raw: source::raw_row(row),
+                    };
+                    if let Err(e) = sink.reject(reject) {
+                        failure = Some(e);
+                    }
                 }
             }
             if stats.rows_read % BATCH_ROWS as u64 == 0 {
@@ -239,6 +272,7 @@ fn read_dataset(
         if let Some(e) = failure {
             return Err(sink_error(e));
         }
+        report.stats = stats.since(&before);
     }
     if validator.buffered() > 0 {
         sink.rows(validator.take_batch()).map_err(sink_error)?;

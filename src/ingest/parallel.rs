@@ -13,10 +13,11 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::mapping::ColumnPlan;
 use super::problem::Problem;
 use super::sink::{DatasetStats, Progress, Reject, Sink};
 use super::source::{Chunked, FileError, RowChunk, is_blank, raw_row};
-use super::validate::{Mapping, Validator};
+use super::validate::{Validator, Verdict};
 
 /// Rows a worker checks at a time: big enough that handing chunks over costs nothing, small
 /// enough that every core has work until the end of a file.
@@ -39,6 +40,8 @@ struct Checked {
     chunk: Box<dyn RowChunk>,
     /// Non-blank rows (blank rows are not data and are not counted).
     read: u64,
+    /// Rows the file's mapping dropped on purpose.
+    skipped: u64,
     /// The rows that passed, as one batch, with each row's index in the chunk and key hash.
     batch: RecordBatch,
     passed: Vec<usize>,
@@ -47,12 +50,13 @@ struct Checked {
     rejected: Vec<(u64, Vec<Problem>, String)>,
 }
 
-fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>) -> Checked {
+fn check(validator: &mut Validator<'_>, map: &ColumnPlan, chunk: Box<dyn RowChunk>) -> Checked {
     let mut read = 0;
+    let mut skipped = 0;
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
-    let known = validator.look_up_references(chunk.as_ref(), map);
+    let (known, skips) = validator.look_up_references(chunk.as_ref(), map);
     let per_row = known.len() / chunk.len().max(1);
     for i in 0..chunk.len() {
         let known = &known[i * per_row..(i + 1) * per_row];
@@ -61,19 +65,25 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
                 return;
             }
             read += 1;
+            if skips.get(i).copied().unwrap_or(false) {
+                skipped += 1;
+                return;
+            }
             match validator.check_with(row, map, known) {
-                Ok(values) => {
+                Verdict::Pass(values) => {
                     keys.push(validator.key_of(&values));
                     passed.push(i);
                     validator.append(row, map, &values);
                 }
-                Err(problems) => rejected.push((line, problems, raw_row(row))),
+                Verdict::Fail(problems) => rejected.push((line, problems, raw_row(row))),
+                Verdict::Skip => skipped += 1,
             }
         });
     }
     Checked {
         chunk,
         read,
+        skipped,
         batch: validator.take_batch(),
         passed,
         keys,
@@ -86,7 +96,7 @@ fn check(validator: &mut Validator<'_>, map: &Mapping, chunk: Box<dyn RowChunk>)
 pub fn read_file(
     source: &mut dyn Chunked,
     validator: &mut Validator<'_>,
-    map: &Mapping,
+    map: &ColumnPlan,
     file: &str,
     workers: usize,
     sink: &mut dyn Sink,
@@ -162,7 +172,7 @@ pub fn read_file(
 /// Takes checked chunks back in file order and passes them to the sink.
 struct Handover<'a, 'k> {
     validator: &'a mut Validator<'k>,
-    map: &'a Mapping,
+    map: &'a ColumnPlan,
     file: &'a str,
     sink: &'a mut dyn Sink,
     progress: &'a dyn Progress,
@@ -189,12 +199,14 @@ impl Handover<'_, '_> {
         let Checked {
             chunk,
             read,
+            skipped,
             batch,
             passed,
             keys,
             mut rejected,
         } = checked;
         self.stats.rows_read += read;
+        self.stats.rows_skipped += skipped;
         let mut keep = Vec::new();
         for (n, (&index, &key)) in passed.iter().zip(&keys).enumerate() {
             if self.validator.claim_key(key) {
@@ -206,9 +218,9 @@ impl Handover<'_, '_> {
             keep[n] = false;
             let (validator, map) = (&*self.validator, self.map);
             chunk.row(index, &mut |row, line| {
-                let values = validator
-                    .check(row, map)
-                    .expect("a row that passed its worker's checks passes them again");
+                let Verdict::Pass(values) = validator.check(row, map) else {
+                    unreachable!("a row that passed its worker's checks passes them again");
+                };
                 rejected.push((line, vec![validator.duplicate(&values, map)], raw_row(row)));
             });
         }

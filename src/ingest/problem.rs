@@ -51,6 +51,21 @@ pub enum ProblemKind {
     },
     /// A reference of several columns to a row the other dataset does not have.
     NoMatchingRow { dataset: &'static str },
+    /// A value of a column the file's mapping maps that no exact value or pattern matched, and
+    /// that is not a valid value as it stands (a course left over in an ESR export).
+    Unmapped { column: &'static str },
+}
+
+impl ProblemKind {
+    /// The kind of a cell that did not parse as its column's type.
+    pub fn of_invalid(invalid: &super::value::Invalid, column: &'static str) -> ProblemKind {
+        match invalid {
+            super::value::Invalid::OutOfRange { .. } => ProblemKind::OutOfRange { column },
+            super::value::Invalid::Malformed { what, .. } => {
+                ProblemKind::Malformed { column, what }
+            }
+        }
+    }
 }
 
 impl fmt::Display for ProblemKind {
@@ -77,6 +92,7 @@ impl fmt::Display for ProblemKind {
                 write!(f, "{column} not found in {dataset}")
             }
             ProblemKind::NoMatchingRow { dataset } => write!(f, "no matching {dataset} row"),
+            ProblemKind::Unmapped { column } => write!(f, "{column} value matches no mapping"),
         }
     }
 }
@@ -96,7 +112,8 @@ mod tests {
     use super::*;
     use crate::contract::dataset;
     use crate::ingest::formats::{self, Format};
-    use crate::ingest::validate::{KeyIndex, KeySet, Validator, key_hash};
+    use crate::ingest::mapping::{ColumnPlan, Layout};
+    use crate::ingest::validate::{KeyIndex, KeySet, Pushed, Validator, key_hash};
     use crate::ingest::value::Value;
 
     /// The problems of every row of `csv` (a file of `dataset`), as `(reason, column, kind)`,
@@ -112,11 +129,12 @@ mod tests {
         std::fs::write(&path, csv).unwrap();
         let mut source = formats::open(&path, &display(&path), Format::Csv).unwrap();
         let mut validator = Validator::new(def, vec![], keys);
-        let map = validator.mapping(source.headers(), "x.csv").unwrap();
+        let layout = Layout::new(def, None, source.headers(), "x.csv").unwrap();
+        let map = ColumnPlan::new(&layout, &[]);
         let mut out = vec![];
         source
             .rows(&mut |row, _| {
-                if let Err(problems) = validator.push(row, &map) {
+                if let Pushed::Rejected(problems) = validator.push(row, &map) {
                     for p in problems {
                         out.push((p.reason, p.column, p.kind.to_string()));
                     }

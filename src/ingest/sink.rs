@@ -31,12 +31,28 @@ impl Reject<'_> {
     }
 }
 
-/// Row counts of one dataset. Always `read = loaded + rejected`.
+/// Row counts of one dataset (or file). Always `read = loaded + rejected + skipped`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetStats {
     pub rows_read: u64,
     pub rows_loaded: u64,
     pub rows_rejected: u64,
+    /// Rows a mapping dropped on purpose (not data for the dataset, such as other courses in
+    /// an ESR export). Absent from manifests written before mappings: 0.
+    #[serde(default)]
+    pub rows_skipped: u64,
+}
+
+impl DatasetStats {
+    /// The counts of what was read since `before`.
+    pub fn since(&self, before: &DatasetStats) -> DatasetStats {
+        DatasetStats {
+            rows_read: self.rows_read - before.rows_read,
+            rows_loaded: self.rows_loaded - before.rows_loaded,
+            rows_rejected: self.rows_rejected - before.rows_rejected,
+            rows_skipped: self.rows_skipped - before.rows_skipped,
+        }
+    }
 }
 
 /// Data kept from the previous snapshot when a dataset's files could not be used.

@@ -12,11 +12,12 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::mapping::{ColumnPlan, Read};
 use super::problem::{Problem, ProblemKind};
-use super::source::{FileError, Row, RowChunk};
-use super::value::{Cell, Invalid, Value, parse, trim};
+use super::source::{Row, RowChunk};
+use super::value::{Value, trim};
 use crate::contract::calendar::is_quarter_end;
-use crate::contract::{Dataset, ForeignKey, Kind, Rule, date32, normalise_name, warehouse_schema};
+use crate::contract::{Dataset, ForeignKey, Kind, Rule, date32, warehouse_schema};
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
@@ -71,21 +72,23 @@ pub fn key_hash<'v>(parts: impl IntoIterator<Item = &'v Value<'v>>) -> u128 {
     h.digest128()
 }
 
-/// Where each contract column (and each extra column) sits in one file's header.
-pub struct Mapping {
-    contract: Vec<Option<usize>>,
-    extras: Vec<Option<usize>>,
-    /// Columns before the first header cell (an XLSX sheet need not start in column A).
-    pub first_column: usize,
-    /// Cells up to the last mapped column; a row may run past it only with blank cells.
-    width: usize,
+/// What checking one row found.
+#[derive(Debug)]
+pub enum Verdict<'r> {
+    /// Every check passed: the row's contract values.
+    Pass(Vec<Value<'r>>),
+    /// Every problem found.
+    Fail(Vec<Problem>),
+    /// The file's mapping drops the row on purpose: neither loaded nor rejected.
+    Skip,
 }
 
-impl Mapping {
-    /// The 1-based position in the file of a contract column.
-    fn column_number(&self, contract_index: usize) -> Option<usize> {
-        self.contract[contract_index].map(|i| self.first_column + i + 1)
-    }
+/// What became of a row given to [`Validator::push`].
+#[derive(Debug)]
+pub enum Pushed {
+    Loaded,
+    Rejected(Vec<Problem>),
+    Skipped,
 }
 
 enum Builder {
@@ -227,77 +230,37 @@ impl<'k> Validator<'k> {
         self.schema.clone()
     }
 
-    /// Matches a file's header against the contract; a missing required column or a column
-    /// named twice stops the file.
-    pub fn mapping(&self, headers: &[String], display: &str) -> Result<Mapping, FileError> {
-        let names: Vec<String> = headers.iter().map(|h| normalise_name(h)).collect();
-        let mut seen = HashSet::new();
-        for n in names.iter().filter(|n| !n.is_empty()) {
-            if !seen.insert(n.as_str()) {
-                return Err(FileError::Format {
-                    path: display.to_owned(),
-                    message: format!("column {n} appears twice in the header"),
-                });
-            }
-        }
-        let find = |name: &str| names.iter().position(|n| n == name);
-        let mut contract = Vec::with_capacity(self.def.columns.len());
-        for c in self.def.columns {
-            let found = find(c.name);
-            if found.is_none() && c.required {
-                return Err(FileError::MissingColumn {
-                    path: display.to_owned(),
-                    column: c.name.to_owned(),
-                    column_number: headers.len() + 1,
-                });
-            }
-            contract.push(found);
-        }
-        let extras: Vec<Option<usize>> = self.extras.iter().map(|e| find(e)).collect();
-        let width = contract
-            .iter()
-            .chain(&extras)
-            .flatten()
-            .max()
-            .map_or(0, |m| m + 1);
-        Ok(Mapping {
-            contract,
-            extras,
-            first_column: 0,
-            width,
-        })
-    }
-
     /// Validates a row; when it passes it is buffered for the next batch, otherwise every
     /// problem found is returned and nothing is kept.
-    pub fn push(&mut self, row: &dyn Row, map: &Mapping) -> Result<(), Vec<Problem>> {
-        let values = self.check(row, map)?;
+    pub fn push(&mut self, row: &dyn Row, map: &ColumnPlan) -> Pushed {
+        let values = match self.check(row, map) {
+            Verdict::Pass(values) => values,
+            Verdict::Fail(problems) => return Pushed::Rejected(problems),
+            Verdict::Skip => return Pushed::Skipped,
+        };
         let key = self.key_of(&values);
         if !self.claim_key(key) {
-            return Err(vec![self.duplicate(&values, map)]);
+            return Pushed::Rejected(vec![self.duplicate(&values, map)]);
         }
         self.append(row, map, &values);
-        Ok(())
+        Pushed::Loaded
     }
 
     /// Every check that needs only the row itself and the keys of earlier datasets: types,
     /// required fields, cross-field rules and foreign keys (not this dataset's own unique key).
-    pub fn check<'r>(
-        &self,
-        row: &'r dyn Row,
-        map: &Mapping,
-    ) -> Result<Vec<Value<'r>>, Vec<Problem>> {
+    pub fn check<'r>(&self, row: &'r dyn Row, map: &'r ColumnPlan) -> Verdict<'r> {
         self.check_with(row, map, &[])
     }
 
     /// [`Validator::check`], with the row's foreign keys already looked up (one entry per
-    /// foreign key, `None` where it was not; an empty slice when none were).
+    /// foreign key, `None` where it was not; an empty slice when none were). A row the
+    /// mapping skips in any column is skipped, whatever else is wrong with it.
     pub fn check_with<'r>(
         &self,
         row: &'r dyn Row,
-        map: &Mapping,
+        map: &'r ColumnPlan,
         known: &[Option<bool>],
-    ) -> Result<Vec<Value<'r>>, Vec<Problem>> {
+    ) -> Verdict<'r> {
         let def = self.def;
         let mut problems = Vec::new();
         if let Some(defect) = row.defect() {
@@ -308,7 +271,7 @@ impl<'k> Validator<'k> {
                 reason: defect,
             });
         }
-        let width = map.width;
+        let width = map.width();
         if row.len() > width.max(1)
             && (width..row.len()).any(|i| !trim(&row.cell(i).display()).is_empty())
         {
@@ -324,8 +287,8 @@ impl<'k> Validator<'k> {
         }
         let mut values = Vec::with_capacity(def.columns.len());
         for (i, column) in def.columns.iter().enumerate() {
-            let value = match self.parse_column(row, map, i) {
-                Ok(Value::Null) if column.required => {
+            let value = match map.read(row, i, column) {
+                Read::Value(Value::Null) if column.required => {
                     problems.push(self.problem(
                         map,
                         i,
@@ -336,20 +299,17 @@ impl<'k> Validator<'k> {
                     ));
                     Value::Null
                 }
-                Ok(v) => v,
-                Err(invalid) => {
-                    let kind = match invalid {
-                        Invalid::OutOfRange { .. } => ProblemKind::OutOfRange {
-                            column: column.name,
-                        },
-                        Invalid::Malformed { what, .. } => ProblemKind::Malformed {
-                            column: column.name,
-                            what,
-                        },
-                    };
-                    problems.push(self.problem(map, i, kind, invalid.reason(column.name)));
+                Read::Value(v) => v,
+                Read::Invalid { kind, reason } => {
+                    problems.push(Problem {
+                        column: Some(column.name),
+                        column_number: map.column_number(i),
+                        kind,
+                        reason,
+                    });
                     Value::Null
                 }
+                Read::Skip => return Verdict::Skip,
             };
             values.push(value);
         }
@@ -358,21 +318,10 @@ impl<'k> Validator<'k> {
             self.check_references(&values, map, known, &mut problems);
         }
         if problems.is_empty() {
-            Ok(values)
+            Verdict::Pass(values)
         } else {
-            Err(problems)
+            Verdict::Fail(problems)
         }
-    }
-
-    /// Contract column `index` of `row`, read as its type (blank when the file lacks it).
-    fn parse_column<'r>(
-        &self,
-        row: &'r dyn Row,
-        map: &Mapping,
-        index: usize,
-    ) -> Result<Value<'r>, Invalid> {
-        let cell = map.contract[index].map_or(Cell::Empty, |at| row.cell(at));
-        parse(cell, self.def.columns[index].kind)
     }
 
     /// The hash of a checked row's unique key.
@@ -391,7 +340,7 @@ impl<'k> Validator<'k> {
     }
 
     /// The problem of a checked row whose key an earlier row already had.
-    pub fn duplicate(&self, values: &[Value<'_>], map: &Mapping) -> Problem {
+    pub fn duplicate(&self, values: &[Value<'_>], map: &ColumnPlan) -> Problem {
         let described = self.describe(&self.key_columns, values);
         self.problem(
             map,
@@ -402,11 +351,11 @@ impl<'k> Validator<'k> {
     }
 
     /// Buffers a checked row for the next batch.
-    pub fn append(&mut self, row: &dyn Row, map: &Mapping, values: &[Value<'_>]) {
+    pub fn append(&mut self, row: &dyn Row, map: &ColumnPlan, values: &[Value<'_>]) {
         for (b, v) in self.builders.iter_mut().zip(values) {
             b.append(v);
         }
-        for (b, source) in self.extra_builders.iter_mut().zip(&map.extras) {
+        for (b, source) in self.extra_builders.iter_mut().zip(map.extras()) {
             match source.map(|s| row.cell(s)) {
                 Some(cell) if !trim(&cell.display()).is_empty() => {
                     b.append_value(trim(&cell.display()))
@@ -416,12 +365,19 @@ impl<'k> Validator<'k> {
         }
     }
 
-    fn problem(&self, map: &Mapping, index: usize, kind: ProblemKind, reason: String) -> Problem {
+    /// A problem with contract column `index`, naming the file's header if the mapping renamed it.
+    fn problem(
+        &self,
+        map: &ColumnPlan,
+        index: usize,
+        kind: ProblemKind,
+        reason: String,
+    ) -> Problem {
         Problem {
             column: Some(self.def.columns[index].name),
             column_number: map.column_number(index),
             kind,
-            reason,
+            reason: map.label(index, reason),
         }
     }
 
@@ -433,7 +389,7 @@ impl<'k> Validator<'k> {
             .join(", ")
     }
 
-    fn check_rules(&self, values: &[Value<'_>], map: &Mapping, problems: &mut Vec<Problem>) {
+    fn check_rules(&self, values: &[Value<'_>], map: &ColumnPlan, problems: &mut Vec<Problem>) {
         let index = |name| {
             self.def
                 .column_index(name)
@@ -476,19 +432,31 @@ impl<'k> Validator<'k> {
     /// of each row's checks wait for memory one at a time (at a million staff the lookups were
     /// the load's largest cost). `rows × foreign keys` entries, `None` where a row's key is
     /// blank or not of its type (the row's own checks report that).
-    pub fn look_up_references(&self, chunk: &dyn RowChunk, map: &Mapping) -> Vec<Option<bool>> {
+    ///
+    /// Rows the file's mapping skips are found here too, and look nothing up: in an export with
+    /// every mandatory course, half the rows are skipped, and their lookups would be half the
+    /// cost. The second vector says which rows are skipped (empty when the mapping skips none).
+    pub fn look_up_references(
+        &self,
+        chunk: &dyn RowChunk,
+        map: &ColumnPlan,
+    ) -> (Vec<Option<bool>>, Vec<bool>) {
         let count = self.references.len();
         let mut hashes: Vec<Option<u128>> = Vec::with_capacity(chunk.len() * count);
+        let mut skips = Vec::with_capacity(if map.can_skip() { chunk.len() } else { 0 });
         for i in 0..chunk.len() {
             chunk.row(i, &mut |row, _| {
-                let value = |c: usize| {
-                    self.parse_column(row, map, c)
-                        .ok()
-                        .filter(|v| *v != Value::Null)
+                let skipped = map.can_skip() && map.skips(row);
+                if map.can_skip() {
+                    skips.push(skipped);
+                }
+                let value = |c: usize| match map.read(row, c, &self.def.columns[c]) {
+                    Read::Value(v) if v != Value::Null => Some(v),
+                    _ => None,
                 };
                 for (_, columns, target) in &self.references {
                     let hash = match columns[..] {
-                        _ if target.is_none() => None,
+                        _ if target.is_none() || skipped => None,
                         [c] => value(c).map(|v| key_hash([&v])),
                         _ => columns
                             .iter()
@@ -500,20 +468,21 @@ impl<'k> Validator<'k> {
                 }
             });
         }
-        hashes
+        let known = hashes
             .iter()
             .enumerate()
             .map(|(n, hash)| {
                 let target = self.references[n % count].2?;
                 hash.map(|h| target.contains(&h))
             })
-            .collect()
+            .collect();
+        (known, skips)
     }
 
     fn check_references(
         &self,
         values: &[Value<'_>],
-        map: &Mapping,
+        map: &ColumnPlan,
         known: &[Option<bool>],
         problems: &mut Vec<Problem>,
     ) {

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::ingest::mapping::MappingConfig;
 use crate::query::{Params, Thresholds};
 use crate::report::ReportSettings;
 use crate::report::world::Templates;
@@ -85,7 +86,9 @@ pub fn changes(live: Option<(&Manifest, Option<&Stamp>)>, now: &Fingerprint<'_>)
         ));
     }
     if stamp.config_digest != now.config_digest {
-        out.push("the configuration changed (period, thresholds or report settings)".into());
+        out.push(
+            "the configuration changed (period, thresholds, report settings or mappings)".into(),
+        );
     }
     if stamp.templates_digest != now.templates_digest {
         out.push("the report templates changed".into());
@@ -140,7 +143,7 @@ fn collect(
 }
 
 /// Every setting that changes a figure or a word of the report, besides the inputs and the
-/// templates (hashed separately).
+/// templates (hashed separately). A mapping changes which rows load.
 #[derive(Serialize)]
 struct OutputSettings<'a> {
     as_of: String,
@@ -148,12 +151,19 @@ struct OutputSettings<'a> {
     board_meeting_date: Option<String>,
     icb_name: Option<&'a str>,
     thresholds: &'a Thresholds,
+    /// Left out when there are none, so configurations without mappings keep their digest.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    mapping: &'a [MappingConfig],
 }
 
 /// XXH3-128, in hex, of the settings that change a figure or a word of the report, serialised
 /// as JSON: the same settings always give the same digest, whatever program built it.
-pub fn config_digest(params: &Params, settings: &ReportSettings) -> anyhow::Result<String> {
-    let json = settings_json(params, settings)?;
+pub fn config_digest(
+    params: &Params,
+    settings: &ReportSettings,
+    mappings: &[MappingConfig],
+) -> anyhow::Result<String> {
+    let json = settings_json(params, settings, mappings)?;
     Ok(format!(
         "{:032x}",
         xxhash_rust::xxh3::xxh3_128(json.as_bytes())
@@ -162,13 +172,18 @@ pub fn config_digest(params: &Params, settings: &ReportSettings) -> anyhow::Resu
 
 /// The settings [`config_digest`] hashes, as JSON with every object's keys sorted, so neither
 /// the order of fields in the code nor serde_json's features change the digest.
-fn settings_json(params: &Params, settings: &ReportSettings) -> serde_json::Result<String> {
+fn settings_json(
+    params: &Params,
+    settings: &ReportSettings,
+    mappings: &[MappingConfig],
+) -> serde_json::Result<String> {
     let value = serde_json::to_value(OutputSettings {
         as_of: params.as_of.to_string(),
         authors: &settings.authors,
         board_meeting_date: settings.board_meeting_date.map(|d| d.to_string()),
         icb_name: settings.icb_name.as_deref(),
         thresholds: &params.thresholds,
+        mapping: mappings,
     })?;
     serde_json::to_string(&sort_keys(value))
 }
@@ -199,6 +214,8 @@ mod tests {
             format: Format::Csv,
             bytes: 1,
             xxh3_128: hash.into(),
+            mapping: None,
+            rows_skipped: 0,
         }
     }
 
@@ -234,11 +251,11 @@ mod tests {
             thresholds: Thresholds::default(),
         };
         let settings = ReportSettings::default();
-        let digest = |p: &Params, s: &ReportSettings| config_digest(p, s).unwrap();
+        let digest = |p: &Params, s: &ReportSettings| config_digest(p, s, &[]).unwrap();
         // A changed serialisation makes every warehouse refresh once more after an upgrade:
         // change this text only on purpose.
         assert_eq!(
-            settings_json(&params, &settings).unwrap(),
+            settings_json(&params, &settings, &[]).unwrap(),
             concat!(
                 r#"{"as_of":"2026-03-31","#,
                 r#""authors":["Designated Nurse for Safeguarding Children","#,
@@ -272,6 +289,21 @@ mod tests {
         for s in &variants {
             assert_ne!(digest(&params, s), digest(&params, &settings), "{s:?}");
         }
+        // A mapping is part of the configuration: adding one, or changing it, is a change.
+        let mapping = MappingConfig {
+            dataset: "training".into(),
+            files: vec!["esr/*.csv".into()],
+            ..MappingConfig::default()
+        };
+        let with =
+            |m: &MappingConfig| config_digest(&params, &settings, std::slice::from_ref(m)).unwrap();
+        assert_ne!(with(&mapping), digest(&params, &settings));
+        let mut changed = mapping.clone();
+        changed
+            .constants
+            .insert("delivery".into(), "e_learning".into());
+        assert_ne!(with(&changed), with(&mapping));
+        assert_eq!(with(&mapping), with(&mapping.clone()));
     }
 
     #[test]

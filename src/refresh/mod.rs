@@ -41,8 +41,10 @@ pub struct Job {
     pub report_file: String,
     pub params: Params,
     pub settings: ReportSettings,
-    /// A digest of every configuration setting that changes the output.
+    /// A digest of every configuration setting that changes the output (mappings included).
     pub config_digest: String,
+    /// The configuration's mappings, checked.
+    pub mappings: ingest::mapping::Mappings,
     /// Snapshots to keep (the live one is never deleted).
     pub keep: usize,
     pub settle: Settle,
@@ -125,7 +127,14 @@ pub async fn run(
                 ),
                 None => format!("{e:#}"),
             };
-            finish(run, RunStatus::Failed, Some(message), 1);
+            // A mapping that does not fit the input folder is bad configuration (exit 2),
+            // found before anything was read.
+            let code = if e.downcast_ref::<ingest::mapping::MappingError>().is_some() {
+                2
+            } else {
+                1
+            };
+            finish(run, RunStatus::Failed, Some(message), code);
         }
     }
     history::record(root, &outcome.run)?;
@@ -164,7 +173,7 @@ async fn work(
         None => None,
     };
 
-    let mut discovery = ingest::discover(&job.input)?;
+    let mut discovery = ingest::discover(&job.input, &job.mappings)?;
     let still_written = settle::wait_for_quiet(&mut discovery, job.settle, &|m| steps.step(m));
     remove_stale_copies(&job.report_dir, &job.report_file);
     steps.step("hashing the input files");
@@ -242,6 +251,7 @@ async fn work(
             rows_read: r.stats.rows_read,
             rows_loaded: r.stats.rows_loaded,
             rows_rejected: r.stats.rows_rejected,
+            rows_skipped: r.stats.rows_skipped,
         })
         .collect();
     let mut problems = vec![];

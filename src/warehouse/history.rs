@@ -43,7 +43,7 @@ impl RunStatus {
     }
 }
 
-/// Rows read, loaded and rejected for one dataset in one run.
+/// Rows read, loaded, rejected and skipped by a mapping for one dataset in one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunDataset {
     pub dataset: String,
@@ -52,6 +52,9 @@ pub struct RunDataset {
     pub rows_read: u64,
     pub rows_loaded: u64,
     pub rows_rejected: u64,
+    /// Absent from runs recorded before mappings: 0.
+    #[serde(default)]
+    pub rows_skipped: u64,
 }
 
 /// Everything recorded about one run.
@@ -247,6 +250,7 @@ pub fn datasets_schema() -> SchemaRef {
         Field::new("rows_read", DataType::Int64, false),
         Field::new("rows_loaded", DataType::Int64, false),
         Field::new("rows_rejected", DataType::Int64, false),
+        Field::new("rows_skipped", DataType::Int64, false),
     ]))
 }
 
@@ -311,6 +315,7 @@ pub fn tables(runs: &[Run]) -> anyhow::Result<(RecordBatch, RecordBatch)> {
             dint(&|d| d.rows_read),
             dint(&|d| d.rows_loaded),
             dint(&|d| d.rows_rejected),
+            dint(&|d| d.rows_skipped),
         ],
     )?;
     Ok((run_rows, dataset_rows))
@@ -345,6 +350,7 @@ mod tests {
             rows_read: 10,
             rows_loaded: 9,
             rows_rejected: 1,
+            rows_skipped: 0,
         }];
         started(dir.path(), &b).unwrap();
         record(dir.path(), &b).unwrap();

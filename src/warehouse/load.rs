@@ -9,6 +9,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use super::manifest::{InputFileRecord, hash_file};
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
 use crate::contract::Dataset;
+use crate::ingest::mapping::Mappings;
 use crate::ingest::{
     self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
 };
@@ -35,6 +36,8 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
                 format: f.format,
                 bytes,
                 xxh3_128: hash,
+                mapping: f.mapping.as_ref().map(|m| m.name()),
+                rows_skipped: 0,
             });
         }
     }
@@ -44,15 +47,20 @@ pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>
 /// Why a warehouse whose live snapshot has `live` as its manifest must load `input` before it is
 /// read, to be in step with it: it is empty, or the input folder's dataset files differ (added,
 /// removed or changed content) from the files the snapshot was loaded from. `None` when it is in
-/// step, or when there is no input folder to load.
-pub fn why_load(live: Option<&Manifest>, input: &Path) -> anyhow::Result<Option<&'static str>> {
+/// step, or when there is no input folder to load. `mappings` are the configuration's, which
+/// say which files belong to which dataset.
+pub fn why_load(
+    live: Option<&Manifest>,
+    input: &Path,
+    mappings: &Mappings,
+) -> anyhow::Result<Option<&'static str>> {
     let Some(manifest) = live else {
         return Ok(Some("the warehouse is empty"));
     };
     if !input.is_dir() {
         return Ok(None);
     }
-    let files = hash_inputs(&ingest::discover(input)?)?;
+    let files = hash_inputs(&ingest::discover(input, mappings)?)?;
     Ok((!manifest.input_changes(&files).is_empty())
         .then_some("the input files changed since the warehouse was loaded"))
 }
@@ -66,19 +74,20 @@ pub struct Published {
     pub records: Vec<DatasetRecord>,
 }
 
-/// `load`: lists and hashes `input`, reads it into a new snapshot, publishes the snapshot and
-/// prunes all but the newest `keep`. `step` hears each stage begin; `on_reject` and `progress`
-/// are as for [`load_input`].
+/// `load`: hashes `input`'s files (as `discovery` lists them), reads them into a new snapshot,
+/// publishes the snapshot and prunes all but the newest `keep`. `step` hears each stage begin;
+/// `on_reject` and `progress` are as for [`load_input`].
+#[allow(clippy::too_many_arguments)]
 pub fn load_and_publish(
     warehouse: &Warehouse,
     lock: &WarehouseLock,
     input: &Path,
+    discovery: Discovery,
     keep: usize,
     on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
     step: &dyn Fn(&str),
     progress: &dyn Progress,
 ) -> anyhow::Result<Published> {
-    let discovery = ingest::discover(input)?;
     step("hashing input files");
     let files = hash_inputs(&discovery)?;
     let loaded = load_input(
@@ -102,7 +111,7 @@ pub fn load_input(
     lock: &WarehouseLock,
     input: &Path,
     discovery: Discovery,
-    files: Vec<InputFileRecord>,
+    mut files: Vec<InputFileRecord>,
     on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
     progress: &dyn Progress,
 ) -> anyhow::Result<Loaded> {
@@ -121,6 +130,11 @@ pub fn load_input(
     };
     let writer = tee.writer;
     let records = writer.records().to_vec();
+    for read in report.datasets.iter().flat_map(|d| &d.file_reports) {
+        if let Some(f) = files.iter_mut().find(|f| f.path == read.file) {
+            f.rows_skipped = read.stats.rows_skipped;
+        }
+    }
     let manifest = Manifest {
         snapshot: String::new(),
         program_version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -40,6 +40,12 @@ pub struct InputFileRecord {
     pub bytes: u64,
     /// XXH3-128 of the file's bytes, in hex.
     pub xxh3_128: String,
+    /// The mapping it was read through (`mapping 1 (training)`), if one matched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    /// Its rows that mapping dropped on purpose.
+    #[serde(default)]
+    pub rows_skipped: u64,
 }
 
 /// How a dataset's data came to be in the snapshot.

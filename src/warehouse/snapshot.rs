@@ -518,6 +518,7 @@ fn write_summary_tables(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         Field::new("rows_read", DataType::Int64, false),
         Field::new("rows_loaded", DataType::Int64, false),
         Field::new("rows_rejected", DataType::Int64, false),
+        Field::new("rows_skipped", DataType::Int64, false),
         Field::new("error", DataType::Utf8, true),
         Field::new("loaded_in", DataType::Utf8, true),
     ]));
@@ -544,6 +545,7 @@ fn write_summary_tables(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
             ints(|r| r.stats.rows_read),
             ints(|r| r.stats.rows_loaded),
             ints(|r| r.stats.rows_rejected),
+            ints(|r| r.stats.rows_skipped),
             texts(|r| r.error.as_deref()),
             texts(|r| r.loaded_in.as_deref()),
         ],
@@ -558,6 +560,8 @@ fn write_summary_tables(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         Field::new("format", DataType::Utf8, false),
         Field::new("bytes", DataType::Int64, false),
         Field::new("xxh3_128", DataType::Utf8, false),
+        Field::new("mapping", DataType::Utf8, true),
+        Field::new("rows_skipped", DataType::Int64, false),
     ]));
     let f = &manifest.files;
     let col =
@@ -577,6 +581,16 @@ fn write_summary_tables(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
                     .collect::<datafusion::arrow::array::Int64Array>(),
             ),
             col(f.iter().map(|r| r.xxh3_128.clone()).collect()),
+            Arc::new(
+                f.iter()
+                    .map(|r| r.mapping.clone())
+                    .collect::<datafusion::arrow::array::StringArray>(),
+            ),
+            Arc::new(
+                f.iter()
+                    .map(|r| r.rows_skipped as i64)
+                    .collect::<datafusion::arrow::array::Int64Array>(),
+            ),
         ],
     )?;
     let mut file = ParquetFile::create(dir.join("load_files").join("part-0.parquet"), files)?;

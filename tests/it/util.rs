@@ -412,7 +412,8 @@ pub fn status<'m>(manifest: &'m Value, name: &str) -> &'m str {
         .expect("status is text")
 }
 
-/// Checks a whole snapshot against its manifest: for every dataset, read = loaded + rejected,
+/// Checks a whole snapshot against its manifest: for every dataset, read = loaded, plus
+/// rejected, plus skipped (by a mapping),
 /// its Parquet rows equal rows_loaded and its rejects file rows equal rows_rejected; an absent
 /// dataset has no folder. Returns the manifest.
 pub fn assert_snapshot_consistent(snapshot: &Path) -> Value {
@@ -426,10 +427,11 @@ pub fn assert_snapshot_consistent(snapshot: &Path) -> Value {
     for d in datasets {
         let name = d["name"].as_str().unwrap();
         let (read, loaded, rejected) = counts(&manifest, name);
+        let skipped = d["rows_skipped"].as_u64().unwrap_or(0);
         assert_eq!(
             read,
-            loaded + rejected,
-            "{name} in {}: read != loaded + rejected",
+            loaded + rejected + skipped,
+            "{name} in {}: read != loaded + rejected + skipped",
             snapshot.display()
         );
         if d["status"] == "absent" {

@@ -1,0 +1,106 @@
+//! Extra date formats of one column (`[mapping.dates]`): chrono format strings, parsed once
+//! when the mapping is checked and tried, in order, on a date the contract's own spellings
+//! cannot read.
+
+use std::fmt::Write;
+
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// The date used to show a format by example (and to check that it reads a date back).
+fn example_date() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2028, 11, 30)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("a valid date")
+}
+
+/// A column's extra formats.
+#[derive(Debug, Clone)]
+pub struct DateFormats {
+    formats: Vec<(String, Vec<Item<'static>>)>,
+}
+
+impl DateFormats {
+    /// Checks and compiles `formats`; an error names the format and says what is wrong.
+    pub fn new(formats: &[String]) -> Result<DateFormats, String> {
+        let mut compiled = vec![];
+        for format in formats {
+            let items = StrftimeItems::new(format)
+                .parse_to_owned()
+                .map_err(|_| format!("{format:?} is not a chrono date format"))?;
+            // Writing the example date and reading it back proves the format names a day, a
+            // month and a year (a time of day may follow: only the date is kept).
+            let mut text = String::new();
+            let written = write!(text, "{}", example_date().format_with_items(items.iter()));
+            let read = written.ok().and_then(|_| read(&items, &text));
+            if read != Some(example_date().date()) {
+                return Err(format!(
+                    "{format:?} does not read a whole date (it needs a day, a month and a year, such as %d-%b-%Y)"
+                ));
+            }
+            compiled.push((format.clone(), items));
+        }
+        Ok(DateFormats { formats: compiled })
+    }
+
+    /// The first format that reads `text` as a date.
+    pub fn parse(&self, text: &str) -> Option<NaiveDate> {
+        self.formats.iter().find_map(|(_, items)| read(items, text))
+    }
+
+    /// What a date is expected to look like, for a reject's reason: the contract's spellings
+    /// and each extra format shown by example (`30-Nov-2028`).
+    pub fn hint(&self) -> String {
+        let examples: Vec<String> = self
+            .formats
+            .iter()
+            .map(|(_, items)| example_date().format_with_items(items.iter()).to_string())
+            .collect();
+        format!(
+            "expected YYYY-MM-DD, DD/MM/YYYY or a date like {}",
+            examples.join(" or ")
+        )
+    }
+}
+
+fn read(items: &[Item<'static>], text: &str) -> Option<NaiveDate> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, text, items.iter()).ok()?;
+    parsed.to_naive_date().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats(f: &[&str]) -> Result<DateFormats, String> {
+        DateFormats::new(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn esr_dates_compact_dates_and_timestamps() {
+        let f = formats(&["%d-%b-%Y", "%Y%m%d", "%Y-%m-%d %H:%M:%S"]).unwrap();
+        let d = NaiveDate::from_ymd_opt(2028, 11, 30);
+        assert_eq!(f.parse("30-Nov-2028"), d);
+        assert_eq!(f.parse("30-NOV-2028"), d);
+        assert_eq!(f.parse("20281130"), d);
+        assert_eq!(f.parse("2028-11-30 14:05:00"), d);
+        assert_eq!(f.parse("31-Feb-2028"), None);
+        assert_eq!(f.parse("TBC"), None);
+        assert_eq!(
+            f.hint(),
+            "expected YYYY-MM-DD, DD/MM/YYYY or a date like 30-Nov-2028 or 20281130 or 2028-11-30 00:00:00"
+        );
+    }
+
+    #[test]
+    fn formats_that_cannot_read_a_date_are_errors() {
+        assert!(formats(&["%d-%b-%Y"]).is_ok());
+        let e = formats(&["%Q"]).unwrap_err();
+        assert!(e.contains("not a chrono date format"), "{e}");
+        let e = formats(&["%H:%M"]).unwrap_err();
+        assert!(e.contains("does not read a whole date"), "{e}");
+        let e = formats(&["%b %Y"]).unwrap_err();
+        assert!(e.contains("does not read a whole date"), "{e}");
+    }
+}

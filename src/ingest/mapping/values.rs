@@ -1,0 +1,321 @@
+//! The value maps of one contract column: exact values first (trimmed, any case), then regular
+//! expressions in order; the first that matches gives the cell its contract value, or `skip`.
+//! A value nothing matches passes through unchanged, to be validated as usual.
+//!
+//! This runs for every cell of a mapped column, so the common cases allocate nothing: an exact
+//! value is looked up through a lower-cased copy on the stack, a fixed replacement is borrowed
+//! from the mapping, and a replacement that is one capture group (`$1`) is borrowed from the cell.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use regex::Regex;
+
+/// The word that drops a row on purpose (MAPPING.md).
+pub const SKIP: &str = "skip";
+
+/// What a map gives a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mapped<'a> {
+    /// Nothing matched: the value passes through.
+    Unmatched,
+    /// The contract value.
+    Value(Cow<'a, str>),
+    /// The row is not data for this dataset.
+    Skip,
+}
+
+/// What an exact value or a pattern turns a value into.
+#[derive(Debug, Clone)]
+enum Template {
+    /// Fixed text, with no capture groups in it.
+    Literal(String),
+    /// Exactly one capture group (`$1`, `${name}`): the part of the value it captured.
+    Group(usize),
+    /// Text with capture groups in it, expanded as the `regex` crate does.
+    Expand(String),
+    Skip,
+}
+
+/// One column's exact values and patterns, compiled once per mapping.
+#[derive(Debug, Clone, Default)]
+pub struct ValueMap {
+    /// Keyed by the lower-cased value.
+    exact: HashMap<Box<str>, Template>,
+    patterns: Vec<(Regex, Template)>,
+}
+
+/// Lower-casing a value longer than this goes to the heap (rare: values are short codes).
+const STACK_KEY: usize = 256;
+
+impl ValueMap {
+    /// Adds an exact value; an error says why it cannot be (the caller names the key).
+    pub fn add_exact(&mut self, from: &str, to: &str) -> Result<(), String> {
+        let key = from.trim().to_lowercase();
+        let target = if to.trim().eq_ignore_ascii_case(SKIP) {
+            Template::Skip
+        } else {
+            Template::Literal(to.to_owned())
+        };
+        if self.exact.insert(key.into(), target).is_some() {
+            return Err(format!(
+                "{from:?} is listed twice (values match whatever their case, so {from:?} and another spelling of it are the same value)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds a pattern after those already added.
+    pub fn add_pattern(&mut self, pattern: &str, replacement: &str) -> Result<(), String> {
+        let regex = Regex::new(pattern).map_err(|e| match e {
+            regex::Error::Syntax(text) => format!(
+                "{pattern:?} is not a regular expression:\n{}",
+                text.trim_end()
+            ),
+            other => format!("{pattern:?} cannot be used: {other}"),
+        })?;
+        let template = template(&regex, replacement)?;
+        self.patterns.push((regex, template));
+        Ok(())
+    }
+
+    /// Whether some value maps to `skip`.
+    pub fn can_skip(&self) -> bool {
+        self.exact
+            .values()
+            .chain(self.patterns.iter().map(|(_, t)| t))
+            .any(|t| matches!(t, Template::Skip))
+    }
+
+    /// Whether the map has nothing in it.
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.patterns.is_empty()
+    }
+
+    /// The fixed values the map can give (not `skip`, not expanded ones), to check them
+    /// against the column's type once rather than reject every row that gets one.
+    pub fn literals(&self) -> impl Iterator<Item = &str> {
+        self.exact
+            .values()
+            .chain(self.patterns.iter().map(|(_, t)| t))
+            .filter_map(|t| match t {
+                Template::Literal(s) => Some(s.as_str()),
+                _ => None,
+            })
+    }
+
+    /// Maps a (trimmed) value.
+    pub fn apply<'a>(&'a self, value: &'a str) -> Mapped<'a> {
+        if !self.exact.is_empty()
+            && let Some(t) = self.exact_match(value)
+        {
+            return match t {
+                Template::Skip => Mapped::Skip,
+                Template::Literal(s) => Mapped::Value(Cow::Borrowed(s)),
+                // Exact values are never templates.
+                Template::Group(_) | Template::Expand(_) => Mapped::Unmatched,
+            };
+        }
+        for (regex, template) in &self.patterns {
+            match template {
+                Template::Skip if regex.is_match(value) => return Mapped::Skip,
+                Template::Literal(s) if regex.is_match(value) => {
+                    return Mapped::Value(Cow::Borrowed(s));
+                }
+                // Most values a pattern sees do not match it (the other courses of an export):
+                // finding that out needs no capture groups, which cost an allocation each.
+                Template::Group(_) | Template::Expand(_) if !regex.is_match(value) => {}
+                Template::Group(group) => {
+                    if let Some(caps) = regex.captures(value) {
+                        let part = caps.get(*group).map_or("", |m| m.as_str());
+                        return Mapped::Value(Cow::Borrowed(part));
+                    }
+                }
+                Template::Expand(replacement) => {
+                    if let Some(caps) = regex.captures(value) {
+                        let mut out = String::new();
+                        caps.expand(replacement, &mut out);
+                        return Mapped::Value(Cow::Owned(out));
+                    }
+                }
+                Template::Skip | Template::Literal(_) => {}
+            }
+        }
+        Mapped::Unmatched
+    }
+
+    fn exact_match(&self, value: &str) -> Option<&Template> {
+        if value.len() <= STACK_KEY && value.is_ascii() {
+            let mut buf = [0u8; STACK_KEY];
+            let key = &mut buf[..value.len()];
+            key.copy_from_slice(value.as_bytes());
+            key.make_ascii_lowercase();
+            // ASCII bytes lower-cased are still ASCII, so still text.
+            let key = std::str::from_utf8(key).ok()?;
+            self.exact.get(key)
+        } else {
+            self.exact.get(value.to_lowercase().as_str())
+        }
+    }
+}
+
+/// Reads a replacement: `skip`, fixed text, one capture group, or text with groups in it.
+/// A group the expression does not have is an error rather than a silent blank.
+fn template(regex: &Regex, replacement: &str) -> Result<Template, String> {
+    if replacement.trim().eq_ignore_ascii_case(SKIP) {
+        return Ok(Template::Skip);
+    }
+    let refs = references(replacement);
+    for r in &refs {
+        let known = match r.parse::<usize>() {
+            Ok(n) => n < regex.captures_len(),
+            Err(_) => regex.capture_names().flatten().any(|n| n == r),
+        };
+        if !known {
+            return Err(format!(
+                "the replacement {replacement:?} uses the group ${r}, which {:?} does not have (it has {})",
+                regex.as_str(),
+                match regex.captures_len() - 1 {
+                    0 => "no capture groups: put the part to keep in parentheses".to_owned(),
+                    1 => "one capture group, $1".to_owned(),
+                    n => format!("capture groups $1 to ${n}"),
+                }
+            ));
+        }
+    }
+    let group = |r: &str| {
+        r.parse::<usize>()
+            .ok()
+            .or_else(|| regex.capture_names().position(|n| n == Some(r)))
+    };
+    Ok(match refs.as_slice() {
+        [] => Template::Literal(replacement.replace("$$", "$")),
+        [only] if replacement == format!("${only}") || replacement == format!("${{{only}}}") => {
+            Template::Group(group(only).unwrap_or(0))
+        }
+        _ => Template::Expand(replacement.to_owned()),
+    })
+}
+
+/// The group references of a replacement, read as `regex::Captures::expand` reads them:
+/// `$$` is a dollar, `${name}` a group, `$name` the longest run of letters, digits and `_`.
+fn references(replacement: &str) -> Vec<String> {
+    let mut refs = vec![];
+    let mut rest = replacement;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+        } else if let Some(braced) = rest.strip_prefix('{')
+            && let Some(end) = braced.find('}')
+        {
+            refs.push(braced[..end].to_owned());
+            rest = &braced[end + 1..];
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                refs.push(rest[..end].to_owned());
+            }
+            rest = &rest[end..];
+        }
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esr() -> ValueMap {
+        let mut map = ValueMap::default();
+        map.add_exact("NHS|CSTF|Safeguarding Children Level 1 - 3 Years|", "1")
+            .unwrap();
+        map.add_exact("Fire Safety", "skip").unwrap();
+        map.add_pattern("(?i)safeguarding children level ([1-5])", "$1")
+            .unwrap();
+        map.add_pattern(".*", "skip").unwrap();
+        map
+    }
+
+    #[test]
+    fn exact_values_match_in_any_case_before_patterns() {
+        let map = esr();
+        assert_eq!(
+            map.apply("nhs|cstf|SAFEGUARDING children level 1 - 3 years|"),
+            Mapped::Value(Cow::Borrowed("1"))
+        );
+        assert_eq!(map.apply("FIRE SAFETY"), Mapped::Skip);
+    }
+
+    #[test]
+    fn patterns_in_order_with_the_first_capture() {
+        let map = esr();
+        let value = "NHS|CSTF|Safeguarding Children Level 3 - 3 Years|";
+        match map.apply(value) {
+            Mapped::Value(Cow::Borrowed(v)) => assert_eq!(v, "3"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            map.apply("NHS|CSTF|Manual Handling - 2 Years|"),
+            Mapped::Skip
+        );
+    }
+
+    #[test]
+    fn a_value_nothing_matches_passes_through() {
+        let mut map = ValueMap::default();
+        map.add_exact("Classroom", "face_to_face").unwrap();
+        map.add_pattern("^(?i)virtual", "virtual").unwrap();
+        assert_eq!(map.apply("Basic Life Support"), Mapped::Unmatched);
+        assert_eq!(
+            map.apply("Virtual classroom"),
+            Mapped::Value(Cow::Borrowed("virtual"))
+        );
+    }
+
+    #[test]
+    fn replacements_with_text_around_groups_and_named_groups() {
+        let mut map = ValueMap::default();
+        map.add_pattern(r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)", "$y-$m-$d")
+            .unwrap();
+        map.add_pattern(r"level (?P<n>\d)", "${n}").unwrap();
+        assert_eq!(
+            map.apply("20281130"),
+            Mapped::Value(Cow::Owned("2028-11-30".into()))
+        );
+        assert_eq!(map.apply("level 4"), Mapped::Value(Cow::Borrowed("4")));
+    }
+
+    #[test]
+    fn bad_expressions_and_missing_groups_are_errors() {
+        let mut map = ValueMap::default();
+        let e = map.add_pattern("level ([1-5]", "$1").unwrap_err();
+        assert!(e.contains("not a regular expression"), "{e}");
+        let e = map.add_pattern("level [1-5]", "$1").unwrap_err();
+        assert!(e.contains("no capture groups"), "{e}");
+        let e = map.add_pattern("level ([1-5])", "$2").unwrap_err();
+        assert!(e.contains("one capture group, $1"), "{e}");
+        let e = map.add_pattern("(?P<n>x)", "${m}").unwrap_err();
+        assert!(e.contains("$m"), "{e}");
+        assert!(map.add_pattern("x", "costs $$5").is_ok());
+        assert_eq!(map.apply("x"), Mapped::Value(Cow::Borrowed("costs $5")));
+    }
+
+    #[test]
+    fn the_same_exact_value_twice_is_an_error() {
+        let mut map = ValueMap::default();
+        map.add_exact("Fire Safety", "skip").unwrap();
+        assert!(map.add_exact("fire safety", "1").is_err());
+    }
+
+    #[test]
+    fn references_are_read_as_the_regex_crate_reads_them() {
+        assert_eq!(references("$1"), ["1"]);
+        assert_eq!(references("${1}x"), ["1"]);
+        assert_eq!(references("$$1"), Vec::<String>::new());
+        assert_eq!(references("$a-$b"), ["a", "b"]);
+        assert_eq!(references("$"), Vec::<String>::new());
+    }
+}
