@@ -67,6 +67,14 @@ pub enum Command {
     /// few deliberately bad rows. The shipped sample-data/ is this command's output with its
     /// defaults.
     Generate(GenerateCommand),
+    /// Serve the views and datasets over the PostgreSQL wire protocol, for Power BI, Excel,
+    /// Tableau, psql and other SQL clients.
+    ///
+    /// Logins are SCRAM-SHA-256 against the users file (`serve add-user`); a user added with
+    /// --organisations sees only those organisations' rows. Read-only. Without --tls-cert and
+    /// --tls-key it listens on loopback addresses only. Runs until stopped (Ctrl-C or SIGTERM).
+    #[cfg(feature = "serve")]
+    Serve(super::serve::ServeCommand),
     /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
     /// `report --cluster`.
     ///

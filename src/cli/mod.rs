@@ -11,6 +11,8 @@ mod load;
 mod progress;
 mod refresh;
 mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod sql;
 
 use std::process::ExitCode;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sql(cmd) => sql::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
+        #[cfg(feature = "serve")]
+        Command::Serve(cmd) => serve::run(cmd, &config)?,
         #[cfg(feature = "cluster")]
         Command::Scheduler(cmd) => cluster::scheduler(cmd)?,
         #[cfg(feature = "cluster")]
