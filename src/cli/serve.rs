@@ -145,6 +145,16 @@ fn serve(cmd: ServeCommand, config: &Config) -> anyhow::Result<u8> {
     if timeout == 0 {
         return Err(usage("--statement-timeout must be at least 1 second".into()));
     }
+    // Clients are answered on one runtime and queries computed on another, so a long
+    // computation never delays a login, a cancel or a timeout.
+    let io = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("serve-io")
+        .enable_all()
+        .build()?;
+    let queries = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("serve-query")
+        .enable_all()
+        .build()?;
     let options = Options {
         warehouse: config.warehouse(cmd.warehouse.warehouse.as_deref()),
         listen: cmd
@@ -157,16 +167,16 @@ fn serve(cmd: ServeCommand, config: &Config) -> anyhow::Result<u8> {
         statement_timeout: Duration::from_secs(timeout),
         as_of: params.as_of,
         thresholds: params.thresholds,
+        queries: queries.handle().clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime
-        .block_on(crate::serve::serve(options))
-        .map_err(|e| match e.downcast::<StartError>() {
-            Ok(start) => usage(start.to_string()),
-            Err(other) => other,
-        })?;
+    let served = io.block_on(crate::serve::serve(options));
+    // Work still running (a query past its deadline, say) is not waited for.
+    queries.shutdown_background();
+    io.shutdown_background();
+    served.map_err(|e| match e.downcast::<StartError>() {
+        Ok(start) => usage(start.to_string()),
+        Err(other) => other,
+    })?;
     Ok(exit::OK)
 }
 

@@ -93,16 +93,13 @@ impl ScramStartup {
 
     /// The client-first message: returns the server-first message to send.
     fn client_first(&self, user: &str, msg: PasswordMessageFamily) -> Result<Exchange, String> {
-        let initial = msg
-            .into_sasl_initial_response()
-            .map_err(|_| "the client sent a password message that is not SCRAM-SHA-256 (cleartext or MD5?)".to_string())?;
-        if initial.auth_method != MECHANISM {
+        let (mechanism, data) = initial_response(msg)?;
+        if mechanism != MECHANISM.as_bytes() {
             return Err(format!(
                 "the client asked for the {:?} mechanism; only SCRAM-SHA-256 is offered",
-                initial.auth_method
+                String::from_utf8_lossy(&mechanism)
             ));
         }
-        let data = initial.data.unwrap_or_default();
         let first = ClientFirst::parse(utf8(&data)?)?;
         let known = self.server.users.users.get(user).cloned();
         let verifier = match &known {
@@ -158,6 +155,28 @@ impl Exchange {
             (Some(_), None) => Err("wrong password".into()),
         }
     }
+}
+
+/// The mechanism and data of a SASLInitialResponse, read here rather than by pgwire, whose
+/// decoder panics on a message too short to be one (a cleartext or MD5 password, for one).
+fn initial_response(msg: PasswordMessageFamily) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let not_scram =
+        || "the client sent a password message that is not SCRAM-SHA-256 (cleartext or MD5?)";
+    let body: &[u8] = match &msg {
+        PasswordMessageFamily::Raw(body) => body,
+        _ => return Err(not_scram().into()),
+    };
+    let nul = body.iter().position(|b| *b == 0).ok_or_else(not_scram)?;
+    let (mechanism, rest) = (&body[..nul], &body[nul + 1..]);
+    let length = rest
+        .get(..4)
+        .map(|l| i32::from_be_bytes(l.try_into().expect("four bytes")))
+        .ok_or_else(not_scram)?;
+    let data = &rest[4..];
+    if length < 0 || data.len() != length as usize {
+        return Err(not_scram().into());
+    }
+    Ok((mechanism.to_vec(), data.to_vec()))
 }
 
 /// Checks a client proof against a verifier (RFC 5802 section 3); returns the server signature

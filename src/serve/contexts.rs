@@ -126,6 +126,7 @@ impl Contexts {
                 scoped_context(&full.ctx, codes).await?
             }
         };
+        super::yielding::install(&ctx);
         add_pg_catalog(&ctx)?;
         Ok(Arc::new(Served { ctx }))
     }

@@ -1,10 +1,12 @@
-//! Running one query for a connection: planned in the user's context, checked, executed under
-//! the statement's limits, and its rows encoded for the wire (arrow-pg) batch by batch as
-//! DataFusion produces them, so a result of any size streams through bounded memory.
+//! Running one query for a connection: planned in the user's context, checked, executed on the
+//! query runtime under the statement's limits, and its rows encoded for the wire (arrow-pg)
+//! batch by batch as DataFusion produces them, so a result of any size streams through bounded
+//! memory.
 
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement as DfStatement;
@@ -16,6 +18,9 @@ use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use pgwire::types::format::FormatOptions;
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
 
 use super::contexts::Served;
 use super::limits::Stop;
@@ -69,30 +74,62 @@ pub fn parameter_wire_types(plan: &LogicalPlan) -> PgWireResult<Vec<Type>> {
         .collect()
 }
 
-/// Executes `plan` in `served`'s context, its rows streaming until `stop` ends them. The stream
-/// holds `served`, so the snapshot the query started on stays open until its last row.
+/// Executes `plan` in `served`'s context on the query runtime `queries`, its rows streaming
+/// until `stop` ends them.
+///
+/// The work runs on a runtime of its own so that a long computation cannot hold up the threads
+/// that answer clients: a timeout or cancel is answered at once, and the work is aborted (it
+/// stops at its next pause). Batches cross over a channel of two, so the server never holds
+/// more than a few batches of any result. The stream holds `served`, so the snapshot the query
+/// started on stays open until its last row.
 pub async fn run(
     served: Arc<Served>,
     plan: LogicalPlan,
     format: &Format,
     options: Arc<FormatOptions>,
     stop: Stop,
+    queries: &Handle,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
         plan.schema().as_arrow(),
         format,
         Some(options),
     )?);
+    let (batch_tx, batch_rx) = mpsc::channel::<Result<RecordBatch, DataFusionError>>(2);
+    let (started_tx, started_rx) = oneshot::channel();
     let ctx = served.ctx.clone();
-    // Physical planning can take a while (a cached view computes its rows when first read), so
-    // it runs under the same limits as the rows.
-    let batches = stop
-        .run(async move {
-            let frame = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
-            frame.execute_stream().await.map_err(query_error)
-        })
-        .await?;
+    let work = queries.spawn(async move {
+        // Physical planning can take a while (a cached view computes its rows when first
+        // read), so it is part of the work under the statement's limits.
+        let stream = async { ctx.execute_logical_plan(plan).await?.execute_stream().await };
+        let mut stream = match stream.await {
+            Ok(stream) => {
+                let _ = started_tx.send(Ok(()));
+                stream
+            }
+            Err(e) => {
+                let _ = started_tx.send(Err(e));
+                return;
+            }
+        };
+        while let Some(batch) = stream.next().await {
+            if batch_tx.send(batch).await.is_err() {
+                break;
+            }
+        }
+    });
+    let work = AbortOnDrop(work.abort_handle());
+    stop.run(async {
+        match started_rx.await {
+            Ok(started) => started.map_err(query_error),
+            Err(_) => Err(error("XX000", "the query stopped before it started".into())),
+        }
+    })
+    .await?;
     let encode_fields = fields.clone();
+    let batches = stream::unfold((batch_rx, work, served), |(mut rx, work, served)| async move {
+        rx.recv().await.map(|batch| (batch, (rx, work, served)))
+    });
     let rows = batches
         .map(move |batch| {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch
@@ -103,12 +140,17 @@ pub async fn run(
             stream::iter(rows)
         })
         .flatten()
-        .map(move |row| {
-            let _snapshot = &served;
-            row
-        })
         .boxed();
     Ok(QueryResponse::new(fields, stop.stream(rows)))
+}
+
+/// Aborts a query's work when its result is dropped (finished, failed, cancelled or timed out).
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A one-row, one-column text result (`SHOW name`).

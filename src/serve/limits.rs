@@ -120,10 +120,11 @@ impl Stop {
     }
 
     fn stopped(&self, e: PgWireError) -> PgWireError {
+        let info: pgwire::error::ErrorInfo = e.into();
         if let Some((user, peer)) = &self.who {
-            super::log::stopped(user, *peer, &e.to_string());
+            super::log::stopped(user, *peer, &info.message);
         }
-        e
+        PgWireError::UserError(Box::new(info))
     }
 
     /// Runs `work` until it finishes or the statement must stop.

@@ -13,7 +13,8 @@
 //! - `contexts.rs`: one context per snapshot, as_of and scope, shared and replaced on refresh;
 //! - `statement.rs`, `settings.rs`: read-only, and which SETs a session may make;
 //! - `session.rs`, `execute.rs`: a connection's handlers, streaming each result;
-//! - `limits.rs`: connection limit, statement timeout, cancel requests;
+//! - `limits.rs`, `yielding.rs`: connection limit, statement timeout, cancel requests, and
+//!   joins that pause so a stopped statement lets go of its threads;
 //! - `log.rs`: the log on stderr.
 
 mod auth;
@@ -28,6 +29,7 @@ mod session;
 mod settings;
 mod statement;
 pub mod users;
+mod yielding;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,6 +72,8 @@ pub struct Options {
     /// The figures' date unless a session sets its own.
     pub as_of: NaiveDate,
     pub thresholds: Thresholds,
+    /// The runtime queries run on, apart from the one that answers clients.
+    pub queries: tokio::runtime::Handle,
 }
 
 /// What every connection shares.
@@ -84,6 +88,7 @@ pub struct Server {
     parser: PostgresCompatibilityParser,
     pids: RandomPidSecretKeyGenerator,
     parameters: DefaultServerParameterProvider,
+    queries: tokio::runtime::Handle,
     /// Makes unknown users' made-up salts (random per server run).
     mock_key: ring::hmac::Key,
 }
@@ -168,6 +173,7 @@ impl Server {
             parser: PostgresCompatibilityParser::new(),
             pids: RandomPidSecretKeyGenerator::default(),
             parameters,
+            queries: options.queries.clone(),
             mock_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
         })
     }

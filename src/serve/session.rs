@@ -238,7 +238,9 @@ impl Queries {
                 }
                 let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
                 let stop = self.conn.stop(&self.server, client.metadata());
-                Response::Query(execute::run(served, plan, format, options, stop).await?)
+                Response::Query(
+                    execute::run(served, plan, format, options, stop, &self.server.queries).await?,
+                )
             }
             Kind::Set(set) => {
                 let applied =

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::util::Run;
-use server::{ANALYST, LEAD, Outcome, SCOPE, Site, python};
+use server::{ANALYST, LEAD, Outcome, Site, python};
 use wire::{ScramClient, Wire};
 
 /// The shared sample warehouse (loaded once, read-only).
@@ -135,7 +135,7 @@ fn a_non_loopback_address_needs_tls() {
     );
     let (cert, key) = site.certificate();
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
-    let server = site.serve(&sample(), &["--listen", "0.0.0.0:0", "--tls-cert", cert, "--tls-key", key]);
+    let server = site.serve_on("0.0.0.0:0", &sample(), &["--tls-cert", cert, "--tls-key", key]);
     assert!(server.log().contains("with TLS"), "{}", server.log());
 }
 
@@ -190,12 +190,12 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
         LEAD,
         "sslmode=require",
         &[
-            "SELECT count(*) FROM organisations",
+            "SELECT count(*) AS n FROM organisations",
             "SELECT as_of, training_validity_months, green_above FROM params",
         ],
     );
     assert!(ssl, "psycopg did not use TLS");
-    assert_eq!(results[0], rows_outcome(&["count"], &[&["2"]]));
+    assert_eq!(results[0], rows_outcome(&["n"], &[&["2"]]));
     assert_eq!(
         results[1],
         rows_outcome(&["as_of", "training_validity_months", "green_above"], &[&["2026-03-31", "36", "90.0"]])
@@ -423,23 +423,39 @@ fn sessions_set_their_own_date_and_nothing_else() {
 fn connections_are_limited_and_statements_time_out_or_cancel() {
     let site = Site::new();
     let server = site.serve(&sample(), &["--max-connections", "3", "--statement-timeout", "3"]);
-    let conninfo = server.conninfo(ANALYST, "");
-    let held = python("hold", &conninfo, &json!({ "connections": 3 }));
-    assert_eq!(held["error"]["sqlstate"], "53300", "{held}");
+    let mut held: Vec<Wire> = (0..3).map(|_| Wire::login(server.port, ANALYST.0, ANALYST.1)).collect();
+    let mut fourth = Wire::start(server.port, ANALYST.0);
+    let refused = fourth.next().and_then(|m| m.error());
+    assert_eq!(
+        refused,
+        Some(("53300".to_owned(), "sorry, too many clients already".to_owned()))
+    );
     assert!(server.log().contains("connection refused"), "{}", server.log());
+    // A place comes free when a client leaves.
+    held.pop();
+    std::thread::sleep(Duration::from_millis(200));
+    held.push(Wire::login(server.port, ANALYST.0, ANALYST.1));
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
 
+    let conninfo = server.conninfo(ANALYST, "");
+
+    // A billion pairs of training records: minutes of work in a join that makes thousands of
+    // batches from each one it reads.
     let slow = "SELECT count(*) FROM training a, training b WHERE a.hours + b.hours > -1";
     let timed = python("cancel", &conninfo, &json!({ "query": slow, "after": 60 }));
     assert_eq!(timed["error"]["sqlstate"], "57014", "{timed}");
     assert!(timed["error"]["message"].as_str().unwrap().contains("statement timeout"), "{timed}");
     assert!(timed["seconds"].as_f64().unwrap() < 10.0, "{timed}");
     assert_eq!(timed["after"], 42);
+    assert!(timed["after_seconds"].as_f64().unwrap() < 2.0, "{timed}");
 
     let cancelled = python("cancel", &conninfo, &json!({ "query": slow, "after": 0.5 }));
     assert_eq!(cancelled["error"]["sqlstate"], "57014", "{cancelled}");
     assert!(cancelled["error"]["message"].as_str().unwrap().contains("user request"), "{cancelled}");
     assert!(cancelled["seconds"].as_f64().unwrap() < 2.5, "{cancelled}");
     assert_eq!(cancelled["after"], 42);
+    assert!(cancelled["after_seconds"].as_f64().unwrap() < 2.0, "{cancelled}");
     assert!(server.log().contains("statement stopped: user \"analyst\""), "{}", server.log());
 }
 

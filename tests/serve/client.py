@@ -8,8 +8,6 @@ Modes (the request is JSON on standard input, the result JSON on standard output
   load    {"queries": [SQL, ...], "clients": N, "seconds": S}: N connections, each running the
           queries round and round for S seconds; every distinct result per query, every error,
           and how many queries ran.
-  hold    {"connections": N}: opens N connections and keeps them while opening one more; the
-          extra one's error.
   cancel  {"query": SQL, "after": SECONDS}: runs the query and cancels it from another thread.
   bench   {"query": SQL, "clients": N, "repeat": R}: N connections each running the query R
           times; queries per second and latency percentiles.
@@ -104,21 +102,6 @@ def load(conninfo, request):
     }
 
 
-def hold(conninfo, request):
-    held = [psycopg.connect(conninfo, autocommit=True) for _ in range(request["connections"])]
-    try:
-        extra = psycopg.connect(conninfo, autocommit=True)
-        extra.close()
-        result = {"error": None}
-    except psycopg.Error as e:
-        result = {"error": error_of(e)}
-    # The held connections still work.
-    for conn in held:
-        conn.execute("SELECT 1").fetchall()
-        conn.close()
-    return result
-
-
 def cancel(conninfo, request):
     with psycopg.connect(conninfo, autocommit=True) as conn:
         timer = threading.Timer(request["after"], conn.cancel_safe)
@@ -130,8 +113,12 @@ def cancel(conninfo, request):
         except psycopg.Error as e:
             result = {"error": error_of(e)}
         result["seconds"] = time.monotonic() - began
-        # The connection is still usable after its statement was cancelled.
+        timer.cancel()
+        # The connection is still usable after its statement was cancelled, at once: the
+        # stopped work no longer holds the server's threads.
+        began = time.monotonic()
         result["after"] = conn.execute("SELECT 42").fetchone()[0]
+        result["after_seconds"] = time.monotonic() - began
     return result
 
 
@@ -169,7 +156,7 @@ def bench(conninfo, request):
     }
 
 
-MODES = {"run": run, "load": load, "hold": hold, "cancel": cancel, "bench": bench}
+MODES = {"run": run, "load": load, "cancel": cancel, "bench": bench}
 
 if __name__ == "__main__":
     mode, conninfo = sys.argv[1], sys.argv[2]

@@ -6,12 +6,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::util::{Run, bin};
+use crate::util::Run;
 
 /// The scoped test user's organisations (two of the sample data's ten).
 pub const SCOPE: &[&str] = &["N4D", "N6F"];
@@ -90,9 +90,14 @@ impl Site {
     /// Starts `safeguard serve --warehouse WAREHOUSE` on a free loopback port with `extra`
     /// flags, and waits until it listens.
     pub fn serve(&self, warehouse: &Path, extra: &[&str]) -> Server {
+        self.serve_on("127.0.0.1:0", warehouse, extra)
+    }
+
+    /// Like [`Site::serve`] on `listen` (port 0: a free one).
+    pub fn serve_on(&self, listen: &str, warehouse: &Path, extra: &[&str]) -> Server {
         let mut child = self
             .command()
-            .args(["serve", "--listen", "127.0.0.1:0", "--users"])
+            .args(["serve", "--listen", listen, "--users"])
             .arg(self.users())
             .arg("--warehouse")
             .arg(warehouse)
@@ -108,13 +113,15 @@ impl Site {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                {
+                    let mut log = sink.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
                 if let Some(addr) = line.split("listening: ").nth(1) {
                     let port = addr.split([',', ' ']).next().unwrap().rsplit(':').next().unwrap();
                     let _ = tx.send(port.parse::<u16>().unwrap());
                 }
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
             }
         });
         let port = match rx.recv_timeout(Duration::from_secs(120)) {
@@ -154,18 +161,6 @@ impl Server {
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
-    }
-
-    /// Waits up to `seconds` for the log to contain `text`.
-    pub fn wait_for_log(&self, text: &str, seconds: u64) -> bool {
-        let end = Instant::now() + Duration::from_secs(seconds);
-        while Instant::now() < end {
-            if self.log().contains(text) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
     }
 
     pub fn pid(&self) -> u32 {

@@ -65,6 +65,19 @@ impl Wire {
         wire
     }
 
+    /// Connects and logs in with SCRAM-SHA-256, failing the test if that does not work.
+    pub fn login(port: u16, user: &str, password: &str) -> Wire {
+        let mut wire = Wire::start(port, user);
+        wire.mechanisms();
+        let client = ScramClient::new(password, "a-client-nonce");
+        wire.send_client_first(&client.client_first);
+        let server_first = wire.server_first();
+        wire.send(b'p', client.client_final(&server_first).as_bytes());
+        let (outcome, _) = wire.outcome();
+        assert!(outcome.is_ok(), "{user} could not log in: {outcome:?}");
+        wire
+    }
+
     pub fn send(&mut self, kind: u8, body: &[u8]) {
         let mut msg = vec![kind];
         msg.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
