@@ -34,6 +34,7 @@ type Cell = Arc<OnceCell<Arc<Served>>>;
 pub struct Contexts {
     warehouse: Warehouse,
     thresholds: Thresholds,
+    queries: tokio::runtime::Handle,
     cache: Mutex<Cache>,
 }
 
@@ -46,10 +47,15 @@ struct Cache {
 }
 
 impl Contexts {
-    pub fn new(warehouse: Warehouse, thresholds: Thresholds) -> Contexts {
+    pub fn new(
+        warehouse: Warehouse,
+        thresholds: Thresholds,
+        queries: tokio::runtime::Handle,
+    ) -> Contexts {
         Contexts {
             warehouse,
             thresholds,
+            queries,
             cache: Mutex::new(Cache::default()),
         }
     }
@@ -117,9 +123,11 @@ impl Contexts {
                     as_of,
                     thresholds: self.thresholds.clone(),
                 };
-                crate::query::open_snapshot(snapshot, &params, &Engine::Local)
+                let ctx = crate::query::open_snapshot(snapshot, &params, &Engine::Local)
                     .await?
-                    .ctx
+                    .ctx;
+                self.warm(&ctx).await?;
+                ctx
             }
             Scope::Organisations(codes) => {
                 let full = Box::pin(self.get_at(snapshot, &Scope::All, as_of)).await?;
@@ -129,6 +137,27 @@ impl Contexts {
         super::yielding::install(&ctx);
         add_pg_catalog(&ctx)?;
         Ok(Arc::new(Served { ctx }))
+    }
+}
+
+impl Contexts {
+    /// Computes the views kept once computed (the per-period counts most views read), on the
+    /// query runtime, before any client query: a read that filters them (as the compliance
+    /// views do) would otherwise compute its part again every time, for every connection.
+    async fn warm(&self, ctx: &SessionContext) -> anyhow::Result<()> {
+        for view in crate::query::VIEWS.iter().filter(|v| v.cached) {
+            if !ctx.table_exist(view.name)? {
+                continue;
+            }
+            let ctx = ctx.clone();
+            let sql = format!("SELECT count(*) FROM {}", view.name);
+            self.queries
+                .spawn(async move { ctx.sql(&sql).await?.collect().await })
+                .await
+                .context("the query runtime stopped")?
+                .with_context(|| format!("cannot compute the view {}", view.name))?;
+        }
+        Ok(())
     }
 }
 

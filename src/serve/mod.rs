@@ -164,6 +164,7 @@ impl Server {
             contexts: Contexts::new(
                 Warehouse::new(&options.warehouse),
                 options.thresholds.clone(),
+                options.queries.clone(),
             ),
             default_as_of: options.as_of,
             statement_timeout: options.statement_timeout,

@@ -192,8 +192,12 @@ fn query_tricks_return_in_scope_rows_or_an_error() {
         "EXPLAIN VERBOSE SELECT * FROM staff",
         "EXPLAIN (ANALYZE) SELECT * FROM staff",
     ]);
-    for refused in &out {
-        assert!(refused.sqlstate() == "42501" || refused.sqlstate() == "42601", "{refused:?}");
+    assert_eq!(out[0].sqlstate(), "42501", "{:?}", out[0]);
+    assert_eq!(out[1].sqlstate(), "42501", "{:?}", out[1]);
+    // DataFusion plans PostgreSQL's option list as a plain EXPLAIN: no counts in it.
+    match &out[2] {
+        Outcome::Error { .. } => {}
+        rows => assert!(!format!("{rows:?}").contains("output_rows"), "{rows:?}"),
     }
     assert!(matches!(server.run(ANALYST, &["EXPLAIN ANALYZE SELECT * FROM staff"])[0], Outcome::Rows { .. }));
 
