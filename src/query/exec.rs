@@ -5,7 +5,6 @@ use std::io::Write;
 
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
@@ -15,10 +14,9 @@ use super::print_format::{self, Format};
 /// Why a statement did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
-    /// The statement would change something; the warehouse is written only by `load`.
-    #[error(
-        "safeguard sql is read-only: {0} is not allowed (the warehouse changes only through `safeguard load`)"
-    )]
+    /// The statement would change something; the warehouse is written only by `load`. Holds
+    /// the statement's first words as written (`COPY`, `INSERT INTO`).
+    #[error("{}", read_only_refusal("safeguard sql", .0))]
     ReadOnly(String),
     /// DataFusion rejected or failed the query.
     #[error("{0}")]
@@ -62,25 +60,6 @@ fn parser_message(e: &datafusion::sql::sqlparser::parser::ParserError) -> String
     }
 }
 
-/// What kind of writing statement a plan is, for the refusal message (`DropView` as DROP VIEW).
-fn writing_kind(plan: &LogicalPlan) -> String {
-    let name = match plan {
-        LogicalPlan::Ddl(ddl) => ddl.name().to_owned(),
-        LogicalPlan::Dml(dml) => format!("{}", dml.op),
-        LogicalPlan::Copy(_) => "COPY".to_owned(),
-        LogicalPlan::Statement(s) => s.name().to_owned(),
-        other => other.display().to_string(),
-    };
-    let mut words = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if i > 0 && c.is_uppercase() {
-            words.push(' ');
-        }
-        words.push(c.to_ascii_uppercase());
-    }
-    words
-}
-
 /// Splits `sql` into statements with DataFusion's own parser (never by hand, so `;` inside
 /// strings and comments is safe).
 pub fn split(sql: &str) -> Result<Vec<datafusion::sql::parser::Statement>, SqlError> {
@@ -104,12 +83,13 @@ pub async fn run_sql(
     let state = session.ctx.state();
     let mut ran = 0;
     for statement in statements {
+        let text = statement.to_string();
         let plan = state
             .statement_to_plan(statement)
             .await
             .map_err(query_error)?;
         if read_only.verify_plan(&plan).is_err() {
-            return Err(SqlError::ReadOnly(writing_kind(&plan)));
+            return Err(SqlError::ReadOnly(statement_words(&text)));
         }
         let df = session
             .ctx
