@@ -64,7 +64,11 @@ pub struct AddUserCommand {
     /// The user name clients log in with
     pub name: String,
     /// The user sees everything `safeguard sql` shows
-    #[arg(long, conflicts_with = "organisations", required_unless_present = "organisations")]
+    #[arg(
+        long,
+        conflicts_with = "organisations",
+        required_unless_present = "organisations"
+    )]
     pub all: bool,
     /// The user sees only these organisations' rows (ODS codes, comma-separated)
     #[arg(long, value_name = "CODE,CODE", value_delimiter = ',')]
@@ -131,10 +135,7 @@ fn serve(cmd: ServeCommand, config: &Config) -> anyhow::Result<u8> {
             }
         },
     };
-    let max_connections = cmd
-        .max_connections
-        .or(file.max_connections)
-        .unwrap_or(64);
+    let max_connections = cmd.max_connections.or(file.max_connections).unwrap_or(64);
     if max_connections == 0 {
         return Err(usage("--max-connections must be at least 1".into()));
     }
@@ -143,7 +144,9 @@ fn serve(cmd: ServeCommand, config: &Config) -> anyhow::Result<u8> {
         .or(file.statement_timeout)
         .unwrap_or(300);
     if timeout == 0 {
-        return Err(usage("--statement-timeout must be at least 1 second".into()));
+        return Err(usage(
+            "--statement-timeout must be at least 1 second".into(),
+        ));
     }
     // Clients are answered on one runtime and queries computed on another, so a long
     // computation never delays a login, a cancel or a timeout.
@@ -243,7 +246,9 @@ fn read_password(name: &str) -> anyhow::Result<String> {
         let first = rpassword::prompt_password(format!("password for {name}: "))?;
         let again = rpassword::prompt_password("the same password again: ")?;
         if first != again {
-            return Err(usage("the two passwords differ: nothing was changed".into()));
+            return Err(usage(
+                "the two passwords differ: nothing was changed".into(),
+            ));
         }
         first
     } else {

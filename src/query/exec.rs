@@ -120,14 +120,67 @@ pub fn statement_words(sql: &str) -> String {
     use datafusion::sql::sqlparser::keywords::Keyword;
     use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
     const COMMAND: &[&str] = &[
-        "ALTER", "ANALYZE", "ATTACH", "CALL", "CATALOG", "CHECKPOINT", "CLOSE", "CLUSTER",
-        "COMMENT", "COPY", "CREATE", "DATABASE", "DEALLOCATE", "DECLARE", "DELETE", "DETACH",
-        "DO", "DROP", "EXECUTE", "EXISTS", "EXPLAIN", "EXTERNAL", "FETCH", "FROM", "FUNCTION",
-        "GRANT", "IF", "INDEX", "INSERT", "INSTALL", "INTO", "LISTEN", "LOAD", "LOCK",
-        "MATERIALIZED", "MERGE", "NOT", "NOTIFY", "OR", "OVERWRITE", "PRAGMA", "PREPARE",
-        "REFRESH", "REINDEX", "REPLACE", "REVOKE", "ROLE", "SCHEMA", "SEQUENCE", "TABLE", "TEMP",
-        "TEMPORARY", "TRUNCATE", "UNBOUNDED", "UNLOAD", "UPDATE", "USE", "USER", "VACUUM",
-        "VERBOSE", "VIEW",
+        "ALTER",
+        "ANALYZE",
+        "ATTACH",
+        "CALL",
+        "CATALOG",
+        "CHECKPOINT",
+        "CLOSE",
+        "CLUSTER",
+        "COMMENT",
+        "COPY",
+        "CREATE",
+        "DATABASE",
+        "DEALLOCATE",
+        "DECLARE",
+        "DELETE",
+        "DETACH",
+        "DO",
+        "DROP",
+        "EXECUTE",
+        "EXISTS",
+        "EXPLAIN",
+        "EXTERNAL",
+        "FETCH",
+        "FROM",
+        "FUNCTION",
+        "GRANT",
+        "IF",
+        "INDEX",
+        "INSERT",
+        "INSTALL",
+        "INTO",
+        "LISTEN",
+        "LOAD",
+        "LOCK",
+        "MATERIALIZED",
+        "MERGE",
+        "NOT",
+        "NOTIFY",
+        "OR",
+        "OVERWRITE",
+        "PRAGMA",
+        "PREPARE",
+        "REFRESH",
+        "REINDEX",
+        "REPLACE",
+        "REVOKE",
+        "ROLE",
+        "SCHEMA",
+        "SEQUENCE",
+        "TABLE",
+        "TEMP",
+        "TEMPORARY",
+        "TRUNCATE",
+        "UNBOUNDED",
+        "UNLOAD",
+        "UPDATE",
+        "USE",
+        "USER",
+        "VACUUM",
+        "VERBOSE",
+        "VIEW",
     ];
     let tokens = Tokenizer::new(&GenericDialect {}, sql)
         .tokenize()
@@ -166,7 +219,11 @@ pub fn statement_words(sql: &str) -> String {
                     _ => break,
                 }
             }
-            return if name.is_empty() { first } else { format!("{first} {name}") };
+            return if name.is_empty() {
+                first
+            } else {
+                format!("{first} {name}")
+            };
         }
         _ => {}
     }
@@ -190,13 +247,22 @@ mod refusal_tests {
         for (sql, words) in [
             ("COPY (SELECT 1) TO '/tmp/x.csv'", "COPY"),
             ("insert  into organisations values (1)", "INSERT INTO"),
-            ("CREATE OR REPLACE VIEW v AS SELECT 1", "CREATE OR REPLACE VIEW"),
+            (
+                "CREATE OR REPLACE VIEW v AS SELECT 1",
+                "CREATE OR REPLACE VIEW",
+            ),
             ("DROP TABLE IF EXISTS staff", "DROP TABLE IF EXISTS"),
             ("DELETE FROM staff", "DELETE FROM"),
-            ("SET datafusion.execution.batch_size = 1", "SET datafusion.execution.batch_size"),
+            (
+                "SET datafusion.execution.batch_size = 1",
+                "SET datafusion.execution.batch_size",
+            ),
             ("SET TIME ZONE 'UTC'", "SET TIME ZONE"),
             ("SELECT * INTO t FROM staff", "SELECT ... INTO"),
-            ("EXPLAIN ANALYZE INSERT INTO t VALUES (1)", "EXPLAIN ANALYZE INSERT INTO"),
+            (
+                "EXPLAIN ANALYZE INSERT INTO t VALUES (1)",
+                "EXPLAIN ANALYZE INSERT INTO",
+            ),
         ] {
             assert_eq!(statement_words(sql), words, "{sql}");
         }

@@ -53,7 +53,9 @@ enum State {
     /// Waiting for the start-up message.
     Start,
     /// Offered SCRAM-SHA-256, waiting for the client-first message.
-    Offered { user: String },
+    Offered {
+        user: String,
+    },
     /// Sent the salt, waiting for the client's proof.
     Challenged(Box<Exchange>),
     Done,
@@ -197,7 +199,11 @@ pub fn verify_proof(verifier: &Verifier, auth_message: &str, proof: &[u8]) -> Op
         return None;
     }
     let server = hmac::Key::new(hmac::HMAC_SHA256, &verifier.server_key);
-    Some(hmac::sign(&server, auth_message.as_bytes()).as_ref().to_vec())
+    Some(
+        hmac::sign(&server, auth_message.as_bytes())
+            .as_ref()
+            .to_vec(),
+    )
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -224,7 +230,9 @@ impl ClientFirst {
         }
         let (authzid, bare) = rest.split_once(',').ok_or_else(malformed)?;
         if !authzid.is_empty() {
-            return Err("the client asked for an authorisation identity, which is not supported".into());
+            return Err(
+                "the client asked for an authorisation identity, which is not supported".into(),
+            );
         }
         let mut fields = bare.split(',');
         if !fields.next().is_some_and(|f| f.starts_with("n=")) {
@@ -280,7 +288,11 @@ impl Server {
 
 #[async_trait]
 impl StartupHandler for ScramStartup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: std::fmt::Debug,
@@ -296,7 +308,10 @@ impl StartupHandler for ScramStartup {
                 protocol_negotiation(client, &startup).await?;
                 save_startup_parameters_to_metadata(client, &startup);
                 let Some(user) = startup.parameters.get("user").cloned() else {
-                    return Err(fatal("28000", "no user name was given in the start-up message"));
+                    return Err(fatal(
+                        "28000",
+                        "no user name was given in the start-up message",
+                    ));
                 };
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 client
@@ -326,9 +341,9 @@ impl StartupHandler for ScramStartup {
                     Err(reason) => return Err(self.fail(&exchange.user, &reason).await),
                 };
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
-                        Bytes::from(server_final.into_bytes()),
-                    )))
+                    .send(PgWireBackendMessage::Authentication(
+                        Authentication::SASLFinal(Bytes::from(server_final.into_bytes())),
+                    ))
                     .await?;
                 let scope = exchange
                     .known
@@ -408,11 +423,25 @@ mod tests {
         );
         // One flipped bit of the proof, or the same proof under another nonce, fails.
         let tampered = client_final.replace("p=dHzb", "p=dHza");
-        assert_eq!(exchange.client_final(msg(&tampered)).unwrap_err(), "wrong password");
+        assert_eq!(
+            exchange.client_final(msg(&tampered)).unwrap_err(),
+            "wrong password"
+        );
         let replayed = client_final.replace("hNlF$k0", "hNlF$k1");
-        assert!(exchange.client_final(msg(&replayed)).unwrap_err().contains("nonce"));
-        let unknown = Exchange { known: None, ..exchange };
-        assert_eq!(unknown.client_final(msg(client_final)).unwrap_err(), "no such user");
+        assert!(
+            exchange
+                .client_final(msg(&replayed))
+                .unwrap_err()
+                .contains("nonce")
+        );
+        let unknown = Exchange {
+            known: None,
+            ..exchange
+        };
+        assert_eq!(
+            unknown.client_final(msg(client_final)).unwrap_err(),
+            "no such user"
+        );
     }
 
     #[test]

@@ -127,13 +127,13 @@ pub async fn run(
     })
     .await?;
     let encode_fields = fields.clone();
-    let batches = stream::unfold((batch_rx, work, served), |(mut rx, work, served)| async move {
-        rx.recv().await.map(|batch| (batch, (rx, work, served)))
-    });
+    let batches = stream::unfold(
+        (batch_rx, work, served),
+        |(mut rx, work, served)| async move { rx.recv().await.map(|batch| (batch, (rx, work, served))) },
+    );
     let rows = batches
         .map(move |batch| {
-            let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch
-            {
+            let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
                 Ok(batch) => arrow_pg::datatypes::encode_recordbatch(encode_fields.clone(), batch),
                 Err(e) => Box::new(std::iter::once(Err(query_error(e)))),
             };

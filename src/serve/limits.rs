@@ -25,8 +25,11 @@ use super::statement::error;
 /// login (a cancel request arrives on a connection of its own, with just those two).
 #[derive(Default)]
 pub struct CancelRegistry {
-    slots: Mutex<HashMap<(i32, Vec<u8>), Arc<CancelSlot>>>,
+    slots: Mutex<HashMap<ConnectionKey, Arc<CancelSlot>>>,
 }
+
+/// A connection's process id and secret key.
+type ConnectionKey = (i32, Vec<u8>);
 
 /// One connection's running statement, as far as a cancel request is concerned.
 #[derive(Default)]
@@ -46,13 +49,17 @@ impl CancelSlot {
 /// A connection's place in the registry, removed when the connection ends.
 pub struct Registration {
     registry: Arc<CancelRegistry>,
-    key: (i32, Vec<u8>),
+    key: ConnectionKey,
     pub slot: Arc<CancelSlot>,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.registry.slots.lock().expect("cancel registry").remove(&self.key);
+        self.registry
+            .slots
+            .lock()
+            .expect("cancel registry")
+            .remove(&self.key);
     }
 }
 
@@ -128,10 +135,7 @@ impl Stop {
     }
 
     /// Runs `work` until it finishes or the statement must stop.
-    pub async fn run<T>(
-        &self,
-        work: impl Future<Output = PgWireResult<T>>,
-    ) -> PgWireResult<T> {
+    pub async fn run<T>(&self, work: impl Future<Output = PgWireResult<T>>) -> PgWireResult<T> {
         tokio::select! {
             result = work => result,
             _ = self.token.cancelled() => Err(self.stopped(cancelled())),
@@ -191,7 +195,10 @@ where
 }
 
 fn timed_out() -> PgWireError {
-    error("57014", "canceling statement due to statement timeout".into())
+    error(
+        "57014",
+        "canceling statement due to statement timeout".into(),
+    )
 }
 
 fn cancelled() -> PgWireError {
@@ -208,14 +215,22 @@ mod tests {
         let forever = || futures::stream::repeat_with(|| PgWireResult::Ok(1)).boxed();
         let stop = Stop::new(Duration::from_millis(50), CancellationToken::new());
         let items: Vec<_> = stop
-            .stream(forever().then(|x| async move {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                x
-            }).boxed())
+            .stream(
+                forever()
+                    .then(|x| async move {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        x
+                    })
+                    .boxed(),
+            )
             .collect()
             .await;
         let last: pgwire::error::ErrorInfo = items.into_iter().last().unwrap().unwrap_err().into();
-        assert!(last.message.contains("statement timeout"), "{}", last.message);
+        assert!(
+            last.message.contains("statement timeout"),
+            "{}",
+            last.message
+        );
 
         let token = CancellationToken::new();
         let stop = Stop::new(Duration::from_secs(60), token.clone());

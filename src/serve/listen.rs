@@ -84,7 +84,10 @@ mod tests {
         assert!(check("[::1]:5433", &resolve("[::1]:5433").unwrap(), false).is_ok());
         let open = resolve("0.0.0.0:5433").unwrap();
         let err = check("0.0.0.0:5433", &open, false).unwrap_err().to_string();
-        assert!(err.contains("without TLS") && err.contains("--tls-cert"), "{err}");
+        assert!(
+            err.contains("without TLS") && err.contains("--tls-cert"),
+            "{err}"
+        );
         assert!(check("0.0.0.0:5433", &open, true).is_ok());
         assert!(resolve("nonsense").is_err());
     }

@@ -14,7 +14,11 @@ pub fn listening(addr: SocketAddr, tls: bool, users: usize) {
         "listening",
         format_args!(
             "{addr}{}, {users} user{}",
-            if tls { " with TLS" } else { " without TLS (loopback only)" },
+            if tls {
+                " with TLS"
+            } else {
+                " without TLS (loopback only)"
+            },
             if users == 1 { "" } else { "s" }
         ),
     );

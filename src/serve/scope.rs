@@ -47,7 +47,10 @@ impl Scope {
         if codes.is_empty() {
             return Err("a scoped user needs at least one organisation code".into());
         }
-        if let Some(bad) = codes.iter().find(|c| c.contains([',', '\'', '"']) || c.contains(char::is_whitespace)) {
+        if let Some(bad) = codes
+            .iter()
+            .find(|c| c.contains([',', '\'', '"']) || c.contains(char::is_whitespace))
+        {
             return Err(format!("{bad:?} is not an organisation code"));
         }
         Ok(Scope::Organisations(codes))
@@ -188,7 +191,10 @@ pub async fn scoped_context(
     }
 
     // In dependency order, each over the scoped tables (and views) registered before it.
-    for view in VIEWS.iter().filter(|v| recompute.iter().any(|n| n == v.name)) {
+    for view in VIEWS
+        .iter()
+        .filter(|v| recompute.iter().any(|n| n == v.name))
+    {
         let plan = ctx
             .sql(view.sql)
             .await
@@ -220,7 +226,10 @@ fn register(
         _ => TableType::Base,
     };
     let definition = like.get_table_definition().map(str::to_owned);
-    ctx.register_table(name, Arc::new(ScopedTable::new(plan, table_type, definition)))?;
+    ctx.register_table(
+        name,
+        Arc::new(ScopedTable::new(plan, table_type, definition)),
+    )?;
     Ok(())
 }
 

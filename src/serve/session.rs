@@ -230,7 +230,9 @@ impl Queries {
                     let types = execute::parameter_types(&plan)?;
                     let types: Vec<_> = types.iter().map(Option::as_ref).collect();
                     let values = arrow_pg::datatypes::df::deserialize_parameters_with_server_types(
-                        portal, &types, &[],
+                        portal,
+                        &types,
+                        &[],
                     )?;
                     plan = plan
                         .replace_params_with_values(&values)

@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use datafusion::sql::sqlparser::ast::{
-    Expr, Set, TransactionAccessMode, TransactionMode, Value,
-};
+use datafusion::sql::sqlparser::ast::{Expr, Set, TransactionAccessMode, TransactionMode, Value};
 use pgwire::error::PgWireError;
 
 use super::statement::{error, refusal};
@@ -39,7 +37,10 @@ const CLIENT_SETTINGS: &[(&str, Option<&str>)] = &[
     ("intervalstyle", Some("IntervalStyle")),
     ("lc_messages", None),
     ("search_path", None),
-    ("standard_conforming_strings", Some("standard_conforming_strings")),
+    (
+        "standard_conforming_strings",
+        Some("standard_conforming_strings"),
+    ),
     ("timezone", Some("TimeZone")),
 ];
 
@@ -62,12 +63,20 @@ pub fn set(
             variable,
             values,
         } => (variable.to_string().to_lowercase(), value_text(values)),
-        Set::SetTimeZone { local: false, value } => ("timezone".into(), value_text(std::slice::from_ref(value))),
-        Set::SetNames { charset_name, .. } => ("client_encoding".into(), charset_name.value.clone()),
+        Set::SetTimeZone {
+            local: false,
+            value,
+        } => ("timezone".into(), value_text(std::slice::from_ref(value))),
+        Set::SetNames { charset_name, .. } => {
+            ("client_encoding".into(), charset_name.value.clone())
+        }
         Set::SetTransaction { modes, .. } => {
             // Isolation levels and READ ONLY describe this server already; READ WRITE does not.
             let writes = modes.iter().any(|m| {
-                matches!(m, TransactionMode::AccessMode(TransactionAccessMode::ReadWrite))
+                matches!(
+                    m,
+                    TransactionMode::AccessMode(TransactionAccessMode::ReadWrite)
+                )
             });
             if writes {
                 return Err(refusal(&set.to_string()));
@@ -107,7 +116,11 @@ pub fn set(
                 None
             } else {
                 Some(parse_duration_ms(&value).ok_or_else(|| {
-                    invalid(&name, &value, "a duration such as 30s, 5min or 30000 (milliseconds)")
+                    invalid(
+                        &name,
+                        &value,
+                        "a duration such as 30s, 5min or 30000 (milliseconds)",
+                    )
                 })?)
             };
             match ms {
@@ -194,15 +207,16 @@ pub fn show(
     let own = |key: &str, default: &str| settings.get(key).cloned().unwrap_or(default.into());
     Some(match name.as_str() {
         AS_OF => as_of(settings, server_as_of).to_string(),
-        YEAR => settings.get(YEAR).cloned().unwrap_or_else(|| {
-            financial_year_of(as_of(settings, server_as_of))
-        }),
+        YEAR => settings
+            .get(YEAR)
+            .cloned()
+            .unwrap_or_else(|| financial_year_of(as_of(settings, server_as_of))),
         TIMEOUT_MS => format!("{}ms", timeout(settings, server_timeout).as_millis()),
         "server_version" => super::SERVER_VERSION.into(),
         "server_encoding" | "client_encoding" => "UTF8".into(),
-        "transaction_isolation" | "transaction isolation level" | "default_transaction_isolation" => {
-            "read committed".into()
-        }
+        "transaction_isolation"
+        | "transaction isolation level"
+        | "default_transaction_isolation" => "read committed".into(),
         "transaction_read_only" | "default_transaction_read_only" => "on".into(),
         "standard_conforming_strings" | "integer_datetimes" => "on".into(),
         "is_superuser" => "off".into(),
@@ -223,7 +237,11 @@ pub fn show(
 /// The NHS financial year an as_of date falls in (`2025/26` for 1 April 2025 to 31 March 2026).
 fn financial_year_of(date: NaiveDate) -> String {
     use chrono::Datelike;
-    let start = if date.month() >= 4 { date.year() } else { date.year() - 1 };
+    let start = if date.month() >= 4 {
+        date.year()
+    } else {
+        date.year() - 1
+    };
     format!("{start}/{:02}", (start + 1) % 100)
 }
 
@@ -295,11 +313,21 @@ mod tests {
         let mut s = HashMap::new();
         run("SET safeguard.year = '2024/25'", &mut s).unwrap();
         assert_eq!(as_of(&s, server).to_string(), "2025-03-31");
-        assert_eq!(show("safeguard.year", &s, server, Duration::ZERO).unwrap(), "2024/25");
+        assert_eq!(
+            show("safeguard.year", &s, server, Duration::ZERO).unwrap(),
+            "2024/25"
+        );
         run("SET safeguard.as_of = '2024-02-29'", &mut s).unwrap();
         assert_eq!(as_of(&s, server).to_string(), "2024-02-29");
-        assert_eq!(show("safeguard.year", &s, server, Duration::ZERO).unwrap(), "2023/24");
-        assert!(run("SET safeguard.as_of = '31/02/2024'", &mut s).unwrap_err().starts_with("22023"));
+        assert_eq!(
+            show("safeguard.year", &s, server, Duration::ZERO).unwrap(),
+            "2023/24"
+        );
+        assert!(
+            run("SET safeguard.as_of = '31/02/2024'", &mut s)
+                .unwrap_err()
+                .starts_with("22023")
+        );
         reset(None, &mut s);
         assert_eq!(as_of(&s, server), server);
     }
@@ -308,11 +336,18 @@ mod tests {
     fn client_settings_pass_and_others_are_refused() {
         let mut s = HashMap::new();
         let applied = run("SET DateStyle = 'ISO, DMY'", &mut s).unwrap();
-        assert_eq!(applied.report, Some(("DateStyle".into(), "ISO, DMY".into())));
+        assert_eq!(
+            applied.report,
+            Some(("DateStyle".into(), "ISO, DMY".into()))
+        );
         run("SET extra_float_digits = 3", &mut s).unwrap();
         assert_eq!(s["extra_float_digits"], "3");
         run("SET client_encoding TO 'UTF8'", &mut s).unwrap();
-        run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", &mut s).unwrap();
+        run(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            &mut s,
+        )
+        .unwrap();
         for sql in [
             "SET datafusion.execution.batch_size = 1",
             "SET ROLE postgres",

@@ -47,12 +47,12 @@ pub fn classify(statement: &Statement) -> Result<Kind, PgWireError> {
                 Some(name.to_string())
             }
         }),
-        Statement::Discard { object_type } if object_type.to_string() == "ALL" => {
-            Kind::Reset(None)
-        }
+        Statement::Discard { object_type } if object_type.to_string() == "ALL" => Kind::Reset(None),
         Statement::StartTransaction { .. } => Kind::Begin,
         Statement::Commit { .. } => Kind::Commit,
-        Statement::Rollback { savepoint: None, .. } => Kind::Rollback,
+        Statement::Rollback {
+            savepoint: None, ..
+        } => Kind::Rollback,
         other => return Err(refusal(&other.to_string())),
     })
 }
@@ -145,8 +145,13 @@ mod tests {
         ] {
             assert!(kind(sql).is_ok(), "{sql}: {:?}", kind(sql));
         }
-        assert!(matches!(kind("SET safeguard.year = '2024/25'"), Ok(Kind::Set(_))));
-        assert!(matches!(kind("SHOW safeguard.as_of"), Ok(Kind::Show(n)) if n == "safeguard.as_of"));
+        assert!(matches!(
+            kind("SET safeguard.year = '2024/25'"),
+            Ok(Kind::Set(_))
+        ));
+        assert!(
+            matches!(kind("SHOW safeguard.as_of"), Ok(Kind::Show(n)) if n == "safeguard.as_of")
+        );
         assert!(matches!(kind("DISCARD ALL"), Ok(Kind::Reset(None))));
     }
 
@@ -157,7 +162,10 @@ mod tests {
             ("CREATE VIEW v AS SELECT 1", "CREATE VIEW"),
             ("insert  into staff values (1)", "INSERT INTO"),
             ("DROP TABLE staff", "DROP TABLE"),
-            ("EXPLAIN ANALYZE DELETE FROM staff", "EXPLAIN ANALYZE DELETE FROM"),
+            (
+                "EXPLAIN ANALYZE DELETE FROM staff",
+                "EXPLAIN ANALYZE DELETE FROM",
+            ),
             ("DECLARE c CURSOR FOR SELECT 1", "DECLARE"),
         ] {
             let err = kind(sql).unwrap_err();

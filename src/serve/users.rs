@@ -171,7 +171,8 @@ impl Users {
     /// Reads the users file for `serve`: it must exist, be private to its owner and hold at least
     /// one user. Errors name the file and say how to fix it.
     pub fn load_for_serving(path: &Path) -> anyhow::Result<Users> {
-        let add = "add one with `safeguard serve add-user NAME --all` (or `--organisations CODE,CODE`)";
+        let add =
+            "add one with `safeguard serve add-user NAME --all` (or `--organisations CODE,CODE`)";
         if !path.exists() {
             bail!(
                 "the users file {} does not exist: {add}{}",
@@ -197,7 +198,8 @@ impl Users {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Users::default()),
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read the users file {}", path.display()));
+                return Err(e)
+                    .with_context(|| format!("cannot read the users file {}", path.display()));
             }
         };
         let file: FileFormat = toml::from_str(&text)
@@ -270,7 +272,10 @@ fn entry_to_user(entry: &Entry) -> Result<User, String> {
 
 /// ` --users FILE` when the file is not the default one, for the fix in a message.
 fn users_flag(path: &Path) -> String {
-    if path.file_name().is_some_and(|n| n == super::DEFAULT_USERS_FILE) {
+    if path
+        .file_name()
+        .is_some_and(|n| n == super::DEFAULT_USERS_FILE)
+    {
         String::new()
     } else {
         format!(" --users {}", path.display())
@@ -375,7 +380,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("serve_users.toml");
         let err = Users::load_for_serving(&path).unwrap_err().to_string();
-        assert!(err.contains("does not exist") && err.contains("add-user"), "{err}");
+        assert!(
+            err.contains("does not exist") && err.contains("add-user"),
+            "{err}"
+        );
         let mut users = Users::default();
         users.users.insert(
             "lead".into(),

@@ -88,7 +88,9 @@ mod tests {
         let join = text.lines().position(|l| l.contains("JoinExec")).unwrap();
         let above = text.lines().nth(join - 1).unwrap();
         assert!(above.contains(COOPERATIVE), "{text}");
-        let again = YieldAfterJoins.optimize(plan, &ConfigOptions::default()).unwrap();
+        let again = YieldAfterJoins
+            .optimize(plan, &ConfigOptions::default())
+            .unwrap();
         let text_again = datafusion::physical_plan::displayable(again.as_ref())
             .indent(false)
             .to_string();

@@ -41,24 +41,45 @@ fn sql(warehouse: &Path, args: &[&str]) -> Run {
 fn the_users_file_holds_verifiers_and_must_be_private() {
     let site = Site::new();
     let text = std::fs::read_to_string(site.users()).unwrap();
-    assert!(!text.contains(ANALYST.1) && !text.contains(LEAD.1), "{text}");
-    assert_eq!(text.matches("verifier = \"SCRAM-SHA-256$4096:").count(), 2, "{text}");
-    assert!(text.contains("organisations = [\"N4D\", \"N6F\"]"), "{text}");
+    assert!(
+        !text.contains(ANALYST.1) && !text.contains(LEAD.1),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("verifier = \"SCRAM-SHA-256$4096:").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains("organisations = [\"N4D\", \"N6F\"]"),
+        "{text}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(site.users()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(site.users())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
     // Adding again replaces; the old password no longer works (checked below by logging in).
     let replaced = site.add_user(ANALYST.0, &["--all"], "a-new-password-3");
-    assert!(replaced.stderr.contains("replaced user \"analyst\""), "{}", replaced.stderr);
+    assert!(
+        replaced.stderr.contains("replaced user \"analyst\""),
+        "{}",
+        replaced.stderr
+    );
     site.add_user(ANALYST.0, &["--all"], ANALYST.1);
 
     let short = run_with_stdin(&site, &["serve", "add-user", "x", "--all"], "short\n");
     assert_eq!(short.code, 2, "{short:?}");
-    assert!(short.stderr.contains("at least 8 characters"), "{}", short.stderr);
+    assert!(
+        short.stderr.contains("at least 8 characters"),
+        "{}",
+        short.stderr
+    );
     let neither = run_with_stdin(&site, &["serve", "add-user", "x"], "long-enough-1\n");
     assert_eq!(neither.code, 2, "{neither:?}");
 
@@ -95,11 +116,19 @@ fn the_users_file_holds_verifiers_and_must_be_private() {
     }
     let empty = start(&site);
     assert_eq!(empty.code, 2, "{empty:?}");
-    assert!(empty.stderr.contains("holds no users") && empty.stderr.contains("add-user"), "{}", empty.stderr);
+    assert!(
+        empty.stderr.contains("holds no users") && empty.stderr.contains("add-user"),
+        "{}",
+        empty.stderr
+    );
     std::fs::remove_file(site.users()).unwrap();
     let missing = start(&site);
     assert_eq!(missing.code, 2, "{missing:?}");
-    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
 }
 
 fn run_with_stdin(site: &Site, args: &[&str], stdin: &str) -> Run {
@@ -113,7 +142,12 @@ fn run_with_stdin(site: &Site, args: &[&str], stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap().into()
 }
 
@@ -135,7 +169,11 @@ fn a_non_loopback_address_needs_tls() {
     );
     let (cert, key) = site.certificate();
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
-    let server = site.serve_on("0.0.0.0:0", &sample(), &["--tls-cert", cert, "--tls-key", key]);
+    let server = site.serve_on(
+        "0.0.0.0:0",
+        &sample(),
+        &["--tls-cert", cert, "--tls-key", key],
+    );
     assert!(server.log().contains("with TLS"), "{}", server.log());
 }
 
@@ -145,21 +183,45 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
     let (cert, key) = site.certificate();
     let server = site.serve(
         &sample(),
-        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
     );
 
     // psql: the backslash commands and a query, over TLS.
     let psql = |args: &[&str]| server.psql(ANALYST.0, Some(ANALYST.1), "sslmode=require", args);
     let dt = psql(&["-c", "\\dt"]);
     assert_eq!(dt.code, 0, "{dt:?}");
-    for table in ["staff", "training", "organisations", "params", "load_rejects"] {
-        assert!(dt.stdout.contains(&format!(" {table} ")), "\\dt lacks {table}:\n{}", dt.stdout);
+    for table in [
+        "staff",
+        "training",
+        "organisations",
+        "params",
+        "load_rejects",
+    ] {
+        assert!(
+            dt.stdout.contains(&format!(" {table} ")),
+            "\\dt lacks {table}:\n{}",
+            dt.stdout
+        );
     }
     assert!(!dt.stdout.contains("training_compliance"), "{}", dt.stdout);
     let dv = psql(&["-c", "\\dv"]);
     assert_eq!(dv.code, 0, "{dv:?}");
-    for view in ["training_compliance", "compliance_headline", "spc_monthly", "training_counts"] {
-        assert!(dv.stdout.contains(&format!(" {view} ")), "\\dv lacks {view}:\n{}", dv.stdout);
+    for view in [
+        "training_compliance",
+        "compliance_headline",
+        "spc_monthly",
+        "training_counts",
+    ] {
+        assert!(
+            dv.stdout.contains(&format!(" {view} ")),
+            "\\dv lacks {view}:\n{}",
+            dv.stdout
+        );
     }
     let d = psql(&["-c", "\\d training_compliance"]);
     assert_eq!(d.code, 0, "{d:?}");
@@ -171,7 +233,10 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
         ("compliance_pct", "double precision"),
         ("rag", "text"),
     ] {
-        let line = d.stdout.lines().find(|l| l.trim_start().starts_with(column));
+        let line = d
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(column));
         assert!(
             line.is_some_and(|l| l.contains(pg_type)),
             "\\d training_compliance: {column} is not {pg_type}:\n{}",
@@ -183,7 +248,10 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
     let rows = psql(&["-A", "-F", ",", "-P", "footer=off", "-c", q]);
     assert_eq!(rows.code, 0, "{rows:?}");
     let expected = sql(&sample(), &["--year", "2025/26", "-c", q]);
-    assert_eq!(rows.stdout, expected.stdout, "psql and safeguard sql differ");
+    assert_eq!(
+        rows.stdout, expected.stdout,
+        "psql and safeguard sql differ"
+    );
 
     // psycopg 3 requiring TLS, the extended protocol, with a parameter-free and a typed query.
     let (results, ssl) = server.run_with(
@@ -198,12 +266,20 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
     assert_eq!(results[0], rows_outcome(&["n"], &[&["2"]]));
     assert_eq!(
         results[1],
-        rows_outcome(&["as_of", "training_validity_months", "green_above"], &[&["2026-03-31", "36", "90.0"]])
+        rows_outcome(
+            &["as_of", "training_validity_months", "green_above"],
+            &[&["2026-03-31", "36", "90.0"]]
+        )
     );
     // Without TLS the server still answers a client that does not require it; psql refuses a
     // plain server when it does.
     let plain_server = site.serve(&sample(), &[]);
-    let refused = plain_server.psql(ANALYST.0, Some(ANALYST.1), "sslmode=require", &["-c", "SELECT 1"]);
+    let refused = plain_server.psql(
+        ANALYST.0,
+        Some(ANALYST.1),
+        "sslmode=require",
+        &["-c", "SELECT 1"],
+    );
     assert_ne!(refused.code, 0, "{refused:?}");
 
     // What JDBC (DBeaver, and Power BI's and Excel's Npgsql alike) sends on connect and to list
@@ -220,7 +296,9 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
     for outcome in &probe {
         assert!(matches!(outcome, Outcome::Rows { .. }), "{probe:#?}");
     }
-    let Outcome::Rows { rows: tables, .. } = &probe[4] else { unreachable!() };
+    let Outcome::Rows { rows: tables, .. } = &probe[4] else {
+        unreachable!()
+    };
     let typed: BTreeSet<(String, String)> = tables
         .iter()
         .map(|r| (r[2].clone().unwrap(), r[3].clone().unwrap_or_default()))
@@ -231,9 +309,14 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
         ("staff", "TABLE"),
         ("params", "TABLE"),
     ] {
-        assert!(typed.contains(&(name.into(), kind.into())), "{name} as {kind}: {typed:?}");
+        assert!(
+            typed.contains(&(name.into(), kind.into())),
+            "{name} as {kind}: {typed:?}"
+        );
     }
-    let Outcome::Rows { rows: columns, .. } = &probe[5] else { unreachable!() };
+    let Outcome::Rows { rows: columns, .. } = &probe[5] else {
+        unreachable!()
+    };
     let column_types: Vec<(String, String)> = columns
         .iter()
         .map(|r| (r[2].clone().unwrap(), r[3].clone().unwrap()))
@@ -303,10 +386,18 @@ fn logins_fail_alike_and_only_scram_is_offered() {
     assert_eq!(wrong.code, 2, "{wrong:?}");
     assert!(wrong.stderr.contains(&failed("lead")), "{}", wrong.stderr);
     let unknown = server.psql("nobody", Some("not-the-password"), "", &["-c", "SELECT 1"]);
-    assert!(unknown.stderr.contains(&failed("nobody")), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains(&failed("nobody")),
+        "{}",
+        unknown.stderr
+    );
     let none = server.psql(LEAD.0, None, "", &["-c", "SELECT 1"]);
     assert_eq!(none.code, 2, "{none:?}");
-    assert!(none.stderr.contains("no password supplied"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("no password supplied"),
+        "{}",
+        none.stderr
+    );
     let good = server.psql(LEAD.0, Some(LEAD.1), "", &["-A", "-t", "-c", "SELECT 1"]);
     assert_eq!(good.stdout.trim(), "1", "{good:?}");
 
@@ -320,7 +411,14 @@ fn logins_fail_alike_and_only_scram_is_offered() {
         let server_first = w.server_first();
         w.send(b'p', client.client_final(&server_first).as_bytes());
         let (outcome, took) = w.outcome();
-        let salt = server_first.split(",s=").nth(1).unwrap().split(',').next().unwrap().to_owned();
+        let salt = server_first
+            .split(",s=")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned();
         (outcome.unwrap_err(), took, salt)
     };
     let (wrong, wrong_took, _) = attempt(LEAD.0);
@@ -329,11 +427,18 @@ fn logins_fail_alike_and_only_scram_is_offered() {
     assert_eq!(unknown, ("28P01".to_owned(), failed("nobody")));
     assert!(wrong_took >= Duration::from_millis(900) && unknown_took >= Duration::from_millis(900));
     let gap = wrong_took.abs_diff(unknown_took);
-    assert!(gap < Duration::from_millis(400), "{wrong_took:?} vs {unknown_took:?}");
+    assert!(
+        gap < Duration::from_millis(400),
+        "{wrong_took:?} vs {unknown_took:?}"
+    );
     assert_eq!(attempt("nobody").2, salt);
 
     // A cleartext password, an MD5 one or an empty message where SCRAM was asked for.
-    for password in [&b"only-my-trusts-2\0"[..], b"md5c4ca4238a0b923820dcc509a6f75849b\0", b"\0"] {
+    for password in [
+        &b"only-my-trusts-2\0"[..],
+        b"md5c4ca4238a0b923820dcc509a6f75849b\0",
+        b"\0",
+    ] {
         let mut w = Wire::start(server.port, LEAD.0);
         assert_eq!(w.mechanisms(), ["SCRAM-SHA-256"]);
         w.send(b'p', password);
@@ -355,13 +460,25 @@ fn logins_fail_alike_and_only_scram_is_offered() {
     replay.send_client_first(&client.client_first);
     assert_ne!(replay.server_first(), server_first);
     replay.send(b'p', client_final.as_bytes());
-    assert_eq!(replay.outcome().0.unwrap_err(), ("28P01".to_owned(), failed("lead")));
+    assert_eq!(
+        replay.outcome().0.unwrap_err(),
+        ("28P01".to_owned(), failed("lead"))
+    );
 
     let log = server.log();
-    assert!(log.contains("login failed: user \"nobody\" from 127.0.0.1:"), "{log}");
-    assert!(log.contains("connection: user \"lead\" from 127.0.0.1:"), "{log}");
+    assert!(
+        log.contains("login failed: user \"nobody\" from 127.0.0.1:"),
+        "{log}"
+    );
+    assert!(
+        log.contains("connection: user \"lead\" from 127.0.0.1:"),
+        "{log}"
+    );
     assert!(log.contains("a replayed exchange"), "{log}");
-    assert!(!log.contains(LEAD.1) && !log.contains("not-the-password"), "{log}");
+    assert!(
+        !log.contains(LEAD.1) && !log.contains("not-the-password"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -370,31 +487,39 @@ fn sessions_set_their_own_date_and_nothing_else() {
     let server = site.serve(&sample(), &[]);
     let count = "SELECT count(*) AS n, sum(staff_compliant) AS c FROM training_compliance \
                  WHERE period_end = (SELECT period_end FROM params)";
-    let out = server.run(ANALYST, &[
-        "SHOW safeguard.as_of",
-        "SET safeguard.year = '2024/25'",
-        "SELECT as_of, period_end FROM params",
-        count,
-        "SET safeguard.as_of = '2024-02-29'",
-        "SELECT as_of, period_end FROM params",
-        "SET DateStyle = 'ISO, MDY'",
-        "SET extra_float_digits = 3",
-        "SET application_name = 'Power BI'",
-        "SET client_encoding = 'UTF8'",
-        "SET TIME ZONE 'UTC'",
-        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-        "SET datafusion.execution.batch_size = 1",
-        "SET ROLE analyst",
-        "SET SESSION AUTHORIZATION lead",
-        "SET safeguard.as_of = 'yesterday'",
-    ]);
-    assert_eq!(out[0], rows_outcome(&["safeguard.as_of"], &[&["2026-03-31"]]));
+    let out = server.run(
+        ANALYST,
+        &[
+            "SHOW safeguard.as_of",
+            "SET safeguard.year = '2024/25'",
+            "SELECT as_of, period_end FROM params",
+            count,
+            "SET safeguard.as_of = '2024-02-29'",
+            "SELECT as_of, period_end FROM params",
+            "SET DateStyle = 'ISO, MDY'",
+            "SET extra_float_digits = 3",
+            "SET application_name = 'Power BI'",
+            "SET client_encoding = 'UTF8'",
+            "SET TIME ZONE 'UTC'",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            "SET datafusion.execution.batch_size = 1",
+            "SET ROLE analyst",
+            "SET SESSION AUTHORIZATION lead",
+            "SET safeguard.as_of = 'yesterday'",
+        ],
+    );
+    assert_eq!(
+        out[0],
+        rows_outcome(&["safeguard.as_of"], &[&["2026-03-31"]])
+    );
     assert_eq!(
         out[2],
         rows_outcome(&["as_of", "period_end"], &[&["2025-03-31", "2025-03-31"]])
     );
     let expected = sql(&sample(), &["--year", "2024/25", "-c", count]);
-    let Outcome::Rows { rows, .. } = &out[3] else { panic!("{:?}", out[3]) };
+    let Outcome::Rows { rows, .. } = &out[3] else {
+        panic!("{:?}", out[3])
+    };
     let line = format!(
         "{},{}",
         rows[0][0].as_deref().unwrap(),
@@ -422,15 +547,27 @@ fn sessions_set_their_own_date_and_nothing_else() {
 #[test]
 fn connections_are_limited_and_statements_time_out_or_cancel() {
     let site = Site::new();
-    let server = site.serve(&sample(), &["--max-connections", "3", "--statement-timeout", "3"]);
-    let mut held: Vec<Wire> = (0..3).map(|_| Wire::login(server.port, ANALYST.0, ANALYST.1)).collect();
+    let server = site.serve(
+        &sample(),
+        &["--max-connections", "3", "--statement-timeout", "3"],
+    );
+    let mut held: Vec<Wire> = (0..3)
+        .map(|_| Wire::login(server.port, ANALYST.0, ANALYST.1))
+        .collect();
     let mut fourth = Wire::start(server.port, ANALYST.0);
     let refused = fourth.next().and_then(|m| m.error());
     assert_eq!(
         refused,
-        Some(("53300".to_owned(), "sorry, too many clients already".to_owned()))
+        Some((
+            "53300".to_owned(),
+            "sorry, too many clients already".to_owned()
+        ))
     );
-    assert!(server.log().contains("connection refused"), "{}", server.log());
+    assert!(
+        server.log().contains("connection refused"),
+        "{}",
+        server.log()
+    );
     // A place comes free when a client leaves.
     held.pop();
     std::thread::sleep(Duration::from_millis(200));
@@ -445,18 +582,37 @@ fn connections_are_limited_and_statements_time_out_or_cancel() {
     let slow = "SELECT count(*) FROM training a, training b WHERE a.hours + b.hours > -1";
     let timed = python("cancel", &conninfo, &json!({ "query": slow, "after": 60 }));
     assert_eq!(timed["error"]["sqlstate"], "57014", "{timed}");
-    assert!(timed["error"]["message"].as_str().unwrap().contains("statement timeout"), "{timed}");
+    assert!(
+        timed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("statement timeout"),
+        "{timed}"
+    );
     assert!(timed["seconds"].as_f64().unwrap() < 10.0, "{timed}");
     assert_eq!(timed["after"], 42);
     assert!(timed["after_seconds"].as_f64().unwrap() < 2.0, "{timed}");
 
     let cancelled = python("cancel", &conninfo, &json!({ "query": slow, "after": 0.5 }));
     assert_eq!(cancelled["error"]["sqlstate"], "57014", "{cancelled}");
-    assert!(cancelled["error"]["message"].as_str().unwrap().contains("user request"), "{cancelled}");
+    assert!(
+        cancelled["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("user request"),
+        "{cancelled}"
+    );
     assert!(cancelled["seconds"].as_f64().unwrap() < 2.5, "{cancelled}");
     assert_eq!(cancelled["after"], 42);
-    assert!(cancelled["after_seconds"].as_f64().unwrap() < 2.0, "{cancelled}");
-    assert!(server.log().contains("statement stopped: user \"analyst\""), "{}", server.log());
+    assert!(
+        cancelled["after_seconds"].as_f64().unwrap() < 2.0,
+        "{cancelled}"
+    );
+    assert!(
+        server.log().contains("statement stopped: user \"analyst\""),
+        "{}",
+        server.log()
+    );
 }
 
 #[test]
@@ -480,7 +636,10 @@ fn a_million_row_result_streams_in_bounded_memory() {
     let (_, after) = server.memory_kib();
     let grew = (after.saturating_sub(before)) * 1024;
     eprintln!("streamed {rows} rows, {bytes} bytes; server peak memory grew {grew} bytes");
-    assert!(grew < bytes / 4, "the server's peak memory grew {grew} bytes for {bytes} bytes of rows");
+    assert!(
+        grew < bytes / 4,
+        "the server's peak memory grew {grew} bytes for {bytes} bytes of rows"
+    );
 }
 
 #[test]
@@ -488,7 +647,10 @@ fn clients_keep_working_while_a_load_publishes() {
     // A warehouse of its own: the shipped sample, then the sample without 2026's training.
     let env = crate::util::Env::empty();
     let input = env.input();
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"), &input);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &input,
+    );
     env.load_ok();
     let site = Site::new();
     let server = site.serve(&env.warehouse(), &[]);

@@ -74,7 +74,9 @@ impl Site {
         let (cert, key) = (self.path().join("cert.pem"), self.path().join("key.pem"));
         if !cert.exists() {
             let out = Command::new("openssl")
-                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
                 .args(["-subj", "/CN=localhost"])
                 .arg("-keyout")
                 .arg(&key)
@@ -82,7 +84,11 @@ impl Site {
                 .arg(&cert)
                 .output()
                 .expect("openssl");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         (cert, key)
     }
@@ -119,7 +125,13 @@ impl Site {
                     log.push('\n');
                 }
                 if let Some(addr) = line.split("listening: ").nth(1) {
-                    let port = addr.split([',', ' ']).next().unwrap().rsplit(':').next().unwrap();
+                    let port = addr
+                        .split([',', ' '])
+                        .next()
+                        .unwrap()
+                        .rsplit(':')
+                        .next()
+                        .unwrap();
                     let _ = tx.send(port.parse::<u16>().unwrap());
                 }
             }
@@ -187,8 +199,17 @@ impl Server {
     }
 
     /// Like [`Server::run`] with extra connection options; also whether TLS was in use.
-    pub fn run_with(&self, who: (&str, &str), extra: &str, statements: &[&str]) -> (Vec<Outcome>, bool) {
-        let out = python("run", &self.conninfo(who, extra), &json!({ "statements": statements }));
+    pub fn run_with(
+        &self,
+        who: (&str, &str),
+        extra: &str,
+        statements: &[&str],
+    ) -> (Vec<Outcome>, bool) {
+        let out = python(
+            "run",
+            &self.conninfo(who, extra),
+            &json!({ "statements": statements }),
+        );
         let results = out["results"]
             .as_array()
             .unwrap()

@@ -49,7 +49,9 @@ impl Wire {
     /// Connects and sends the start-up message for `user`.
     pub fn start(port: u16, user: &str) -> Wire {
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let mut wire = Wire { stream };
         let mut body = 196608i32.to_be_bytes().to_vec();
         for (k, v) in [("user", user), ("database", "safeguard")] {
