@@ -11,6 +11,7 @@
 //! - `listen.rs`: the address and TLS, loopback only without TLS;
 //! - `scope.rs`, `scoped_table.rs`: per-organisation contexts, filtered below the SQL;
 //! - `contexts.rs`: one context per snapshot, as_of and scope, shared and replaced on refresh;
+//! - `catalog_rules.rs`: two rewrites Npgsql's catalog queries need;
 //! - `statement.rs`, `settings.rs`: read-only, and which SETs a session may make;
 //! - `session.rs`, `execute.rs`: a connection's handlers, streaming each result;
 //! - `limits.rs`, `yielding.rs`: connection limit, statement timeout, cancel requests, and
@@ -18,6 +19,7 @@
 //! - `log.rs`: the log on stderr.
 
 mod auth;
+mod catalog_rules;
 mod contexts;
 mod execute;
 mod limits;

@@ -175,9 +175,14 @@ impl Server {
     }
 
     fn parse(&self, sql: &str) -> PgWireResult<Vec<Statement>> {
-        self.parser
+        let statements = self
+            .parser
             .parse(sql)
-            .map_err(|e| error("42601", format!("syntax error: {e}")))
+            .map_err(|e| error("42601", format!("syntax error: {e}")))?;
+        Ok(statements
+            .into_iter()
+            .map(super::catalog_rules::rewrite)
+            .collect())
     }
 }
 

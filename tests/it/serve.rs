@@ -282,8 +282,47 @@ fn psql_psycopg_over_tls_and_a_jdbc_catalog_probe() {
     );
     assert_ne!(refused.code, 0, "{refused:?}");
 
-    // What JDBC (DBeaver, and Power BI's and Excel's Npgsql alike) sends on connect and to list
-    // tables and columns: pgjdbc's DatabaseMetaData.getTables / getColumns queries.
+    // Npgsql's type loading, sent as one batch of statements over the simple protocol: without
+    // it Power BI and Excel cannot open a connection.
+    let batch = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/serve/npgsql_types.sql"),
+    )
+    .unwrap();
+    let types = psql(&["-A", "-t", "-c", &batch]);
+    assert_eq!(types.code, 0, "{types:?}");
+    for (oid, name) in [
+        ("16", "bool"),
+        ("20", "int8"),
+        ("23", "int4"),
+        ("25", "text"),
+        ("701", "float8"),
+        ("1082", "date"),
+    ] {
+        assert!(
+            types
+                .stdout
+                .contains(&format!("pg_catalog|{oid}|{name}|b|f|")),
+            "Npgsql would not learn {name}:\n{}",
+            types.stdout
+        );
+    }
+    assert!(types.stdout.contains("|_int4|a|f|23"), "{}", types.stdout);
+    // Npgsql's GetSchema("Tables"), which lists what a user can pick.
+    let listed = server.rows(
+        ANALYST,
+        "SELECT table_catalog, table_schema, table_name, table_type FROM information_schema.tables \
+         WHERE table_type IN ('BASE TABLE', 'VIEW') AND table_schema = 'public' ORDER BY table_name",
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|r| r[2].as_deref() == Some("training_compliance")
+                && r[3].as_deref() == Some("VIEW")),
+        "{listed:?}"
+    );
+
+    // What JDBC (DBeaver, Metabase, Tableau's driver) sends on connect and to list tables and
+    // columns: pgjdbc's DatabaseMetaData.getTables / getColumns queries.
     let probe = server.run(ANALYST, &[
         "SELECT current_schema(), session_user",
         "SHOW search_path",
