@@ -55,7 +55,8 @@ pub enum ServeAction {
     /// a terminal (`printf '%s\n' "$PASSWORD" | safeguard serve add-user NAME --all`). Only a
     /// SCRAM-SHA-256 verifier is stored; the file is created readable by its owner only.
     AddUser(AddUserCommand),
-    /// Remove a user; their open connections end when they disconnect.
+    /// Remove a user. A running server reads the users file again at the next login; the
+    /// user's open connections last until they disconnect.
     RemoveUser(RemoveUserCommand),
 }
 

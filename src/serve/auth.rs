@@ -103,7 +103,7 @@ impl ScramStartup {
             ));
         }
         let first = ClientFirst::parse(utf8(&data)?)?;
-        let known = self.server.users.users.get(user).cloned();
+        let known = self.server.users.get().users.get(user).cloned();
         let verifier = match &known {
             Some(u) => u.verifier.clone(),
             None => self.server.mock_verifier(user),

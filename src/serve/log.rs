@@ -79,3 +79,10 @@ pub fn cancel_request(pid: i32, found: bool) {
 pub fn failed(peer: SocketAddr, error: &dyn std::fmt::Display) {
     line("connection error", format_args!("{peer}: {error}"));
 }
+
+pub fn users_file_kept(error: &str) {
+    line(
+        "users file not reloaded",
+        format_args!("{error}; the users read before stay in force"),
+    );
+}

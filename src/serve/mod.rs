@@ -50,7 +50,7 @@ pub use scope::Scope;
 use contexts::Contexts;
 use limits::CancelRegistry;
 use session::{ConnState, Connection};
-use users::Users;
+use users::LiveUsers;
 
 use crate::query::Thresholds;
 use crate::warehouse::Warehouse;
@@ -80,7 +80,7 @@ pub struct Options {
 
 /// What every connection shares.
 pub struct Server {
-    users: Users,
+    users: LiveUsers,
     contexts: Contexts,
     default_as_of: NaiveDate,
     statement_timeout: Duration,
@@ -103,7 +103,7 @@ pub struct StartError(pub anyhow::Error);
 /// Checks the options, opens the warehouse and serves until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(options: Options) -> Result<(), anyhow::Error> {
     let start = |e: anyhow::Error| anyhow::Error::new(StartError(e));
-    let users = Users::load_for_serving(&options.users).map_err(start)?;
+    let users = LiveUsers::load(&options.users).map_err(start)?;
     let addrs = listen::resolve(&options.listen).map_err(start)?;
     listen::check(&options.listen, &addrs, options.tls.is_some()).map_err(start)?;
     let tls = match &options.tls {
@@ -125,7 +125,7 @@ pub async fn serve(options: Options) -> Result<(), anyhow::Error> {
     log::listening(
         listener.local_addr()?,
         tls.is_some(),
-        server.users.users.len(),
+        server.users.get().users.len(),
     );
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -153,7 +153,7 @@ pub async fn serve(options: Options) -> Result<(), anyhow::Error> {
 }
 
 impl Server {
-    fn new(options: &Options, users: Users) -> anyhow::Result<Server> {
+    fn new(options: &Options, users: LiveUsers) -> anyhow::Result<Server> {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = SERVER_VERSION.to_owned();
         parameters.is_superuser = false;

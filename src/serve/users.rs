@@ -325,6 +325,44 @@ fn check_private(_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The users file as the server reads it: loaded at start, and read again when it changes, so
+/// `add-user` and `remove-user` take effect for the next login without a restart. A file that
+/// becomes unusable (not private, empty, malformed) is logged and the last good one kept.
+pub struct LiveUsers {
+    path: PathBuf,
+    current: std::sync::Mutex<(Option<std::time::SystemTime>, std::sync::Arc<Users>)>,
+}
+
+impl LiveUsers {
+    pub fn load(path: &Path) -> anyhow::Result<LiveUsers> {
+        let users = Users::load_for_serving(path)?;
+        Ok(LiveUsers {
+            path: path.to_path_buf(),
+            current: std::sync::Mutex::new((modified(path), std::sync::Arc::new(users))),
+        })
+    }
+
+    /// The users now, reading the file again if it changed since it was last read.
+    pub fn get(&self) -> std::sync::Arc<Users> {
+        let mut current = self.current.lock().expect("users");
+        let now = modified(&self.path);
+        if now != current.0 {
+            match Users::load_for_serving(&self.path) {
+                Ok(users) => *current = (now, std::sync::Arc::new(users)),
+                Err(e) => {
+                    current.0 = now;
+                    super::log::users_file_kept(&format!("{e:#}"));
+                }
+            }
+        }
+        current.1.clone()
+    }
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
 /// Organisation codes as given to `--organisations` (comma-separated, upper-cased as ODS codes
 /// are), checked non-empty.
 pub fn parse_codes(codes: &[String]) -> anyhow::Result<BTreeSet<String>> {

@@ -504,6 +504,25 @@ fn logins_fail_alike_and_only_scram_is_offered() {
         ("28P01".to_owned(), failed("lead"))
     );
 
+    // A running server reads the users file again when it changes.
+    let removed: Run = site
+        .command()
+        .args(["serve", "remove-user", LEAD.0])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(removed.code, 0, "{removed:?}");
+    let gone = server.psql(LEAD.0, Some(LEAD.1), "", &["-c", "SELECT 1"]);
+    assert!(gone.stderr.contains(&failed("lead")), "{gone:?}");
+    site.add_user(LEAD.0, &["--organisations", "N4D"], LEAD.1);
+    let back = server.psql(
+        LEAD.0,
+        Some(LEAD.1),
+        "",
+        &["-A", "-t", "-c", "SELECT count(*) FROM organisations"],
+    );
+    assert_eq!(back.stdout.trim(), "1", "{back:?}");
+
     let log = server.log();
     assert!(
         log.contains("login failed: user \"nobody\" from 127.0.0.1:"),

@@ -9,6 +9,8 @@ Modes (the request is JSON on standard input, the result JSON on standard output
           queries round and round for S seconds; every distinct result per query, every error,
           and how many queries ran.
   cancel  {"query": SQL, "after": SECONDS}: runs the query and cancels it from another thread.
+  fetch   {"query": SQL, "repeat": R}: connects (timed), then runs the query R times on that
+          connection, fetching every row; each run's seconds.
   bench   {"query": SQL, "clients": N, "repeat": R}: N connections each running the query R
           times; queries per second and latency percentiles.
 Values are returned as text (None as null) so results compare exactly.
@@ -122,6 +124,18 @@ def cancel(conninfo, request):
     return result
 
 
+def fetch(conninfo, request):
+    began = time.perf_counter()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        connect = time.perf_counter() - began
+        runs, rows = [], 0
+        for _ in range(request["repeat"]):
+            t = time.perf_counter()
+            rows = len(conn.execute(request["query"]).fetchall())
+            runs.append(time.perf_counter() - t)
+    return {"connect": connect, "runs": runs, "rows": rows}
+
+
 def bench(conninfo, request):
     latencies = []
     lock = threading.Lock()
@@ -156,7 +170,7 @@ def bench(conninfo, request):
     }
 
 
-MODES = {"run": run, "load": load, "cancel": cancel, "bench": bench}
+MODES = {"run": run, "load": load, "cancel": cancel, "fetch": fetch, "bench": bench}
 
 if __name__ == "__main__":
     mode, conninfo = sys.argv[1], sys.argv[2]
