@@ -5,8 +5,8 @@
 //! DataFusion does for ordinary views), they would be evaluated on other organisations' rows, and
 //! an error such as "cannot cast 'S123' to Int32" would print a value from a row the user may not
 //! see. So the provider accepts no filter pushdown and offers no logical plan to inline, and its
-//! physical plan sits under [`ScopeBoundaryExec`], which takes no filters, projections or
-//! statistics across it. Inside, only the trusted plan (our filter and our views) runs on the full
+//! physical plan sits inside [`ScopeBoundaryExec`], a leaf to the rest of the query, which takes
+//! no filters, projections or statistics across it. Inside, only the trusted plan (our filter and our views) runs on the full
 //! data.
 
 use std::fmt;
@@ -90,20 +90,22 @@ impl TableProvider for ScopedTable {
     }
 }
 
-/// The physical boundary over a scoped table's plan: passes its input's batches through, and
-/// refuses every optimisation that would move work or information across it (the defaults of
-/// `ExecutionPlan` for filter pushdown, projection swapping and statistics are all "no").
+/// The physical boundary over a scoped table's plan: to the rest of the query a leaf that
+/// yields the plan's batches. Its plan was optimised whole when the table was scanned, and
+/// having no children keeps the query's optimiser out of it: nothing is pushed into it or
+/// reordered inside it (reordering an optimised plan's joins is also what DataFusion forbids
+/// once their dynamic filters exist), and no statistic comes out of it.
 #[derive(Debug)]
 pub struct ScopeBoundaryExec {
-    input: Arc<dyn ExecutionPlan>,
+    inner: Arc<dyn ExecutionPlan>,
     properties: Arc<PlanProperties>,
 }
 
 impl ScopeBoundaryExec {
-    pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
+    pub fn new(inner: Arc<dyn ExecutionPlan>) -> Self {
         ScopeBoundaryExec {
-            properties: input.properties().clone(),
-            input,
+            properties: inner.properties().clone(),
+            inner,
         }
     }
 }
@@ -124,7 +126,7 @@ impl ExecutionPlan for ScopeBoundaryExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
+        vec![]
     }
 
     fn apply_expressions(
@@ -134,19 +136,15 @@ impl ExecutionPlan for ScopeBoundaryExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn maintains_input_order(&self) -> Vec<bool> {
-        vec![true]
-    }
-
-    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
-        vec![false]
-    }
-
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(Arc::new(ScopeBoundaryExec::new(children.swap_remove(0))))
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            datafusion::common::internal_err!("ScopeBoundaryExec has no children to replace")
+        }
     }
 
     fn execute(
@@ -154,6 +152,6 @@ impl ExecutionPlan for ScopeBoundaryExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        self.input.execute(partition, context)
+        self.inner.execute(partition, context)
     }
 }
