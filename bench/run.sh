@@ -7,6 +7,7 @@
 # Public tools only: a release build of safeguard, Python duckdb (the same virtual environment as
 # the tests), and GNU time for wall-clock seconds and peak memory (maximum resident set size).
 # Each figure is the median of RUNS runs; ratios are safeguard / DuckDB on the same input.
+# `safeguard serve` is measured by bench/serve.sh (psycopg from the same environment).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,7 +18,7 @@ work="${BENCH_DIR:-/tmp/safeguard-bench}"
 venv="${SAFEGUARD_VENV:-$HOME/.cache/safeguard-venv}"
 
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import duckdb, psycopg' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet -r tests/oracle/requirements.txt
 fi
@@ -86,6 +87,8 @@ generate_rows=()
 # The same data as an ESR competence export (about half its rows other courses, skipped by the
 # mapping) against the contract layout. Ratio = ESR / contract (goal: 1.2 or less).
 esr_rows=()
+serve_rows=()
+serve_load_rows=()
 as_of=2026-03-31
 views="training_compliance supervision_compliance section11_summary review_action_status multiagency_contribution quality_ratings_summary spc_monthly spc_summary load_rejects"
 rows=()
@@ -144,6 +147,13 @@ for staff in $staff_sizes; do
     rows+=("| **all views**, $staff staff | $v_s s | $v_mb MiB | $d_s s | $d_mb MiB | $(ratio "$v_s" "$d_s") |")
     report_row "$staff staff" "$wh" "$v_s"
     refresh_row "$staff staff" "$input" "$staff"
+    echo "==> serve ($staff staff)" >&2
+    while IFS= read -r line; do
+        case "$line" in
+            SERVE_LOAD*) serve_load_rows+=("${line#SERVE_LOAD}") ;;
+            *) serve_rows+=("$line") ;;
+        esac
+    done < <(RUNS="$runs" bash "$root/bench/serve.sh" "$bin" "$wh" "$staff staff" "$py")
 done
 
 # Only the measured block between the markers is rewritten, so notes written around it (what a
@@ -171,6 +181,20 @@ end='<!-- measured by bench/run.sh: end -->'
     echo "| task | ESR layout | peak | contract layout | peak | ratio ESR / contract |"
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${esr_rows[@]}"
+    echo
+    echo "| view | safeguard sql | serve start | serve, first query | serve, again | connect | ratio first / sql |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${serve_rows[@]}"
+    echo
+    echo "| task | queries per second | p50 | p95 |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${serve_load_rows[@]}"
+    echo
+    echo "\`serve\` figures are psycopg fetching the whole result, on a server started just before"
+    echo "(first query) and on the same connection (again); the server computes the counts the views"
+    echo "share while it starts (serve start: until it listens), \`safeguard sql\` computes them in its"
+    echo "query. \`safeguard sql\` is a whole process writing CSV. The small queries are one"
+    echo "organisation's training headline row, 100 per client, 32 clients at once."
     echo
     echo "| task | time (one run) | peak | CSV written | CSV data rows |"
     echo "|---|---|---|---|---|"

@@ -41,6 +41,23 @@ pub struct FileConfig {
     /// `[[mapping]]` tables: how files in other layouts become contract datasets (MAPPING.md).
     #[serde(default)]
     pub mapping: Vec<crate::ingest::mapping::MappingConfig>,
+    /// `safeguard serve`: the defaults of its flags.
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// The `[serve]` table: each key is the `safeguard serve` flag of the same name, which wins over
+/// it. Paths are relative to the configuration file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    pub listen: Option<String>,
+    pub users: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_connections: Option<usize>,
+    /// Seconds.
+    pub statement_timeout: Option<u64>,
 }
 
 /// The `[refresh]` table.

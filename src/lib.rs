@@ -6,7 +6,8 @@
 //! [`report`] typesets the annual board report with Typst, [`refresh`] runs them all as one
 //! locked, atomic nightly job, and [`cli`] wires them to commands. [`narrative`] reads the
 //! team's own words (Markdown) for the report; [`disclosure`] decides which counts of people a
-//! publication may print and proves that nothing hidden can be worked out.
+//! publication may print and proves that nothing hidden can be worked out. `serve` (cargo
+//! feature `serve`, on by default) answers SQL over the PostgreSQL wire protocol.
 //! [`generate`] makes synthetic input for trying it all out; [`template`] writes the XLSX
 //! return templates providers fill in.
 
@@ -22,5 +23,7 @@ pub mod numbers;
 pub mod query;
 pub mod refresh;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod template;
 pub mod warehouse;

@@ -81,6 +81,14 @@ pub enum Command {
     /// the board cover sheet, foreword.md, training.md, ... risks.md). `{{name}}` in the text
     /// prints a live figure after disclosure control, as the tables do.
     Narrative(NarrativeCommand),
+    /// Serve the views and datasets over the PostgreSQL wire protocol, for Power BI, Excel,
+    /// Tableau, psql and other SQL clients.
+    ///
+    /// Logins are SCRAM-SHA-256 against the users file (`serve add-user`); a user added with
+    /// --organisations sees only those organisations' rows. Read-only. Without --tls-cert and
+    /// --tls-key it listens on loopback addresses only. Runs until stopped (Ctrl-C or SIGTERM).
+    #[cfg(feature = "serve")]
+    Serve(super::serve::ServeCommand),
     /// Run a Ballista scheduler: the entry point of a cluster for `sql --cluster` and
     /// `report --cluster`.
     ///

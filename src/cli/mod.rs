@@ -12,6 +12,8 @@ mod narrative;
 mod progress;
 mod refresh;
 mod report;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod sql;
 mod template;
 
@@ -51,6 +53,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Template(cmd) => template::run(cmd, &config)?,
         Command::Report(cmd) => report::run(cmd, &config, &progress)?,
         Command::Refresh(cmd) => refresh::run(cmd, &config, &progress)?,
+        #[cfg(feature = "serve")]
+        Command::Serve(cmd) => serve::run(cmd, &config)?,
         #[cfg(feature = "cluster")]
         Command::Scheduler(cmd) => cluster::scheduler(cmd)?,
         #[cfg(feature = "cluster")]

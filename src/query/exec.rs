@@ -8,7 +8,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
@@ -18,10 +17,9 @@ use super::print_format::{self, Format};
 /// Why a statement did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
-    /// The statement would change something; the warehouse is written only by `load`.
-    #[error(
-        "safeguard sql is read-only: {0} is not allowed (the warehouse changes only through `safeguard load`)"
-    )]
+    /// The statement would change something; the warehouse is written only by `load`. Holds
+    /// the statement's first words as written (`COPY`, `INSERT INTO`).
+    #[error("{}", read_only_refusal("safeguard sql", .0))]
     ReadOnly(String),
     /// DataFusion rejected or failed the query.
     #[error("{0}")]
@@ -63,25 +61,6 @@ fn parser_message(e: &datafusion::sql::sqlparser::parser::ParserError) -> String
         }
         ParserError::RecursionLimitExceeded => "the statement is nested too deeply".to_owned(),
     }
-}
-
-/// What kind of writing statement a plan is, for the refusal message (`DropView` as DROP VIEW).
-fn writing_kind(plan: &LogicalPlan) -> String {
-    let name = match plan {
-        LogicalPlan::Ddl(ddl) => ddl.name().to_owned(),
-        LogicalPlan::Dml(dml) => format!("{}", dml.op),
-        LogicalPlan::Copy(_) => "COPY".to_owned(),
-        LogicalPlan::Statement(s) => s.name().to_owned(),
-        other => other.display().to_string(),
-    };
-    let mut words = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if i > 0 && c.is_uppercase() {
-            words.push(' ');
-        }
-        words.push(c.to_ascii_uppercase());
-    }
-    words
 }
 
 /// Splits `sql` into statements with DataFusion's own parser (never by hand, so `;` inside
@@ -133,6 +112,7 @@ async fn execute(
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
+    let text = statement.to_string();
     let plan = session
         .ctx()
         .state()
@@ -140,11 +120,180 @@ async fn execute(
         .await
         .map_err(query_error)?;
     if read_only.verify_plan(&plan).is_err() {
-        return Err(SqlError::ReadOnly(writing_kind(&plan)));
+        return Err(SqlError::ReadOnly(statement_words(&text)));
     }
     session
         .ctx()
         .execute_logical_plan(plan)
         .await
         .map_err(query_error)
+}
+
+/// The sentence refusing a statement that would write, shared by `safeguard sql` and
+/// `safeguard serve` (`program`): names the statement by the words it starts with.
+pub fn read_only_refusal(program: &str, statement: &str) -> String {
+    format!(
+        "{program} is read-only: {statement} is not allowed (the warehouse changes only through \
+         `safeguard load`)"
+    )
+}
+
+/// The words a statement's text starts with, as a reader would name the statement: `COPY`,
+/// `INSERT INTO`, `CREATE OR REPLACE VIEW`, `DROP TABLE IF EXISTS`, `SET datafusion.x.y`, or
+/// `SELECT ... INTO` for a query that would create a table.
+pub fn statement_words(sql: &str) -> String {
+    use datafusion::sql::sqlparser::keywords::Keyword;
+    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    const COMMAND: &[&str] = &[
+        "ALTER",
+        "ANALYZE",
+        "ATTACH",
+        "CALL",
+        "CATALOG",
+        "CHECKPOINT",
+        "CLOSE",
+        "CLUSTER",
+        "COMMENT",
+        "COPY",
+        "CREATE",
+        "DATABASE",
+        "DEALLOCATE",
+        "DECLARE",
+        "DELETE",
+        "DETACH",
+        "DO",
+        "DROP",
+        "EXECUTE",
+        "EXISTS",
+        "EXPLAIN",
+        "EXTERNAL",
+        "FETCH",
+        "FROM",
+        "FUNCTION",
+        "GRANT",
+        "IF",
+        "INDEX",
+        "INSERT",
+        "INSTALL",
+        "INTO",
+        "LISTEN",
+        "LOAD",
+        "LOCK",
+        "MATERIALIZED",
+        "MERGE",
+        "NOT",
+        "NOTIFY",
+        "OR",
+        "OVERWRITE",
+        "PRAGMA",
+        "PREPARE",
+        "REFRESH",
+        "REINDEX",
+        "REPLACE",
+        "REVOKE",
+        "ROLE",
+        "SCHEMA",
+        "SEQUENCE",
+        "TABLE",
+        "TEMP",
+        "TEMPORARY",
+        "TRUNCATE",
+        "UNBOUNDED",
+        "UNLOAD",
+        "UPDATE",
+        "USE",
+        "USER",
+        "VACUUM",
+        "VERBOSE",
+        "VIEW",
+    ];
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .unwrap_or_default();
+    let mut tokens = tokens
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .peekable();
+    let word = |t: &Token| match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let first = tokens.next();
+    if matches!(first, Some(Token::LParen)) {
+        return "SELECT ... INTO".to_owned();
+    }
+    let Some(first) = first.as_ref().and_then(word) else {
+        return "this statement".to_owned();
+    };
+    match first.as_str() {
+        "SELECT" | "WITH" | "VALUES" => return "SELECT ... INTO".to_owned(),
+        "SET" | "RESET" | "SHOW" => {
+            // The setting's name as written, up to `=`, TO or a value.
+            let mut name = String::new();
+            for t in tokens {
+                match &t {
+                    Token::Eq => break,
+                    Token::Word(w) if w.keyword == Keyword::TO => break,
+                    Token::Period => name.push('.'),
+                    Token::Word(w) => {
+                        if !name.is_empty() && !name.ends_with('.') {
+                            name.push(' ');
+                        }
+                        name.push_str(&w.value);
+                    }
+                    _ => break,
+                }
+            }
+            return if name.is_empty() {
+                first
+            } else {
+                format!("{first} {name}")
+            };
+        }
+        _ => {}
+    }
+    let mut words = vec![first];
+    while let Some(w) = tokens.peek().and_then(word) {
+        if words.len() == 5 || !COMMAND.contains(&w.as_str()) {
+            break;
+        }
+        words.push(w);
+        tokens.next();
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_named_by_their_words() {
+        for (sql, words) in [
+            ("COPY (SELECT 1) TO '/tmp/x.csv'", "COPY"),
+            ("insert  into organisations values (1)", "INSERT INTO"),
+            (
+                "CREATE OR REPLACE VIEW v AS SELECT 1",
+                "CREATE OR REPLACE VIEW",
+            ),
+            ("DROP TABLE IF EXISTS staff", "DROP TABLE IF EXISTS"),
+            ("DELETE FROM staff", "DELETE FROM"),
+            (
+                "SET datafusion.execution.batch_size = 1",
+                "SET datafusion.execution.batch_size",
+            ),
+            ("SET TIME ZONE 'UTC'", "SET TIME ZONE"),
+            ("SELECT * INTO t FROM staff", "SELECT ... INTO"),
+            (
+                "EXPLAIN ANALYZE INSERT INTO t VALUES (1)",
+                "EXPLAIN ANALYZE INSERT INTO",
+            ),
+        ] {
+            assert_eq!(statement_words(sql), words, "{sql}");
+        }
+        assert_eq!(
+            read_only_refusal("safeguard sql", "COPY"),
+            "safeguard sql is read-only: COPY is not allowed (the warehouse changes only through `safeguard load`)"
+        );
+    }
 }

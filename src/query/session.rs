@@ -30,6 +30,11 @@ impl Session {
         &self.ctx
     }
 
+    /// The context alone, for a server that keeps it beside contexts of its own.
+    pub fn into_ctx(self) -> SessionContext {
+        self.ctx
+    }
+
     /// The snapshot folder the session reads (fixed for its lifetime).
     pub fn snapshot(&self) -> &Path {
         &self.snapshot

@@ -13,6 +13,8 @@ mod oracle;
 mod refresh;
 mod report;
 mod sample_data;
+#[cfg(feature = "serve")]
+mod serve;
 mod sql;
 mod template;
 mod util;

@@ -137,6 +137,27 @@ fn writing_statements_are_refused() {
     }
     assert!(!Path::new("/tmp/safeguard-should-not-exist.csv").exists());
     insta::assert_snapshot!(sql(&["-c", "DROP VIEW training_compliance"]).stderr);
+    // Named by the words the statement starts with, not the plan's debug name.
+    for (statement, named) in [
+        (
+            "COPY (SELECT 1) TO '/tmp/safeguard-should-not-exist.csv'",
+            "COPY",
+        ),
+        (
+            "insert  into organisations values ('X', 'Y', 'other')",
+            "INSERT INTO",
+        ),
+        (
+            "CREATE OR REPLACE VIEW v AS SELECT 1",
+            "CREATE OR REPLACE VIEW",
+        ),
+    ] {
+        let stderr = sql(&["-c", statement]).stderr;
+        assert!(
+            stderr.contains(&format!("read-only: {named} is not allowed (")),
+            "{statement}: {stderr}"
+        );
+    }
 }
 
 #[test]
