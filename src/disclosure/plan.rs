@@ -371,8 +371,10 @@ fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
 }
 
 /// The cheapest complement in the relations through `cell`, widening through the relations of
-/// their hidden cells until one is found.
+/// their hidden cells until one is found. The footprint's total is the headline a board reads:
+/// it is taken only when no other cell within reach can serve.
 fn nearest(p: &Published, s: &State, cell: usize, need: Need) -> Option<Hide> {
+    let mut fallback = None;
     let mut seen_rel = vec![false; p.relations.len()];
     let mut seen_cell = vec![false; p.cells.len()];
     seen_cell[cell] = true;
@@ -389,13 +391,17 @@ fn nearest(p: &Published, s: &State, cell: usize, need: Need) -> Option<Hide> {
             }
         }
         members.retain(|&c| !std::mem::replace(&mut seen_cell[c], true));
-        if let Some(h) = cheapest(p, s, need, members.iter().copied()) {
+        let inner = members.iter().copied().filter(|&c| p.cells[c].mask != 0);
+        if let Some(h) = cheapest(p, s, need, inner) {
             return Some(h);
+        }
+        if fallback.is_none() {
+            fallback = cheapest(p, s, need, members.iter().copied());
         }
         frontier = members
             .into_iter()
             .filter(|&c| s.den[c].is_some() || s.num[c].is_some())
             .collect();
     }
-    None
+    fallback
 }
