@@ -23,7 +23,7 @@
 use super::audit::{Auditor, Kind, Leak};
 use super::layout::Published;
 use super::model::{Model, Shown};
-use super::{Count, Cube, Error, Figure, Layout, Reason, Rule};
+use super::{Count, Counts, Cube, Error, Figure, Layout, Reason, Rule};
 
 /// How much a plan hides, for the report's appendix and for measuring over-suppression.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -311,9 +311,17 @@ fn relations_pass(p: &Published, s: &mut State) {
                     let k = p.cells[c].counts;
                     (n + k.numerator, sh + k.shortfall())
                 });
-                if t.shortfall() > 0 && t.shortfall() == short {
+                // Unless printed totals elsewhere already say it of every hidden part.
+                let unsaid = |holds: fn(Counts) -> bool| {
+                    let shown = s.shown();
+                    r.parts
+                        .iter()
+                        .any(|&c| !shown[c].all() && !p.said(c, &shown, holds))
+                };
+                if t.shortfall() > 0 && t.shortfall() == short && unsaid(|k| k.shortfall() == 0)
+                {
                     fix = Some(Need::Shortfall);
-                } else if t.numerator > 0 && t.numerator == n {
+                } else if t.numerator > 0 && t.numerator == n && unsaid(|k| k.numerator == 0) {
                     fix = Some(Need::Numerator);
                 }
             }
@@ -371,10 +379,8 @@ fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
 }
 
 /// The cheapest complement in the relations through `cell`, widening through the relations of
-/// their hidden cells until one is found. The footprint's total is the headline a board reads:
-/// it is taken only when no other cell within reach can serve.
+/// their hidden cells until one is found.
 fn nearest(p: &Published, s: &State, cell: usize, need: Need) -> Option<Hide> {
-    let mut fallback = None;
     let mut seen_rel = vec![false; p.relations.len()];
     let mut seen_cell = vec![false; p.cells.len()];
     seen_cell[cell] = true;
@@ -391,17 +397,13 @@ fn nearest(p: &Published, s: &State, cell: usize, need: Need) -> Option<Hide> {
             }
         }
         members.retain(|&c| !std::mem::replace(&mut seen_cell[c], true));
-        let inner = members.iter().copied().filter(|&c| p.cells[c].mask != 0);
-        if let Some(h) = cheapest(p, s, need, inner) {
+        if let Some(h) = cheapest(p, s, need, members.iter().copied()) {
             return Some(h);
-        }
-        if fallback.is_none() {
-            fallback = cheapest(p, s, need, members.iter().copied());
         }
         frontier = members
             .into_iter()
             .filter(|&c| s.den[c].is_some() || s.num[c].is_some())
             .collect();
     }
-    fallback
+    None
 }

@@ -233,7 +233,8 @@ impl Suppression {
             "No counts are suppressed in this report: the disclosure threshold is off.".to_owned()
         } else {
             format!(
-                "Of the {counts} counts of staff in the training and supervision tables at {}, \
+                "Of the {counts} counts of staff in the training and supervision tables at {} (rows \
+                 with nobody in them included), \
                  {} are suppressed: {primary} because they are from 1 to {}, {derived} because \
                  they count within such a small group, and {secondary} more (secondary \
                  suppression) so that none of those can be worked out from the other tables, \
