@@ -318,8 +318,7 @@ fn relations_pass(p: &Published, s: &mut State) {
                         .iter()
                         .any(|&c| !shown[c].all() && !p.said(c, &shown, holds))
                 };
-                if t.shortfall() > 0 && t.shortfall() == short && unsaid(|k| k.shortfall() == 0)
-                {
+                if t.shortfall() > 0 && t.shortfall() == short && unsaid(|k| k.shortfall() == 0) {
                     fix = Some(Need::Shortfall);
                 } else if t.numerator > 0 && t.numerator == n && unsaid(|k| k.numerator == 0) {
                     fix = Some(Need::Numerator);

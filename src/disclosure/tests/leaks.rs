@@ -445,10 +445,12 @@ fn the_footprint_total_survives_protecting_all_compliant_levels() {
     ];
     let cells: Vec<([&str; 2], i64, i64)> =
         rows.iter().map(|(o, l, n, d)| ([*o, *l], *n, *d)).collect();
-    let cells: Vec<(&[&str], i64, i64)> =
-        cells.iter().map(|(k, n, d)| (&k[..], *n, *d)).collect();
+    let cells: Vec<(&[&str], i64, i64)> = cells.iter().map(|(k, n, d)| (&k[..], *n, *d)).collect();
     let c = cube(
-        &[("organisation", &orgs), ("level", &["1", "2", "3", "4", "5"])],
+        &[
+            ("organisation", &orgs),
+            ("level", &["1", "2", "3", "4", "5"]),
+        ],
         &cells,
     );
     let plan = Plan::build(&c, &training_layout(), RULE).expect("plan");
@@ -461,5 +463,8 @@ fn the_footprint_total_survives_protecting_all_compliant_levels() {
         .map(|r| format!("{:?} {} {}", r.labels, r.in_post, r.compliant))
         .collect();
     let total = plan.figure(&[]).expect("total");
-    assert!(!total.is_hidden(), "the footprint total is hidden: {hidden:#?}");
+    assert!(
+        !total.is_hidden(),
+        "the footprint total is hidden: {hidden:#?}"
+    );
 }

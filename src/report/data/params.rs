@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 
 use super::rows::query;
 use crate::contract::calendar as periods;
-use crate::query::Session;
 use crate::disclosure::Rule;
+use crate::query::Session;
 use crate::report::format::Rag;
 use crate::report::printed::Shown;
 

@@ -95,7 +95,10 @@ pub(super) async fn spc(
     {
         if let Some(month) = r.date("month_end") {
             months
-                .entry((r.string("metric"), r.text("organisation_code").map(str::to_owned)))
+                .entry((
+                    r.string("metric"),
+                    r.text("organisation_code").map(str::to_owned),
+                ))
                 .or_default()
                 .push(month);
         }
@@ -244,7 +247,10 @@ pub(super) async fn spc(
                 show.latest,
                 Shown::or_empty(s.float("latest_value")),
             )),
-            mean: Percent(hidden_unless(show.summary, Shown::or_empty(s.float("mean")))),
+            mean: Percent(hidden_unless(
+                show.summary,
+                Shown::or_empty(s.float("mean")),
+            )),
             variation: words(variation_short(&s.string("variation"))),
             assurance: words(assurance_short(&s.string("assurance"))),
         });

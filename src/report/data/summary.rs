@@ -8,9 +8,9 @@ use super::model::{
     Training,
 };
 use super::params::Params;
+use crate::disclosure::Rule;
 use crate::query::Session;
 use crate::report::ReportSettings;
-use crate::disclosure::Rule;
 use crate::report::format::{Rag, financial_year, long_date, percent};
 use crate::report::printed::Shown;
 use crate::report::sentences::{self, Compare};

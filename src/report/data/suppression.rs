@@ -24,7 +24,7 @@ use super::params::Params;
 use super::rows::{Row, query};
 use crate::disclosure::{self, AuditReport, Cube, Dimension, Layout, Plans, Rule, Summary};
 use crate::query::Session;
-use crate::report::format::long_date;
+use crate::report::format::{long_date, sentence_case};
 use crate::report::printed::{Count, Percent, Shown};
 
 /// The dimension every measure breaks down by first.
@@ -193,7 +193,7 @@ impl Suppression {
                 writeln!(
                     out,
                     "== {} at {}{role}\n{report}",
-                    sentence_case_what(m.what),
+                    sentence_case(m.what),
                     long_date(period)
                 )?;
             }
@@ -264,13 +264,12 @@ impl Suppression {
     }
 }
 
-fn sentence_case_what(what: &str) -> String {
-    crate::report::format::sentence_case(what)
-}
+/// (numerator, denominator) by organisation and breakdown value, at one period.
+type Period = HashMap<(String, String), (i64, i64)>;
 
 /// One measure's true counts: (numerator, denominator) by period, organisation and breakdown.
 struct Counts {
-    cells: BTreeMap<NaiveDate, HashMap<(String, String), (i64, i64)>>,
+    cells: BTreeMap<NaiveDate, Period>,
     organisations: Vec<String>,
     breakdown: Vec<String>,
 }
@@ -280,8 +279,7 @@ impl Counts {
     /// breakdown value `key` reads. Organisations are the dataset's (`codes`) and any others
     /// counted.
     fn read(rows: &[Row], codes: &[&str], key: impl Fn(&Row) -> String) -> anyhow::Result<Counts> {
-        let mut cells: BTreeMap<NaiveDate, HashMap<(String, String), (i64, i64)>> =
-            BTreeMap::new();
+        let mut cells: BTreeMap<NaiveDate, Period> = BTreeMap::new();
         let mut organisations: BTreeSet<String> = codes.iter().map(|c| (*c).to_owned()).collect();
         let mut breakdown = BTreeSet::new();
         for r in rows {
@@ -292,7 +290,11 @@ impl Counts {
             let b = key(r);
             organisations.insert(org.clone());
             breakdown.insert(b.clone());
-            let e = cells.entry(period).or_default().entry((org, b)).or_default();
+            let e = cells
+                .entry(period)
+                .or_default()
+                .entry((org, b))
+                .or_default();
             e.0 += r.count("num");
             e.1 += r.count("den");
         }
@@ -321,7 +323,10 @@ impl Counts {
             ])?;
             for ((org, b), (num, den)) in self.cells.get(&period).unwrap_or(&empty) {
                 cube.add(&[org, b], *num, *den).with_context(|| {
-                    format!("the {what} counts at {} are inconsistent", long_date(period))
+                    format!(
+                        "the {what} counts at {} are inconsistent",
+                        long_date(period)
+                    )
                 })?;
             }
             cubes.push((period, cube));

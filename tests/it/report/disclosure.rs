@@ -16,7 +16,15 @@ use crate::util::{Run, command};
 /// `report --audit` for a financial year over `warehouse` (relative to `dir`).
 fn audit(dir: &Path, warehouse: &str, year: &str) -> Run {
     command(dir)
-        .args(["-q", "report", "--warehouse", warehouse, "--year", year, "--audit"])
+        .args([
+            "-q",
+            "report",
+            "--warehouse",
+            warehouse,
+            "--year",
+            year,
+            "--audit",
+        ])
         .output()
         .unwrap()
         .into()
@@ -159,7 +167,11 @@ fn assert_tables_safe(d: &Value, what: &str) {
     for f in figures {
         let (num, den, pct) = figure(f);
         if den == "*" {
-            assert_eq!((num, pct), ("*", "*"), "{what}: a figure beside a hidden denominator");
+            assert_eq!(
+                (num, pct),
+                ("*", "*"),
+                "{what}: a figure beside a hidden denominator"
+            );
         }
     }
 }
@@ -266,7 +278,9 @@ fn small_generated_footprints_leak_nothing() {
             .tempdir()
             .unwrap();
         let run: Run = command(dir.path())
-            .args(["-q", "generate", "--out", "input", "--staff", staff, "--seed", seed])
+            .args([
+                "-q", "generate", "--out", "input", "--staff", staff, "--seed", seed,
+            ])
             .output()
             .unwrap()
             .into();
