@@ -272,6 +272,11 @@ pub struct ReportCommand {
     /// authors: every figure as printed, with disclosure control applied
     #[arg(long, value_name = "FILE")]
     pub data_json: Option<PathBuf>,
+    /// Print the disclosure audit instead of writing the PDF: for every period the report
+    /// prints figures of, each suppressed count, why it is hidden and the range of values a
+    /// reader with the whole report could narrow it to (never a single value)
+    #[arg(long, conflicts_with_all = ["output", "templates", "data_json"])]
+    pub audit: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `safeguard report`: typeset the annual Safeguarding Children report to PDF from the live
 //! warehouse snapshot, loading the configured input folder first when the configured
-//! warehouse is empty or older than the input files.
+//! warehouse is empty or older than the input files. With `--audit` it prints the disclosure
+//! audit instead and writes nothing.
 
 use std::io::Write;
 use std::path::Path;
@@ -59,12 +60,16 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
         let session = query::open(&warehouse, &params, &cmd.engine.engine())
             .await
             .map_err(|e| usage(format!("{e:#}")))?;
+        if cmd.audit {
+            progress.step("auditing disclosure control");
+            return report::audit(&session).await.map(Built::Audit);
+        }
         if let Some(path) = &cmd.data_json {
             let json = report::data_json(&session, &settings).await?;
             write_atomically(path, json.as_bytes())?;
         }
         progress.step("typesetting the report");
-        report::build(&session, &settings).await
+        report::build(&session, &settings).await.map(Built::Pdf)
     });
     progress.finish();
     let built = match built {
@@ -80,6 +85,13 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
             return Err(e);
         }
     };
+    let built = match built {
+        Built::Pdf(pdf) => pdf,
+        Built::Audit(text) => {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            return Ok(exit::OK);
+        }
+    };
     for warning in &built.warnings {
         eprint!("{warning}");
     }
@@ -87,6 +99,12 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let mut out = std::io::stdout().lock();
     writeln!(out, "wrote {} ({} pages)", output.display(), built.pages)?;
     Ok(exit::OK)
+}
+
+/// What `report` made: the typeset report, or with `--audit` the disclosure audit's text.
+enum Built {
+    Pdf(report::ReportOutput),
+    Audit(String),
 }
 
 /// `safeguarding-annual-report-2025-26.pdf` for as_of 2026-03-31.

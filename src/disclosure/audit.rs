@@ -591,14 +591,8 @@ fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Tar
         let counts = p.cells[c].counts;
         // A printed 100% (or 0%) total already says it of every part: what follows from
         // that alone is no leak (and no suppression could hide it).
-        let printed_totals: Vec<_> = p
-            .ancestors(c)
-            .into_iter()
-            .filter(|&a| shown[a].all())
-            .map(|a| p.cells[a].counts)
-            .collect();
-        let all_said = counts.shortfall() == 0 && printed_totals.iter().any(|t| t.shortfall() == 0);
-        let none_said = counts.numerator == 0 && printed_totals.iter().any(|t| t.numerator == 0);
+        let all_said = p.said(c, shown, |k| k.shortfall() == 0);
+        let none_said = p.said(c, shown, |k| k.numerator == 0);
         let mut kinds = vec![];
         if !s.denominator {
             kinds.push((Kind::Denominator, counts.denominator));

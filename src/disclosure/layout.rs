@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::Error;
 use super::cube::{ALL, Coords, Counts, Cube, cells_within, contains, mask_of};
+use super::model::Shown;
 
 /// The tables of one publication, or of every publication of a period together (the annual
 /// report and each provider pack): a plan made for the union protects each of them, and any
@@ -103,6 +104,8 @@ pub(crate) struct Published {
     pub generators: Vec<u32>,
     /// Junction-tree edges between generators and the margin they share.
     pub separators: Vec<Separator>,
+    /// The distinct printed margins.
+    pub masks: Vec<u32>,
 }
 
 impl Published {
@@ -150,6 +153,7 @@ impl Published {
         }
         let masks = distinct_masks(&cells);
         let (generators, separators) = junction_tree(&masks).unwrap_or((vec![full], vec![]));
+        let masks = masks.clone();
         Ok(Published {
             cube: cube.clone(),
             tables: layout.tables.iter().map(|t| t.name.clone()).collect(),
@@ -159,7 +163,41 @@ impl Published {
             relations_of,
             generators,
             separators,
+            masks,
         })
+    }
+
+    /// Whether what is printed already says `holds` (everyone compliant, or nobody) of cell
+    /// `c`, so that a reader working it out learns nothing new: a printed total containing it
+    /// says so, or every part of it with anyone in (in a finer printed margin breaking it down
+    /// completely) is printed saying so or lies in a printed total saying so. Level 5 being
+    /// one organisation's three staff, and that organisation printed at 100%, says level 5 is.
+    pub fn said(&self, c: usize, shown: &[Shown], holds: impl Fn(Counts) -> bool) -> bool {
+        let cell = &self.cells[c];
+        if !holds(cell.counts) {
+            return false;
+        }
+        let printed_holds = |d: usize| shown[d].all() && holds(self.cells[d].counts);
+        if self.ancestors(c).into_iter().any(printed_holds) {
+            return true;
+        }
+        let sizes = self.cube.sizes();
+        self.masks
+            .iter()
+            .filter(|&&m| m & cell.mask == cell.mask && m != cell.mask)
+            .any(|&m| {
+                let parts: Option<Vec<usize>> = cells_within(&sizes, m, &cell.coords)
+                    .iter()
+                    .map(|x| self.index.get(x).copied())
+                    .collect();
+                parts.is_some_and(|parts| {
+                    parts.into_iter().all(|d| {
+                        self.cells[d].counts.denominator == 0
+                            || printed_holds(d)
+                            || self.ancestors(d).into_iter().any(printed_holds)
+                    })
+                })
+            })
     }
 
     /// The printed cell named by `(dimension, label)` pairs, if the layout prints it.

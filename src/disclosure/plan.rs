@@ -23,7 +23,7 @@
 use super::audit::{Auditor, Kind, Leak};
 use super::layout::Published;
 use super::model::{Model, Shown};
-use super::{Count, Cube, Error, Figure, Layout, Reason, Rule};
+use super::{Count, Counts, Cube, Error, Figure, Layout, Reason, Rule};
 
 /// How much a plan hides, for the report's appendix and for measuring over-suppression.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -311,9 +311,16 @@ fn relations_pass(p: &Published, s: &mut State) {
                     let k = p.cells[c].counts;
                     (n + k.numerator, sh + k.shortfall())
                 });
-                if t.shortfall() > 0 && t.shortfall() == short {
+                // Unless printed totals elsewhere already say it of every hidden part.
+                let unsaid = |holds: fn(Counts) -> bool| {
+                    let shown = s.shown();
+                    r.parts
+                        .iter()
+                        .any(|&c| !shown[c].all() && !p.said(c, &shown, holds))
+                };
+                if t.shortfall() > 0 && t.shortfall() == short && unsaid(|k| k.shortfall() == 0) {
                     fix = Some(Need::Shortfall);
-                } else if t.numerator > 0 && t.numerator == n {
+                } else if t.numerator > 0 && t.numerator == n && unsaid(|k| k.numerator == 0) {
                     fix = Some(Need::Numerator);
                 }
             }

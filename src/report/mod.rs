@@ -10,7 +10,6 @@
 //! and templates always give the same bytes.
 
 pub mod data;
-pub mod disclosure;
 pub mod format;
 mod pdf;
 pub mod printed;
@@ -117,6 +116,12 @@ pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Resu
     let json = serde_json::to_vec_pretty(&data)?;
     let as_of = NaiveDate::parse_from_str(&data.meta.as_of, "%Y-%m-%d")?;
     pdf::typeset(settings, json, as_of, &data.meta.title)
+}
+
+/// The disclosure audit of everything the report prints (`safeguard report --audit`): for each
+/// period and measure, every suppressed count and the range a reader could narrow it to.
+pub async fn audit(session: &Session) -> anyhow::Result<String> {
+    data::audit(session).await
 }
 
 /// The report data as the template receives it (`/data.json`), for template authors.

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use crate::util::{Run, bin};
 
+mod disclosure;
 mod model;
 
 fn sample_data() -> PathBuf {

@@ -396,3 +396,75 @@ fn the_audit_report_shows_every_range_wider_than_one_value() {
     assert!(a2.contains("* (primary)"), "{a2}");
     assert!(!a2.contains("(printed)"), "{a2}");
 }
+
+/// The sample data's training at 31 March 2026: levels 4 and 5 are all compliant, level 5 is
+/// one organisation's three staff, and that organisation is 13 of 13. Protecting them must not
+/// cost the board its headline: the footprint's total stays printed.
+#[test]
+fn the_footprint_total_survives_protecting_all_compliant_levels() {
+    let rows: &[(&str, &str, i64, i64)] = &[
+        ("N0J", "1", 6, 8),
+        ("N0J", "2", 25, 31),
+        ("N0J", "3", 14, 15),
+        ("N1A", "1", 3, 3),
+        ("N1A", "2", 6, 6),
+        ("N1A", "4", 1, 1),
+        ("N1A", "5", 3, 3),
+        ("N2B", "1", 118, 128),
+        ("N2B", "2", 375, 407),
+        ("N2B", "3", 297, 331),
+        ("N2B", "4", 5, 5),
+        ("N3C", "1", 59, 73),
+        ("N3C", "2", 245, 285),
+        ("N3C", "3", 209, 238),
+        ("N3C", "4", 6, 6),
+        ("N4D", "1", 34, 35),
+        ("N4D", "2", 133, 134),
+        ("N4D", "3", 164, 166),
+        ("N4D", "4", 1, 1),
+        ("N5E", "1", 47, 52),
+        ("N5E", "2", 147, 172),
+        ("N5E", "3", 76, 85),
+        ("N5E", "4", 3, 3),
+        ("N6F", "1", 31, 45),
+        ("N6F", "2", 71, 97),
+        ("N6F", "3", 25, 31),
+        ("N7G", "1", 15, 17),
+        ("N7G", "2", 35, 44),
+        ("N7G", "3", 55, 67),
+        ("N8H", "1", 9, 9),
+        ("N8H", "2", 22, 26),
+        ("N8H", "3", 23, 24),
+        ("N9I", "1", 9, 10),
+        ("N9I", "2", 23, 23),
+        ("N9I", "3", 35, 37),
+        ("N9I", "4", 2, 2),
+    ];
+    let orgs = [
+        "N0J", "N1A", "N2B", "N3C", "N4D", "N5E", "N6F", "N7G", "N8H", "N9I",
+    ];
+    let cells: Vec<([&str; 2], i64, i64)> =
+        rows.iter().map(|(o, l, n, d)| ([*o, *l], *n, *d)).collect();
+    let cells: Vec<(&[&str], i64, i64)> = cells.iter().map(|(k, n, d)| (&k[..], *n, *d)).collect();
+    let c = cube(
+        &[
+            ("organisation", &orgs),
+            ("level", &["1", "2", "3", "4", "5"]),
+        ],
+        &cells,
+    );
+    let plan = Plan::build(&c, &training_layout(), RULE).expect("plan");
+    assert_safe(&plan);
+    let hidden: Vec<String> = plan
+        .audit()
+        .expect("audit")
+        .rows
+        .iter()
+        .map(|r| format!("{:?} {} {}", r.labels, r.in_post, r.compliant))
+        .collect();
+    let total = plan.figure(&[]).expect("total");
+    assert!(
+        !total.is_hidden(),
+        "the footprint total is hidden: {hidden:#?}"
+    );
+}

@@ -1,10 +1,11 @@
 //! Appendix A, data quality and provenance: rows read, loaded and rejected per dataset, the
 //! commonest reject reasons (without the rejected values), the input files with their hashes,
-//! the recent refresh runs, and the snapshot the figures came from.
+//! the recent refresh runs, the snapshot the figures came from, and how many counts disclosure
+//! control suppressed.
 
 use std::collections::BTreeMap;
 
-use super::model::{Appendix, DatasetRow, FileRow, RefreshRow, RejectRow};
+use super::model::{Appendix, DatasetRow, DisclosureAudit, FileRow, RefreshRow, RejectRow};
 use super::params::Params;
 use super::rows::query;
 use crate::query::Session;
@@ -12,7 +13,11 @@ use crate::report::format::{long_date, sentence_case, thousands};
 
 /// The provenance appendix. Its tables are absent from a warehouse loaded before they existed,
 /// so a failed query leaves its table empty rather than failing the report.
-pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Appendix> {
+pub(super) async fn appendix(
+    session: &Session,
+    p: &Params,
+    disclosure: DisclosureAudit,
+) -> anyhow::Result<Appendix> {
     let summary = query(
         session,
         "SELECT dataset, status, rows_read, rows_loaded, rows_rejected FROM load_summary",
@@ -127,5 +132,6 @@ pub(super) async fn appendix(session: &Session, p: &Params) -> anyhow::Result<Ap
         program_version: m.program_version.clone(),
         as_of: long_date(p.as_of),
         input: m.input.clone(),
+        disclosure,
     })
 }

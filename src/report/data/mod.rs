@@ -28,6 +28,7 @@ mod section11;
 mod spc;
 mod summary;
 mod supervision;
+mod suppression;
 mod training;
 mod trend;
 
@@ -42,8 +43,11 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
     let p = params::params(session).await?;
     let organisations = organisations::organisations(session).await?;
     let names = organisations::Names::new(&organisations);
-    let training = training::training(session, &p, &organisations).await?;
-    let supervision = supervision::supervision(session, &p, &organisations).await?;
+    // Every period's suppression plan first: the sections print only what these let through.
+    let plans = suppression::Suppression::new(session, &p, &organisations).await?;
+    let training = training::training(session, &p, &organisations, &plans.training).await?;
+    let supervision =
+        supervision::supervision(session, &p, &organisations, &plans.supervision).await?;
     let section11 = section11::section11(session, &names).await?;
     let reviews = reviews::reviews(session).await?;
     // Optional datasets: their sections are left out when they were not supplied.
@@ -62,8 +66,8 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
     } else {
         None
     };
-    let spc = spc::spc(session, &p, &names, &training.1, &supervision.1).await?;
-    let appendix = appendix::appendix(session, &p).await?;
+    let spc = spc::spc(session, &p, &names, &plans).await?;
+    let appendix = appendix::appendix(session, &p, plans.appendix(&p)).await?;
     let summary = summary::summary(
         &p,
         &organisations,
@@ -88,6 +92,16 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
         appendix,
         definitions: definitions::definitions(&p),
     })
+}
+
+/// The disclosure audit of every period the report prints figures of (`report --audit`): each
+/// suppressed count and the range a reader with the whole publication could narrow it to.
+pub async fn audit(session: &Session) -> anyhow::Result<String> {
+    let p = params::params(session).await?;
+    let organisations = organisations::organisations(session).await?;
+    suppression::Suppression::new(session, &p, &organisations)
+        .await?
+        .audit(&p)
 }
 
 /// Whether an optional dataset was supplied to the load behind the session.

@@ -372,6 +372,28 @@ pub struct Appendix {
     pub program_version: String,
     pub as_of: String,
     pub input: String,
+    /// How many counts disclosure control suppressed, and that the publication was audited.
+    pub disclosure: DisclosureAudit,
+}
+
+/// Disclosure control in this report, for the appendix: the training and supervision tables'
+/// counts at the period end and how many are suppressed, and why.
+#[derive(Debug, Serialize)]
+pub struct DisclosureAudit {
+    /// Counts of staff the tables print (in post and compliant, requiring and supervised).
+    pub counts: i64,
+    /// Counts from 1 to threshold - 1.
+    pub primary: i64,
+    /// Counts hidden because they count within such a small group.
+    pub derived: i64,
+    /// Counts hidden so that no suppressed count can be worked out (secondary suppression).
+    pub secondary: i64,
+    /// What primary suppression alone would hide.
+    pub primary_only: i64,
+    /// The period ends whose figures the report prints, each with its own audited plan.
+    pub periods: i64,
+    /// The paragraph the appendix prints.
+    pub text: String,
 }
 
 #[derive(Debug, Serialize)]

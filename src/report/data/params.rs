@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 
 use super::rows::query;
 use crate::contract::calendar as periods;
+use crate::disclosure::Rule;
 use crate::query::Session;
-use crate::report::disclosure::Disclosure;
 use crate::report::format::Rag;
 use crate::report::printed::Shown;
 
@@ -24,7 +24,7 @@ pub(super) struct Params {
     pub(super) ma_red_below: f64,
     pub(super) ma_green_above: f64,
     pub(super) validity_months: i64,
-    pub(super) rule: Disclosure,
+    pub(super) rule: Rule,
 }
 
 pub(super) async fn params(session: &Session) -> anyhow::Result<Params> {
@@ -45,7 +45,7 @@ pub(super) async fn params(session: &Session) -> anyhow::Result<Params> {
         ma_red_below: p.float("multiagency_red_below").unwrap_or(60.0),
         ma_green_above: p.float("multiagency_green_above").unwrap_or(90.0),
         validity_months: p.count("training_validity_months"),
-        rule: Disclosure {
+        rule: Rule {
             threshold: p.count("disclosure_threshold"),
         },
     })

@@ -63,11 +63,6 @@ impl Row {
         self.int(name).unwrap_or(0)
     }
 
-    /// A boolean column: true only when the value is true (null is false).
-    pub(super) fn flag(&self, name: &str) -> bool {
-        matches!(self.get(name), Cell::Bool(true))
-    }
-
     pub(super) fn float(&self, name: &str) -> Option<f64> {
         match self.get(name) {
             Cell::Float(f) => Some(*f),

@@ -1,14 +1,21 @@
 //! Statistical process control: XmR charts of monthly training and supervision compliance
 //! across all organisations in the Making Data Count style, and each series' variation and
-//! assurance for every organisation. A series with a month disclosure control hides is not
-//! charted and its readings are not printed.
+//! assurance for every organisation. Each month's point is printed only where that month's
+//! suppression plan prints the figure; a series with a hidden month is not charted and its
+//! mean, variation and assurance are not printed (with the other months they would narrow the
+//! hidden one down), and a hidden latest month hides the latest value.
 
-use super::model::{Spc, SpcChart, SpcLabels, SpcPoint, SpcReading, Supervision, Training};
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::model::{Spc, SpcChart, SpcLabels, SpcPoint, SpcReading};
 use super::organisations::Names;
 use super::params::Params;
 use super::rows::{Row, query};
+use super::suppression::{Measure, Suppression};
+use crate::disclosure::{SpcShown, spc as spc_shown};
 use crate::query::Session;
-use crate::report::disclosure::single_percent;
 use crate::report::format::{long_date, percent, sentence_case, short_month};
 use crate::report::printed::{Percent, Shown, Words};
 use crate::report::sentences;
@@ -60,8 +67,7 @@ pub(super) async fn spc(
     session: &Session,
     p: &Params,
     names: &Names,
-    training: &Training,
-    supervision: &Supervision,
+    plans: &Suppression,
 ) -> anyhow::Result<Spc> {
     let points = query(
         session,
@@ -70,19 +76,48 @@ pub(super) async fn spc(
          ORDER BY metric, month_end",
     )
     .await?;
-    // The readings of every series, with what disclosure control withholds (spc_disclosure).
+    // The readings of every series.
     let summaries = query(
         session,
-        "SELECT s.metric, s.organisation_code, s.latest_month, s.latest_value, s.mean, \
-         s.lower_limit, s.upper_limit, s.target, s.variation, s.assurance, m.numerator, \
-         m.denominator, d.withheld FROM spc_summary s JOIN spc_monthly m ON (m.metric = s.metric) \
-         AND (m.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
-         AND (m.month_end = s.latest_month) JOIN spc_disclosure d ON (d.metric = s.metric) \
-         AND (d.organisation_code IS NOT DISTINCT FROM s.organisation_code) \
-         ORDER BY CASE s.metric WHEN 'training' THEN 0 ELSE 1 END, s.metric, \
-         s.organisation_code NULLS FIRST",
+        "SELECT metric, organisation_code, latest_month, latest_value, mean, lower_limit, \
+         upper_limit, target, variation, assurance FROM spc_summary \
+         ORDER BY CASE metric WHEN 'training' THEN 0 ELSE 1 END, metric, \
+         organisation_code NULLS FIRST",
     )
     .await?;
+    // The months of every series, and which of them their plans print.
+    let mut months: HashMap<(String, Option<String>), Vec<NaiveDate>> = HashMap::new();
+    for r in query(
+        session,
+        "SELECT metric, organisation_code, month_end FROM spc_monthly ORDER BY month_end",
+    )
+    .await?
+    {
+        if let Some(month) = r.date("month_end") {
+            months
+                .entry((
+                    r.string("metric"),
+                    r.text("organisation_code").map(str::to_owned),
+                ))
+                .or_default()
+                .push(month);
+        }
+    }
+    let shown = |metric: &str, org: Option<&str>| -> anyhow::Result<SpcShown> {
+        let measure: &Measure = match metric {
+            "training" => &plans.training,
+            _ => &plans.supervision,
+        };
+        let key = (metric.to_owned(), org.map(str::to_owned));
+        let printed = months
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|m| measure.printed(*m, org))
+            .collect::<anyhow::Result<Vec<bool>>>()?;
+        Ok(spc_shown(&printed))
+    };
     let mut charts = vec![];
     let mut withheld = vec![];
     for metric in ["training", "supervision"] {
@@ -102,11 +137,10 @@ pub(super) async fn spc(
         let what = metric_name(metric);
         // One hidden month withholds the chart: the mean and limits, with the other months,
         // would give the hidden value away.
-        if summary.flag("withheld") {
+        if !shown(metric, None)?.summary {
             withheld.push(format!(
                 "The chart of {what} across all organisations is not published: in some months \
-                 it counts fewer than {} staff.",
-                p.rule.threshold
+                 its figure is suppressed to protect small groups of staff."
             ));
             continue;
         }
@@ -189,49 +223,38 @@ pub(super) async fn spc(
             assurance: assurance_words(&assurance).to_owned(),
         });
     }
-    let readings = summaries
-        .iter()
-        .map(|s| {
-            let name = s
-                .text("organisation_code")
-                .map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
-            let code = s.text("metric").unwrap_or_default();
-            let metric = sentence_case(metric_name(code));
-            // A series with a hidden month describes a small group: its mean and readings
-            // would say what the hidden counts are, so none of them is printed.
-            if s.flag("withheld") {
-                return SpcReading {
-                    name,
-                    metric,
-                    latest: Percent::HIDDEN,
-                    mean: Percent::HIDDEN,
-                    variation: Words::Hidden,
-                    assurance: Words::Hidden,
-                };
+    let mut readings = vec![];
+    for s in &summaries {
+        let org = s.text("organisation_code");
+        let name = org.map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
+        let code = s.text("metric").unwrap_or_default();
+        let metric = sentence_case(metric_name(code));
+        let show = shown(code, org)?;
+        let hidden_unless = |printed: bool, value: Shown| {
+            if printed { value } else { Shown::Hidden }
+        };
+        let words = |w: &'static str| {
+            if show.summary {
+                Words::Shown(w)
+            } else {
+                Words::Hidden
             }
-            // The latest month is the tables' quarter-end figure: where a table hides it
-            // (complementary suppression included), the reading hides it too.
-            let table = match code {
-                "training" => (&training.organisations, &training.total),
-                _ => (&supervision.organisations, &supervision.total),
-            };
-            let in_table = table.0.iter().chain([table.1]).find(|row| row.name == name);
-            let latest = match single_percent(p.rule, s.count("numerator"), s.count("denominator"))
-            {
-                _ if in_table.is_some_and(|row| row.now.percent.is_hidden()) => Shown::Hidden,
-                Shown::Value(_) => Shown::or_empty(s.float("latest_value")),
-                other => other,
-            };
-            SpcReading {
-                name,
-                metric,
-                latest: Percent(latest),
-                mean: Percent(Shown::or_empty(s.float("mean"))),
-                variation: Words::Shown(variation_short(&s.string("variation"))),
-                assurance: Words::Shown(assurance_short(&s.string("assurance"))),
-            }
-        })
-        .collect();
+        };
+        readings.push(SpcReading {
+            name,
+            metric,
+            latest: Percent(hidden_unless(
+                show.latest,
+                Shown::or_empty(s.float("latest_value")),
+            )),
+            mean: Percent(hidden_unless(
+                show.summary,
+                Shown::or_empty(s.float("mean")),
+            )),
+            variation: words(variation_short(&s.string("variation"))),
+            assurance: words(assurance_short(&s.string("assurance"))),
+        });
+    }
     Ok(Spc {
         charts,
         withheld,

@@ -8,9 +8,9 @@ use super::model::{
     Training,
 };
 use super::params::Params;
+use crate::disclosure::Rule;
 use crate::query::Session;
 use crate::report::ReportSettings;
-use crate::report::disclosure::Disclosure;
 use crate::report::format::{Rag, financial_year, long_date, percent};
 use crate::report::printed::Shown;
 use crate::report::sentences::{self, Compare};
@@ -183,16 +183,18 @@ pub(super) fn meta(
 }
 
 /// The footnote every suppressed figure points to.
-pub(super) fn disclosure_note(rule: Disclosure) -> String {
+pub(super) fn disclosure_note(rule: Rule) -> String {
     if rule.threshold <= 1 {
         return "No figures are suppressed in this report (the disclosure threshold is off)."
             .to_owned();
     }
     format!(
         "* Suppressed to protect individuals: counts of staff from 1 to {} are not published, \
-         nor percentages of such small groups, nor any percentage that would reveal such a count. \
-         Where a table has totals, a second figure is also suppressed so that a hidden one cannot \
-         be worked out by subtraction. Zero is shown as 0.",
+         nor the percentage of such a small group, nor how many of it meet the standard (not \
+         even 0). Further figures are suppressed so that no hidden count can be worked out from \
+         anything else published, across this report's tables or with the reports for earlier \
+         periods: a figure of an earlier quarter or month is printed only where that period's \
+         own report would print it. Zero is shown as 0.",
         rule.threshold - 1
     )
 }

@@ -1,11 +1,12 @@
 //! Safeguarding supervision compliance (quality metric 11.a.5): the table by organisation and
-//! professional group, and the footprint's quarterly trend.
+//! professional group, and the footprint's quarterly trend, as the supervision plans print
+//! them.
 
-use super::compliance::{Movement, sums, table};
+use super::compliance::{Movement, table};
 use super::model::{Organisation, Supervision};
 use super::params::Params;
-use super::rows::query;
-use super::trend::{quarters, trend};
+use super::suppression::Measure;
+use super::trend::{quarters, series, trend};
 use crate::query::Session;
 use crate::report::format::{long_date, professional_group};
 
@@ -14,24 +15,16 @@ pub(super) async fn supervision(
     session: &Session,
     p: &Params,
     organisations: &[Organisation],
+    m: &Measure,
 ) -> anyhow::Result<(Movement, Supervision)> {
-    let rows = query(
-        session,
-        "SELECT period_end, organisation_code, professional_group, SUM(staff_supervised) AS num, \
-         SUM(staff_requiring) AS den FROM supervision_compliance GROUP BY 1, 2, 3",
-    )
-    .await?;
-    let (sums, groups) = sums(&rows, |r| r.string("professional_group"), "supervision")?;
-    let t = table(&sums, p, organisations, &groups, professional_group, false);
+    let t = table(m, p, organisations, professional_group, false)?;
     let quarters = quarters(session).await?;
     let trend = trend(
-        &sums,
+        series(m, &quarters, None)?,
         p,
         &quarters,
-        None,
         &t.total.name,
         "safeguarding supervision compliance",
-        t.total.now.percent.is_hidden(),
     );
     Ok((
         t.headline,
