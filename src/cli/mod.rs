@@ -4,9 +4,9 @@
 
 pub mod args;
 mod check;
-mod data_dates;
 #[cfg(feature = "cluster")]
 mod cluster;
+mod data_dates;
 mod generate;
 mod load;
 mod narrative;

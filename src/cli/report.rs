@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::Path;
 
 use super::args::ReportCommand;
+use super::data_dates;
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::fsutil;
-use crate::query;
-use super::data_dates;
 use crate::narrative::Slot;
+use crate::query;
 use crate::report::format::long_date;
 use crate::report::{self, TemplateError, narrated};
 use crate::warehouse::load::why_load;
@@ -112,7 +112,11 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
                     "--strict: {} narrative {} still to write (above), so no report was \
                      written",
                     unwritten.len(),
-                    if unwritten.len() == 1 { "slot is" } else { "slots are" }
+                    if unwritten.len() == 1 {
+                        "slot is"
+                    } else {
+                        "slots are"
+                    }
                 ),
             }
             .into());

@@ -39,7 +39,10 @@ pub fn figures(data: &ReportData) -> Figures {
     f.insert("staff_in_post", t.now.denominator.to_string());
     f.insert("training_compliance", t.now.percent.to_string());
     f.insert("training_rag", t.now.rag.word);
-    f.insert("training_compliance_last_year", t.previous_percent.to_string());
+    f.insert(
+        "training_compliance_last_year",
+        t.previous_percent.to_string(),
+    );
     f.insert("supervision_compliance", s.now.percent.to_string());
     f.insert("supervision_rag", s.now.rag.word);
     f.insert("section11_standards_green", count(|g, _, _| g));
@@ -55,10 +58,7 @@ pub fn figures(data: &ReportData) -> Figures {
     // Dates and the board.
     f.insert("period_end", &m.period_end);
     f.insert("previous_period_end", &m.previous_period_end);
-    f.insert(
-        "board_meeting",
-        m.board_meeting.as_deref().unwrap_or(EMPTY),
-    );
+    f.insert("board_meeting", m.board_meeting.as_deref().unwrap_or(EMPTY));
     f.insert("disclosure_threshold", m.disclosure_threshold.to_string());
     f.insert("red_threshold", &m.red_threshold);
     f.insert("green_threshold", &m.green_threshold);
@@ -121,16 +121,34 @@ pub fn figures(data: &ReportData) -> Figures {
     }
 
     // Per organisation, by ODS code: every organisation of the footprint has each name, with
-    // `–` where the report has no row for it (as the tables print a figure of nobody).
+    // `–` where the report has no row for it (as the tables print a figure of nobody). The
+    // tables' rows carry the organisation's name as printed, so a row is found by that name;
+    // a name two organisations share would be ambiguous, and their figures print `–` rather
+    // than risk quoting the other's.
     for o in &data.organisations {
         let c = &o.code;
+        let unique = data
+            .organisations
+            .iter()
+            .filter(|other| other.name == o.name)
+            .count()
+            == 1;
+        let name = unique.then_some(o.name.as_str());
         f.insert(format!("organisation_name.{c}"), &o.name);
-        let training = row(&data.training.organisations, c);
-        let supervision = row(&data.supervision.organisations, c);
-        org(&mut f, "training", c, training);
-        org(&mut f, "supervision", c, supervision);
+        org(
+            &mut f,
+            "training",
+            c,
+            row(&data.training.organisations, name),
+        );
+        org(
+            &mut f,
+            "supervision",
+            c,
+            row(&data.supervision.organisations, name),
+        );
         if let Some(ma) = &data.multiagency {
-            let r = ma.rows.iter().find(|r| r.code == *c);
+            let r = name.and_then(|n| ma.rows.iter().find(|r| r.name == n));
             f.insert(
                 format!("multiagency_contribution.{c}"),
                 r.map_or_else(|| EMPTY.to_owned(), |r| r.percent.to_string()),
@@ -159,11 +177,16 @@ fn org(f: &mut Figures, what: &str, code: &str, row: Option<&OrgRow>) {
 
 /// `training_compliance.level3`, `supervision_compliance.nursing`.
 fn breakdown(f: &mut Figures, what: &str, key: &str, figure: &Figure) {
-    f.insert(format!("{what}_compliance.{key}"), figure.percent.to_string());
+    f.insert(
+        format!("{what}_compliance.{key}"),
+        figure.percent.to_string(),
+    );
 }
 
-fn row<'r>(rows: &'r [OrgRow], code: &str) -> Option<&'r OrgRow> {
-    rows.iter().find(|r| r.code == code)
+/// The table row of the organisation named `name` (none when it has no row, or its name is
+/// ambiguous).
+fn row<'r>(rows: &'r [OrgRow], name: Option<&str>) -> Option<&'r OrgRow> {
+    name.and_then(|n| rows.iter().find(|r| r.name == n))
 }
 
 /// A breakdown's label as a name: `Level 3` -> `level3`, `Health visiting` -> `health_visiting`.
@@ -187,7 +210,10 @@ mod tests {
     fn breakdown_labels_become_names() {
         assert_eq!(slug("Level 3"), "level3");
         assert_eq!(slug("Health visiting"), "health_visiting");
-        assert_eq!(slug("Allied health professionals"), "allied_health_professionals");
+        assert_eq!(
+            slug("Allied health professionals"),
+            "allied_health_professionals"
+        );
         assert_eq!(slug("Nursing & midwifery"), "nursing_midwifery");
     }
 }

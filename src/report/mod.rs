@@ -180,7 +180,7 @@ pub async fn prepare(session: &Session, settings: &ReportSettings) -> anyhow::Re
     let figures = figures::figures(&data);
     let narrative = match &settings.narrative {
         Some(dir) => {
-            let staff_ids = data::staff_ids(session).await?;
+            let staff_ids = narrated::staff_ids(session).await?;
             Some(narrated::read(dir, &figures, &staff_ids)?)
         }
         None => None,
@@ -207,5 +207,7 @@ pub async fn list_figures(session: &Session, settings: &ReportSettings) -> anyho
 
 /// The report data as the template receives it (`/data.json`), for template authors.
 pub async fn data_json(session: &Session, settings: &ReportSettings) -> anyhow::Result<String> {
-    Ok(serde_json::to_string_pretty(&collect(session, settings).await?)?)
+    Ok(serde_json::to_string_pretty(
+        &collect(session, settings).await?,
+    )?)
 }

@@ -167,7 +167,6 @@ pub(super) fn table(
         bands.push((o.name.clone(), p.rag(then), p.rag(now_shown)));
         rows.push(OrgRow {
             name: o.name.clone(),
-            code: o.code.clone(),
             now: now_fig,
             previous_percent: Percent(then),
             change: Change {
@@ -181,7 +180,6 @@ pub(super) fn table(
     let now_total = g.ratio(grand.0, grand.1);
     let total = OrgRow {
         name: "All organisations".into(),
-        code: String::new(),
         now: figure(&g, grand.0, grand.1, p),
         previous_percent: Percent(then_total),
         change: Change {

@@ -32,7 +32,6 @@ mod training;
 mod trend;
 
 pub use model::*;
-pub use privacy::staff_ids;
 
 use super::ReportSettings;
 use crate::query::Session;

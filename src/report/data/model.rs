@@ -126,9 +126,6 @@ pub struct Training {
 #[derive(Debug, Serialize, Clone)]
 pub struct OrgRow {
     pub name: String,
-    /// The organisation's ODS code (empty on the total row): names its figures in the text,
-    /// `{{training_compliance.N2B}}`.
-    pub code: String,
     pub now: Figure,
     pub previous_percent: Percent,
     /// Percentage points from a year earlier to now.
@@ -262,8 +259,6 @@ pub struct Multiagency {
 #[derive(Debug, Serialize)]
 pub struct MultiagencyRow {
     pub name: String,
-    /// The organisation's ODS code (empty on the total row).
-    pub code: String,
     pub meetings: String,
     pub contributed: String,
     pub percent: Percent,

@@ -69,7 +69,6 @@ pub(super) async fn multiagency(
         bands.push((o.name.clone(), p.ma_rag(ps), p.ma_rag(s)));
         out.push(MultiagencyRow {
             name: o.name.clone(),
-            code: o.code.clone(),
             meetings: thousands(d),
             contributed: thousands(n),
             percent: Percent(s),
@@ -84,7 +83,6 @@ pub(super) async fn multiagency(
     let (s, ps) = (pct(n, d), pct(pn, pd));
     let total = MultiagencyRow {
         name: "All organisations".into(),
-        code: String::new(),
         meetings: thousands(d),
         contributed: thousands(n),
         percent: Percent(s),

@@ -7,16 +7,6 @@ use super::model::ReportData;
 use super::rows::query;
 use crate::query::Session;
 
-/// Every staff identifier of the warehouse, for checking text that did not come from a query
-/// (the narrative) before it reaches the template.
-pub async fn staff_ids(session: &Session) -> anyhow::Result<HashSet<String>> {
-    let ids = query(session, "SELECT DISTINCT staff_id FROM staff").await?;
-    Ok(ids
-        .iter()
-        .filter_map(|r| r.text("staff_id").map(str::to_owned))
-        .collect())
-}
-
 impl ReportData {
     /// Refuses data holding any staff identifier of the warehouse, as defence in depth: no
     /// query above reads staff_id, and this keeps it so.
