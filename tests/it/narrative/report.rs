@@ -389,6 +389,32 @@ fn the_narrated_report_is_tagged_pdf_a_and_pdf_ua_and_the_same_bytes_twice() {
     );
 }
 
+/// The Python with `pdfua` that `scripts/test` installs (`SAFEGUARD_PYTHON`), else `python3`.
+fn pdfua_python() -> String {
+    let python = std::env::var("SAFEGUARD_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import pdfua"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{python} cannot import pdfua: run the tests through scripts/test, which installs it"
+    );
+    python
+}
+
+#[test]
+fn the_pdfua_checker_finds_no_error_in_the_narrated_report() {
+    let out = Command::new(pdfua_python())
+        .args(["-m", "pdfua", "check", "--min-severity", "error"])
+        .arg(&sample().pdf)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "pdfua found errors:\n{said}");
+    assert!(said.contains("errors=0"), "{said}");
+}
+
 #[test]
 fn the_provenance_appendix_names_every_narrative_file_with_its_hash() {
     let text = sample().pages.join(" ");
