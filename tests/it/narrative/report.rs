@@ -531,13 +531,34 @@ fn an_unknown_figure_names_file_line_and_the_nearest_names_and_writes_nothing() 
         "training.md",
         "Training this year.\n\nCompliance was {{training_complience}} overall.\n",
     )]);
-    let (run, out) = report(dir.path(), "unknown.pdf", &[]);
+    // The previous report stays as it was.
+    let out = sample_scratch().join("unknown.pdf");
+    std::fs::write(&out, "the previous report").unwrap();
+    let (run, _) = report(dir.path(), "unknown.pdf", &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "the previous report"
+    );
     let at = format!("{}:3:", dir.path().join("training.md").display());
     assert!(run.stderr.contains(&at), "no {at} in {}", run.stderr);
     assert!(run.stderr.contains("training_complience"), "{}", run.stderr);
     assert!(run.stderr.contains("training_compliance"), "{}", run.stderr);
+}
+
+#[test]
+fn text_nested_too_deep_is_refused_with_a_reason_not_a_crash() {
+    let deep = format!("{} deep\n", ">".repeat(10_000));
+    let dir = folder(&[("foreword.md", &deep)]);
+    let (run, out) = report(dir.path(), "deep.pdf", &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!out.exists());
+    let at = format!("{}:1: ", dir.path().join("foreword.md").display());
+    assert!(
+        run.stderr.contains(&at) && run.stderr.contains("nest more than 8 levels"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
