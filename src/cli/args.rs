@@ -277,6 +277,21 @@ pub struct ReportCommand {
     /// reader with the whole report could narrow it to (never a single value)
     #[arg(long, conflicts_with_all = ["output", "templates", "data_json"])]
     pub audit: bool,
+    /// The narrative folder: the team's own words, one Markdown file per slot (see `safeguard
+    /// narrative init`) [default: `narrative` in the configuration's [report] table; neither:
+    /// the data-only report]
+    #[arg(long, value_name = "DIR")]
+    pub narrative: Option<PathBuf>,
+    /// Mark every page DRAFT and list the narrative's slots still to write at the start
+    #[arg(long)]
+    pub draft: bool,
+    /// The final run: a narrative slot still to write is an error (exit 1) and no PDF is written
+    #[arg(long, conflicts_with = "draft")]
+    pub strict: bool,
+    /// Print every figure the narrative can quote, as name<TAB>value one a line, and write no
+    /// PDF
+    #[arg(long)]
+    pub list_figures: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ pub mod args;
 mod check;
 #[cfg(feature = "cluster")]
 mod cluster;
+mod data_dates;
 mod generate;
 mod load;
 mod narrative;
@@ -118,11 +119,13 @@ fn discover(
     })
 }
 
-/// The report's settings from `[report]`, with `templates` (the `--templates` flag) winning over
-/// the configured folder; a folder without the main template is bad usage.
+/// The report's settings from `[report]`, with `templates` and `narrative` (the `--templates`
+/// and `--narrative` flags) winning over the configured folders; a templates folder without the
+/// main template is bad usage.
 fn report_settings(
     config: &Config,
     templates: Option<std::path::PathBuf>,
+    narrative: Option<std::path::PathBuf>,
 ) -> Result<crate::report::ReportSettings, Failure> {
     let usage = |message: String| Failure {
         code: exit::USAGE,
@@ -145,6 +148,15 @@ fn report_settings(
             crate::report::world::MAIN
         )));
     }
-    crate::report::ReportSettings::from_config(&config.file.report, templates)
-        .map_err(|e| usage(format!("{e:#}")))
+    let mut settings = crate::report::ReportSettings::from_config(&config.file.report, templates)
+        .map_err(|e| usage(format!("{e:#}")))?;
+    settings.narrative = narrative.or_else(|| {
+        config
+            .file
+            .report
+            .narrative
+            .as_ref()
+            .map(|n| config.path(None, Some(n), ""))
+    });
+    Ok(settings)
 }

@@ -51,6 +51,15 @@ impl Reporter {
         }
     }
 
+    /// A message that is not progress (a warning, a decision the user should know about):
+    /// printed on stderr even with `--quiet`, above the live line.
+    pub fn note(&self, message: &str) {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(|| eprintln!("{message}")),
+            None => eprintln!("{message}"),
+        }
+    }
+
     /// Clears the live line before results are printed.
     pub fn finish(&self) {
         if let Some(bar) = self.bar.get() {

@@ -21,7 +21,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
             year: None,
         },
     )?;
-    let settings = super::report_settings(config, None)?;
+    let settings = super::report_settings(config, None, None)?;
     let mappings = super::mappings(config)?;
     let input = config.input(None);
     let job = Job {

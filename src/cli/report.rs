@@ -7,12 +7,15 @@ use std::io::Write;
 use std::path::Path;
 
 use super::args::ReportCommand;
+use super::data_dates;
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
 use crate::fsutil;
+use crate::narrative::Slot;
 use crate::query;
-use crate::report::{self, TemplateError};
+use crate::report::format::long_date;
+use crate::report::{self, TemplateError, narrated};
 use crate::warehouse::load::why_load;
 use crate::warehouse::{DEFAULT_KEEP, Warehouse};
 
@@ -21,14 +24,15 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
         code: exit::USAGE,
         message,
     };
-    let params = super::params(config, &cmd.period)?;
-    let as_of = params.as_of;
-    let settings = super::report_settings(config, cmd.templates.clone())?;
-    let output = cmd.output.clone().unwrap_or_else(|| {
-        config
-            .path(None, config.file.report_dir.as_ref(), "reports")
-            .join(default_file_name(as_of))
-    });
+    let mut params = super::params(config, &cmd.period)?;
+    // No period asked for anywhere: the date may move back to what the data supports.
+    let default_date = cmd.period.as_of.is_none()
+        && cmd.period.year.is_none()
+        && config.file.as_of.is_none()
+        && config.file.year.is_none();
+    let mut settings =
+        super::report_settings(config, cmd.templates.clone(), cmd.narrative.clone())?;
+    settings.draft = cmd.draft;
 
     let warehouse_dir = config.warehouse(cmd.warehouse.warehouse.as_deref());
     let warehouse = Warehouse::new(&warehouse_dir);
@@ -57,23 +61,85 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let runtime = super::runtime(None)?;
     let built = runtime.block_on(async {
         progress.step("computing the metric views");
-        let session = query::open(&warehouse, &params, &cmd.engine.engine())
+        let engine = cmd.engine.engine();
+        let mut session = query::open(&warehouse, &params, &engine)
             .await
             .map_err(|e| usage(format!("{e:#}")))?;
+        if let Some(last) = data_dates::last_activity(&session).await? {
+            let supported = data_dates::supported(last);
+            if params.as_of > supported {
+                if default_date {
+                    progress.note(&format!(
+                        "no --year or --as-of given: figures are taken at {}, the last quarter \
+                         end the data supports (its latest training or supervision record is \
+                         dated {}), not at {}",
+                        long_date(supported),
+                        long_date(last),
+                        long_date(params.as_of)
+                    ));
+                    params.as_of = supported;
+                    session = query::open(&warehouse, &params, &engine)
+                        .await
+                        .map_err(|e| usage(format!("{e:#}")))?;
+                } else {
+                    progress.note(&format!(
+                        "warning: figures are taken at {}, but the latest training or \
+                         supervision record is dated {}: anything due after that counts as \
+                         missing, so compliance may read as zero; the data supports --as-of {}",
+                        long_date(params.as_of),
+                        long_date(last),
+                        supported
+                    ));
+                }
+            }
+        }
         if cmd.audit {
             progress.step("auditing disclosure control");
             return report::audit(&session).await.map(Built::Audit);
         }
+        if cmd.list_figures {
+            let figures = report::list_figures(&session, &settings).await?;
+            return Ok(Built::Figures(figures));
+        }
+        let prepared = report::prepare(&session, &settings).await?;
         if let Some(path) = &cmd.data_json {
-            let json = report::data_json(&session, &settings).await?;
-            write_atomically(path, json.as_bytes())?;
+            write_atomically(path, prepared.data_json()?.as_bytes())?;
+        }
+        let unwritten = prepared.unwritten();
+        if cmd.strict && !unwritten.is_empty() {
+            let dir = settings.narrative.clone().unwrap_or_default();
+            for slot in &unwritten {
+                eprintln!("{}", still_to_write(&dir, *slot));
+            }
+            return Err(Failure {
+                code: exit::PROBLEMS,
+                message: format!(
+                    "--strict: {} narrative {} still to write (above), so no report was \
+                     written",
+                    unwritten.len(),
+                    if unwritten.len() == 1 {
+                        "slot is"
+                    } else {
+                        "slots are"
+                    }
+                ),
+            }
+            .into());
         }
         progress.step("typesetting the report");
-        report::build(&session, &settings).await.map(Built::Pdf)
+        prepared.typeset(&settings).map(Built::Report)
     });
     progress.finish();
     let built = match built {
-        Ok(b) => b,
+        Ok(Built::Report(b)) => b,
+        Ok(Built::Figures(figures)) => {
+            figures.write_list(&mut std::io::stdout().lock())?;
+            return Ok(exit::OK);
+        }
+        Ok(Built::Audit(text)) => {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            return Ok(exit::OK);
+        }
         Err(e) => {
             if let Some(t) = e.downcast_ref::<TemplateError>() {
                 eprint!("{}", t.diagnostics);
@@ -82,29 +148,57 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
                 )
                 .into());
             }
+            if let Some(problems) = narrated::problems(&e) {
+                eprintln!("{problems}");
+                return Err(usage(format!(
+                    "the narrative has {} (above), so no report was written",
+                    match problems.0.len() {
+                        1 => "a problem".to_owned(),
+                        n => format!("{n} problems"),
+                    }
+                ))
+                .into());
+            }
             return Err(e);
-        }
-    };
-    let built = match built {
-        Built::Pdf(pdf) => pdf,
-        Built::Audit(text) => {
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            return Ok(exit::OK);
         }
     };
     for warning in &built.warnings {
         eprint!("{warning}");
     }
+    if !cmd.draft {
+        let dir = settings.narrative.clone().unwrap_or_default();
+        for slot in &built.unwritten {
+            eprintln!("warning: {}", still_to_write(&dir, *slot));
+        }
+    }
+    let output = cmd.output.clone().unwrap_or_else(|| {
+        config
+            .path(None, config.file.report_dir.as_ref(), "reports")
+            .join(default_file_name(params.as_of))
+    });
     write_atomically(&output, &built.pdf)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "wrote {} ({} pages)", output.display(), built.pages)?;
     Ok(exit::OK)
 }
 
-/// What `report` made: the typeset report, or with `--audit` the disclosure audit's text.
+/// What a run of `report` made: the report, the figure list (`--list-figures`) or the
+/// disclosure audit's text (`--audit`).
 enum Built {
-    Pdf(report::ReportOutput),
+    Report(report::ReportOutput),
+    Figures(crate::narrative::Figures),
     Audit(String),
+}
+
+/// `narrative/risks.md: still to write ("Risks and issues for the board", as a section of its
+/// own)`.
+fn still_to_write(dir: &Path, slot: Slot) -> String {
+    format!(
+        "{}: still to write (\"{}\", {})",
+        dir.join(slot.file()).display(),
+        slot.heading(),
+        slot.printed()
+    )
 }
 
 /// `safeguarding-annual-report-2025-26.pdf` for as_of 2026-03-31.

@@ -12,6 +12,7 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWit
 use super::error::{Lines, Reason};
 use super::figures::{self, Figures, Piece};
 use super::finish;
+use super::frames::{Container, Frame, Reference, Span, Stop, limit_size};
 use super::images::{self, Image};
 use super::limits;
 use super::tree::{Align, Block, Inline, plain};
@@ -74,105 +75,6 @@ pub fn convert(text: &str, base: usize, lines: &Lines, dir: &Path, figures: &Fig
     finish::consecutive_headings(&mut blocks, &mut 0);
     b.out.blocks = blocks;
     b.out
-}
-
-/// The kinds of element that hold blocks.
-#[derive(Debug)]
-enum Container {
-    Root,
-    Quote,
-    /// A list item; `loose` when it held a paragraph of its own (a loose list).
-    Item {
-        loose: bool,
-    },
-    Definition(String),
-    /// Elements of options not enabled (definition lists, metadata): their blocks join the
-    /// enclosing container.
-    Other,
-}
-
-/// A footnote reference and how deeply it is nested.
-#[derive(Debug)]
-struct Reference {
-    label: String,
-    block_depth: usize,
-    inline_depth: usize,
-    at: usize,
-}
-
-/// A problem that stops the conversion of a file, at a byte offset.
-#[derive(Debug)]
-struct Stop {
-    at: usize,
-    reason: Reason,
-}
-
-/// The kinds of span that hold inlines.
-#[derive(Debug)]
-enum Span {
-    Emph,
-    Strong,
-    Strike,
-    /// A link: its address, and the address as printed (without `mailto:`).
-    Link {
-        url: String,
-        show: String,
-    },
-}
-
-/// An element being built.
-#[derive(Debug)]
-enum Frame {
-    Blocks(Container, Vec<Block>),
-    List {
-        ordered: bool,
-        start: u64,
-        loose: bool,
-        items: Vec<Vec<Block>>,
-    },
-    /// A paragraph; `implicit` for the text of a tight list item, which has no paragraph
-    /// events of its own.
-    Para {
-        c: Vec<Inline>,
-        implicit: bool,
-        at: usize,
-    },
-    Heading {
-        level: u8,
-        c: Vec<Inline>,
-        at: usize,
-    },
-    Table {
-        align: Vec<Align>,
-        header: Vec<Vec<Inline>>,
-        rows: Vec<Vec<Vec<Inline>>>,
-    },
-    Row {
-        head: bool,
-        cells: Vec<Vec<Inline>>,
-    },
-    Cell {
-        c: Vec<Inline>,
-        at: usize,
-    },
-    Span(Span, Vec<Inline>),
-    /// An image; its alt text is every text inside it, flattened (`nested` counts spans
-    /// inside the alt text, which add no structure).
-    Image {
-        dest: String,
-        title: String,
-        alt: String,
-        nested: usize,
-        at: usize,
-    },
-    Code {
-        s: String,
-        at: usize,
-    },
-    Html {
-        s: String,
-        at: usize,
-    },
 }
 
 struct Builder<'a> {
@@ -674,18 +576,6 @@ impl Builder<'_> {
         if let Frame::Blocks(_, blocks) = self.top() {
             blocks.push(block);
         }
-    }
-}
-
-/// Refuses a block longer than the typesetter handles quickly.
-fn limit_size(what: &'static str, chars: usize, at: usize) -> Result<(), Stop> {
-    if chars > limits::MAX_BLOCK_CHARS {
-        Err(Stop {
-            at,
-            reason: Reason::BlockTooLong { what, chars },
-        })
-    } else {
-        Ok(())
     }
 }
 

@@ -16,6 +16,7 @@ mod error;
 pub mod figures;
 mod finish;
 mod folder;
+mod frames;
 pub mod images;
 pub mod init;
 mod slots;

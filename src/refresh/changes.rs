@@ -1,6 +1,8 @@
 //! What changed since the last refresh: the input files (by content hash), the configuration,
-//! the report templates and the program version. Nothing changed means nothing to do.
+//! the report templates, the narrative's files and the program version. Nothing changed means
+//! nothing to do.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -33,6 +35,10 @@ pub struct Stamp {
     /// XXH3-128 of the PDF, so a missing or altered published copy is noticed and restored.
     pub report_xxh3: String,
     pub pages: u64,
+    /// XXH3-128 of every file of the narrative folder, by its path relative to the folder;
+    /// empty without a narrative (and in records written before narratives existed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub narrative: BTreeMap<String, String>,
 }
 
 impl Stamp {
@@ -54,6 +60,8 @@ pub struct Fingerprint<'a> {
     pub config_digest: &'a str,
     pub templates_digest: &'a str,
     pub report_file: &'a str,
+    /// The narrative's files and their hashes ([`narrative_hashes`]).
+    pub narrative: &'a BTreeMap<String, String>,
 }
 
 /// Sentences saying what differs between the live snapshot (and the refresh that made it) and
@@ -93,10 +101,54 @@ pub fn changes(live: Option<(&Manifest, Option<&Stamp>)>, now: &Fingerprint<'_>)
     if stamp.templates_digest != now.templates_digest {
         out.push("the report templates changed".into());
     }
+    out.extend(narrative_changes(&stamp.narrative, now.narrative));
     if stamp.report_file != now.report_file && stamp.config_digest == now.config_digest {
         out.push(format!("the report is now {}", now.report_file));
     }
     out
+}
+
+/// `the narrative's foreword.md changed`, one sentence per added, removed or changed file.
+fn narrative_changes(
+    before: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut out = vec![];
+    for (path, hash) in now {
+        match before.get(path) {
+            None => out.push(format!("the narrative's {path} added")),
+            Some(h) if h != hash => out.push(format!("the narrative's {path} changed")),
+            Some(_) => {}
+        }
+    }
+    for path in before.keys().filter(|p| !now.contains_key(*p)) {
+        out.push(format!("the narrative's {path} removed"));
+    }
+    out
+}
+
+/// The files of the narrative folder `dir` (its Markdown and images, as
+/// [`crate::narrative::input_files`] lists them) with their XXH3-128 hashes; none without a
+/// narrative.
+pub fn narrative_hashes(dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, String>> {
+    let Some(dir) = dir else {
+        return Ok(BTreeMap::new());
+    };
+    let files = crate::narrative::input_files(dir)
+        .with_context(|| format!("cannot read the narrative folder {}", dir.display()))?;
+    let mut out = BTreeMap::new();
+    for relative in files {
+        let path = dir.join(&relative);
+        let (_, hash) = crate::warehouse::manifest::hash_file(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let key = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        out.insert(key, hash);
+    }
+    Ok(out)
 }
 
 /// A digest of the templates the report will be typeset with: every file of a templates
@@ -241,6 +293,7 @@ mod tests {
             report_file: "r.pdf".into(),
             report_xxh3: "x".into(),
             pages: 1,
+            narrative: BTreeMap::new(),
         }
     }
 
@@ -311,11 +364,13 @@ mod tests {
         let m = manifest(vec![file("staff.csv", "1"), file("training.csv", "2")]);
         let s = stamp();
         let same = [file("staff.csv", "1"), file("training.csv", "2")];
+        let no_narrative = BTreeMap::new();
         let fp = |files| Fingerprint {
             files,
             config_digest: "c",
             templates_digest: "embedded",
             report_file: "r.pdf",
+            narrative: &no_narrative,
         };
         assert!(changes(Some((&m, Some(&s))), &fp(&same)).is_empty());
 
@@ -340,5 +395,67 @@ mod tests {
         assert_eq!(changes(Some((&m, Some(&s))), &other_config).len(), 1);
         assert_eq!(changes(Some((&m, None)), &fp(&same)).len(), 1);
         assert_eq!(changes(None, &fp(&same)).len(), 1);
+    }
+
+    #[test]
+    fn each_narrative_file_added_changed_or_removed_is_a_change() {
+        let m = manifest(vec![file("staff.csv", "1")]);
+        let same = [file("staff.csv", "1")];
+        let hashes = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(p, h)| ((*p).to_owned(), (*h).to_owned()))
+                .collect()
+        };
+        let mut s = stamp();
+        s.narrative = hashes(&[("foreword.md", "a"), ("risks.md", "b"), ("img/x.png", "c")]);
+        let now = hashes(&[("foreword.md", "A"), ("risks.md", "b"), ("cover.md", "d")]);
+        let fp = Fingerprint {
+            files: &same,
+            config_digest: "c",
+            templates_digest: "embedded",
+            report_file: "r.pdf",
+            narrative: &now,
+        };
+        assert_eq!(
+            changes(Some((&m, Some(&s))), &fp),
+            [
+                "the narrative's cover.md added",
+                "the narrative's foreword.md changed",
+                "the narrative's img/x.png removed"
+            ]
+        );
+        let unchanged = s.narrative.clone();
+        let fp = Fingerprint {
+            narrative: &unchanged,
+            ..fp
+        };
+        assert!(changes(Some((&m, Some(&s))), &fp).is_empty());
+        // A record written before narratives existed reads as having none.
+        let old: Stamp = serde_json::from_str(
+            r#"{"run_id":"r","config_digest":"c","templates_digest":"embedded",
+               "program_version":"0","report_file":"r.pdf","report_xxh3":"x","pages":1}"#,
+        )
+        .unwrap();
+        assert!(old.narrative.is_empty());
+    }
+
+    #[test]
+    fn narrative_hashes_follow_the_folders_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("img")).unwrap();
+        std::fs::write(dir.path().join("foreword.md"), "Hello").unwrap();
+        std::fs::write(dir.path().join("img/a.png"), "png").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not an input").unwrap();
+        let before = narrative_hashes(Some(dir.path())).unwrap();
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            ["foreword.md", "img/a.png"]
+        );
+        std::fs::write(dir.path().join("foreword.md"), "Hello, board").unwrap();
+        let after = narrative_hashes(Some(dir.path())).unwrap();
+        assert_ne!(before["foreword.md"], after["foreword.md"]);
+        assert_eq!(before["img/a.png"], after["img/a.png"]);
+        assert!(narrative_hashes(None).unwrap().is_empty());
     }
 }

@@ -180,11 +180,13 @@ async fn work(
     let stats = settle::stat_all(&discovery);
     let files = hash_inputs(&discovery)?;
     let templates_digest = changes::templates_digest(&job.settings.templates)?;
+    let narrative = changes::narrative_hashes(job.settings.narrative.as_deref())?;
     let fingerprint = changes::Fingerprint {
         files: &files,
         config_digest: &job.config_digest,
         templates_digest: &templates_digest,
         report_file: &job.report_file,
+        narrative: &narrative,
     };
     let mut changes = changes::changes(live.as_ref().map(|(m, s)| (m, s.as_ref())), &fingerprint);
     if job.force && changes.is_empty() {
@@ -284,6 +286,17 @@ async fn work(
         }
     };
     outcome.warnings = built.warnings.clone();
+    // The nightly run has no --strict: a slot still to write is a warning, as in `report`.
+    if let Some(dir) = &job.settings.narrative {
+        outcome.warnings.extend(built.unwritten.iter().map(|slot| {
+            format!(
+                "warning: {}: still to write (\"{}\", {})\n",
+                dir.join(slot.file()).display(),
+                slot.heading(),
+                slot.printed()
+            )
+        }));
+    }
 
     steps.step("publishing");
     let stamp = Stamp {
@@ -294,6 +307,7 @@ async fn work(
         report_file: job.report_file.clone(),
         report_xxh3: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&built.pdf)),
         pages: built.pages as u64,
+        narrative,
     };
     let staged = (|| -> anyhow::Result<Staged> {
         sealed.write_file(

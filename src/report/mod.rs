@@ -3,14 +3,17 @@
 //!
 //! ```text
 //! Session (views) --data::collect--> ReportData (display strings, suppression applied)
-//!     --JSON as /data.json--> ReportWorld (templates, fonts, as_of as today)
+//!     --figures::figures--> Figures (named values as printed) --narrated::read--> Narrative
+//!     --JSON as /data.json and /narrative.json--> ReportWorld (templates, fonts, as_of as today)
 //!     --typst::compile--> PagedDocument --typst_pdf::pdf (PDF/A-2a + PDF/UA-1)--> bytes
 //! ```
 //! Nothing here reads the clock: the document date is the data's as_of, so the same warehouse
 //! and templates always give the same bytes.
 
 pub mod data;
+pub mod figures;
 pub mod format;
+pub mod narrated;
 mod pdf;
 pub mod printed;
 pub mod sentences;
@@ -24,6 +27,7 @@ use serde::Deserialize;
 pub use pdf::TemplateError;
 pub use world::Templates;
 
+use crate::narrative::{Figures, Slot};
 use crate::query::Session;
 
 /// The `[report]` table of `safeguard.toml`: who the report is from and for.
@@ -39,6 +43,9 @@ pub struct ReportConfig {
     pub authors: Option<Vec<String>>,
     /// A templates folder to use instead of the built-in templates.
     pub templates: Option<PathBuf>,
+    /// The narrative folder: the team's own words, one Markdown file per slot
+    /// (`shared/contract/NARRATIVE.md`). None: the data-only report.
+    pub narrative: Option<PathBuf>,
 }
 
 /// Everything about one report that does not come from the warehouse.
@@ -51,6 +58,10 @@ pub struct ReportSettings {
     pub templates: Templates,
     /// Printed in the provenance appendix and the PDF's creator field.
     pub program_version: String,
+    /// The narrative folder, already resolved (`--narrative` or `[report] narrative`).
+    pub narrative: Option<PathBuf>,
+    /// Mark every page DRAFT and list the slots still to write (`--draft`).
+    pub draft: bool,
 }
 
 impl Default for ReportSettings {
@@ -64,6 +75,8 @@ impl Default for ReportSettings {
             ],
             templates: Templates::Embedded,
             program_version: env!("CARGO_PKG_VERSION").to_owned(),
+            narrative: None,
+            draft: false,
         }
     }
 }
@@ -93,6 +106,8 @@ impl ReportSettings {
             authors: config.authors.clone().unwrap_or(defaults.authors),
             templates: templates.map_or(Templates::Embedded, Templates::Dir),
             program_version: defaults.program_version,
+            narrative: None,
+            draft: false,
         })
     }
 }
@@ -105,17 +120,88 @@ pub struct ReportOutput {
     pub pages: usize,
     /// Typst's warnings, formatted like its errors (printed by the caller).
     pub warnings: Vec<String>,
+    /// The narrative's slots still to write (none without a narrative).
+    pub unwritten: Vec<Slot>,
 }
 
-/// Builds the annual report from an open session: queries the views, typesets the templates
-/// and exports PDF/A-2a + PDF/UA-1. A template error is a [`TemplateError`] holding Typst's
-/// diagnostics with file, line and hint.
-pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Result<ReportOutput> {
+/// Everything one report prints, gathered and checked but not yet typeset: the data of every
+/// section, the figures the narrative may quote, and the narrative read with them.
+#[derive(Debug)]
+pub struct Prepared {
+    pub data: data::ReportData,
+    pub figures: Figures,
+    /// The narrative, when one is configured.
+    pub narrative: Option<narrated::ReadNarrative>,
+}
+
+impl Prepared {
+    /// The slots still to write, in report order (none without a narrative).
+    pub fn unwritten(&self) -> Vec<Slot> {
+        self.narrative
+            .as_ref()
+            .map(|n| n.narrative.unwritten())
+            .unwrap_or_default()
+    }
+
+    /// The data as the templates receive it (`/data.json`), for `--data-json`.
+    pub fn data_json(&self) -> anyhow::Result<String> {
+        Ok(serde_json::to_string_pretty(&self.data)?)
+    }
+
+    /// Typesets the report: the templates with the data and the narrative, exported as
+    /// PDF/A-2a + PDF/UA-1. A template error is a [`TemplateError`].
+    pub fn typeset(&self, settings: &ReportSettings) -> anyhow::Result<ReportOutput> {
+        let json = serde_json::to_vec_pretty(&self.data)?;
+        let as_of = NaiveDate::parse_from_str(&self.data.meta.as_of, "%Y-%m-%d")?;
+        let narrative = self.narrative.as_ref();
+        let mut extra = narrated::images(narrative);
+        extra.push((
+            world::NARRATIVE.to_owned(),
+            serde_json::to_vec(&narrated::json(narrative, settings.draft))?,
+        ));
+        let mut out = pdf::typeset(settings, json, extra, as_of, &self.data.meta.title)?;
+        out.unwritten = self.unwritten();
+        Ok(out)
+    }
+}
+
+/// Queries the views into the report's data and checks it holds no staff identifier.
+async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Result<data::ReportData> {
     let data = data::collect(session, settings).await?;
     data.check_no_staff_ids(session).await?;
-    let json = serde_json::to_vec_pretty(&data)?;
-    let as_of = NaiveDate::parse_from_str(&data.meta.as_of, "%Y-%m-%d")?;
-    pdf::typeset(settings, json, as_of, &data.meta.title)
+    Ok(data)
+}
+
+/// Gathers the report: the data, its figures and the configured narrative. A narrative with
+/// problems is a [`crate::narrative::Problems`] error (each `file:line: reason`).
+pub async fn prepare(session: &Session, settings: &ReportSettings) -> anyhow::Result<Prepared> {
+    let data = collect(session, settings).await?;
+    let figures = figures::figures(&data);
+    let narrative = match &settings.narrative {
+        Some(dir) => {
+            let staff_ids = narrated::staff_ids(session).await?;
+            Some(narrated::read(dir, &figures, &staff_ids)?)
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        data,
+        figures,
+        narrative,
+    })
+}
+
+/// Builds the annual report from an open session: queries the views, reads the narrative,
+/// typesets the templates and exports PDF/A-2a + PDF/UA-1. A template error is a
+/// [`TemplateError`] holding Typst's diagnostics with file, line and hint.
+pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Result<ReportOutput> {
+    prepare(session, settings).await?.typeset(settings)
+}
+
+/// The figures the narrative may quote, as the report prints them (`--list-figures`). The
+/// narrative itself is not read, so the list can be printed while it still has problems.
+pub async fn list_figures(session: &Session, settings: &ReportSettings) -> anyhow::Result<Figures> {
+    Ok(figures::figures(&collect(session, settings).await?))
 }
 
 /// The disclosure audit of everything the report prints (`safeguard report --audit`): for each
@@ -126,7 +212,7 @@ pub async fn audit(session: &Session) -> anyhow::Result<String> {
 
 /// The report data as the template receives it (`/data.json`), for template authors.
 pub async fn data_json(session: &Session, settings: &ReportSettings) -> anyhow::Result<String> {
-    let data = data::collect(session, settings).await?;
-    data.check_no_staff_ids(session).await?;
-    Ok(serde_json::to_string_pretty(&data)?)
+    Ok(serde_json::to_string_pretty(
+        &collect(session, settings).await?,
+    )?)
 }

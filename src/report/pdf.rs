@@ -23,14 +23,16 @@ pub struct TemplateError {
     pub diagnostics: String,
 }
 
-/// Typesets `data` (the JSON of [`super::data::ReportData`]) with the settings' templates.
+/// Typesets `data` (the JSON of [`super::data::ReportData`]) with the settings' templates;
+/// `extra` are the other files the templates read (the narrative's JSON and images).
 pub fn typeset(
     settings: &ReportSettings,
     data: Vec<u8>,
+    extra: Vec<(String, Vec<u8>)>,
     as_of: NaiveDate,
     title: &str,
 ) -> anyhow::Result<ReportOutput> {
-    let world = ReportWorld::new(settings.templates.clone(), data, as_of)?;
+    let world = ReportWorld::new(settings.templates.clone(), data, extra, as_of)?;
     let warned = typst::compile::<typst_layout::PagedDocument>(&world);
     let warnings: Vec<String> = warned
         .warnings
@@ -76,6 +78,7 @@ pub fn typeset(
         pdf,
         pages: document.pages().len(),
         warnings,
+        unwritten: vec![],
     })
 }
 
@@ -158,8 +161,11 @@ fn locate(
         .max(range.start);
     let width = lines.text()[range.start..end].chars().count();
     let templates: &Templates = world.templates();
-    let file = if id.vpath().get_without_slash() == super::world::DATA {
+    let rel = id.vpath().get_without_slash();
+    let file = if rel == super::world::DATA {
         "the report data (data.json)".to_owned()
+    } else if rel == super::world::NARRATIVE {
+        "the narrative's data (narrative.json)".to_owned()
     } else {
         templates.display_name(id.vpath())
     };

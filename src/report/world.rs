@@ -6,6 +6,7 @@
 //! offline and gives the same bytes on every machine. `today` is the data's as_of, never the
 //! clock, so two runs on the same warehouse give identical PDFs.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
@@ -22,6 +23,9 @@ use typst_kit::fonts::FontStore;
 pub const MAIN: &str = "report.typ";
 /// Where the report data appears inside the World: templates read it with `json("/data.json")`.
 pub const DATA: &str = "data.json";
+/// Where the narrative appears inside the World (`json("/narrative.json")`); its images are
+/// under `/narrative/`.
+pub const NARRATIVE: &str = crate::narrative::JSON_PATH;
 
 /// `(name, bytes)` of files of `report-templates/`, compiled in.
 macro_rules! embed {
@@ -50,6 +54,7 @@ const EMBEDDED: &[(&str, &[u8])] = embed![
     "appendix.typ",
     "definitions.typ",
     "narrative.typ",
+    "slots.typ",
     "fonts/LiberationSans-Regular.ttf",
     "fonts/LiberationSans-Bold.ttf",
     "fonts/LiberationSans-Italic.ttf",
@@ -76,10 +81,13 @@ impl Templates {
     }
 }
 
-/// Serves template files and the data file to the [`FileStore`].
+/// Serves template files, the data file and the narrative's files to the [`FileStore`].
 struct Loader {
     templates: Templates,
     data: Bytes,
+    /// Files the report serves besides `/data.json` (the narrative's JSON and images), by
+    /// their path without the leading `/`; they win over a templates folder's files.
+    extra: HashMap<String, Bytes>,
 }
 
 impl FileLoader for Loader {
@@ -95,6 +103,9 @@ impl FileLoader for Loader {
         let rel = vpath.get_without_slash();
         if rel == DATA {
             return Ok(self.data.clone());
+        }
+        if let Some(bytes) = self.extra.get(rel) {
+            return Ok(bytes.clone());
         }
         match &self.templates {
             Templates::Embedded => EMBEDDED
@@ -117,8 +128,14 @@ pub struct ReportWorld {
 }
 
 impl ReportWorld {
-    /// A World over `templates` with `data` as `/data.json`, dated `today`.
-    pub fn new(templates: Templates, data: Vec<u8>, today: NaiveDate) -> anyhow::Result<Self> {
+    /// A World over `templates` with `data` as `/data.json` and each of `extra` (a path without
+    /// the leading `/`, and its bytes) as a file of its own, dated `today`.
+    pub fn new(
+        templates: Templates,
+        data: Vec<u8>,
+        extra: Vec<(String, Vec<u8>)>,
+        today: NaiveDate,
+    ) -> anyhow::Result<Self> {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         // The bundled body font always, then any fonts of a custom templates folder, so a
@@ -157,6 +174,10 @@ impl ReportWorld {
             files: FileStore::new(Loader {
                 templates,
                 data: Bytes::new(data),
+                extra: extra
+                    .into_iter()
+                    .map(|(path, bytes)| (path, Bytes::new(bytes)))
+                    .collect(),
             }),
             main,
             today,

@@ -1,6 +1,10 @@
-//! `safeguard narrative init`: the starter folder, through the real binary.
+//! The narrative through the real binary: `safeguard narrative init` (here), the report with
+//! a narrative (`report`), and the nightly refresh noticing a changed narrative (`refresh`).
 
 use crate::util::Env;
+
+mod refresh;
+mod report;
 
 #[test]
 fn narrative_init_writes_every_slot_and_never_overwrites() {
