@@ -15,6 +15,8 @@ use datafusion::parquet::arrow::arrow_reader::{
     ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
+use super::digest::{Digest, hash_reader};
+use super::limits::BATCH_BYTES;
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 use crate::contract::from_date32;
@@ -26,22 +28,31 @@ pub struct ParquetSource {
     headers: Vec<String>,
     /// Rows in the file, from its footer.
     rows: usize,
+    /// The open file (the reader reads it through handles of its own), hashed once every row
+    /// is read: a file renamed over this one meanwhile is not what was read.
+    file: File,
+    digest: Option<Digest>,
 }
 
 impl ParquetSource {
     pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(display, e))?;
-        let headers = builder
+        let builder = ParquetRecordBatchReaderBuilder::try_new(
+            file.try_clone().map_err(io_error(display))?,
+        )
+        .map_err(|e| format_error(display, e))?;
+        let headers: Vec<String> = builder
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
             .collect();
         let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        // A batch holds rows × columns cells: a file of thousands of columns is read a few rows
+        // at a time, so memory follows the data, not the width.
+        let batch = (BATCH_BYTES / 8 / headers.len().max(1)).clamp(1, 8192);
         let reader = builder
-            .with_batch_size(8192)
+            .with_batch_size(batch)
             .build()
             .map_err(|e| format_error(display, e))?;
         Ok(ParquetSource {
@@ -49,7 +60,19 @@ impl ParquetSource {
             reader: Some(reader),
             headers,
             rows,
+            file,
+            digest: None,
         })
+    }
+
+    /// Hashes the file, once the reader has read what it needs.
+    fn hash(&mut self) -> Result<(), FileError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = self.file.try_clone().map_err(io_error(&self.display))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(io_error(&self.display))?;
+        self.digest = Some(hash_reader(file).map_err(io_error(&self.display))?);
+        Ok(())
     }
 }
 
@@ -185,11 +208,11 @@ impl ParquetSource {
                 rows,
                 before,
             }) {
-                break;
+                return Ok(());
             }
             before += rows as u64;
         }
-        Ok(())
+        self.hash()
     }
 }
 
@@ -209,6 +232,10 @@ impl Source for ParquetSource {
 
     fn chunked(&mut self) -> Option<&mut dyn Chunked> {
         Some(self)
+    }
+
+    fn digest(&self) -> Option<Digest> {
+        self.digest
     }
 }
 
