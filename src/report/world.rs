@@ -49,6 +49,7 @@ const EMBEDDED: &[(&str, &[u8])] = embed![
     "spc.typ",
     "appendix.typ",
     "definitions.typ",
+    "narrative.typ",
     "fonts/LiberationSans-Regular.ttf",
     "fonts/LiberationSans-Bold.ttf",
     "fonts/LiberationSans-Italic.ttf",
