@@ -4,8 +4,8 @@
 //! (keep the two in step).
 
 /// Columns a file may use: named header cells, up to the last named one. A wider header is
-/// read only if its columns beyond the contract's are empty in every row but this many (they
-/// are then dropped); otherwise it is a file error. No real export comes close (Excel's sheet
+/// read only if its columns beyond the contract's are empty in every row (they are then
+/// dropped); otherwise it is a file error naming the file and its count. No real export comes close (Excel's sheet
 /// stops at 16,384 columns).
 pub const MAX_COLUMNS: usize = 10_000;
 

@@ -47,7 +47,7 @@ impl XlsxSource {
         let mut hasher = Hasher::default();
         hasher.update(&bytes);
         check_unpacked_size(&bytes, display)?;
-        let mut book: Book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
+        let book: Book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
             XlsxError::Io(source) => FileError::Io {
                 path: display.to_owned(),
                 source,

@@ -43,7 +43,7 @@ pub struct Layout {
     /// Unnamed header cells after the last named one (a spreadsheet's padding): not read.
     pub unnamed_trailing: usize,
     /// Extra columns dropped because they were empty in every row (only in a file wider than
-    /// [`MAX_COLUMNS`](crate::ingest::limits::MAX_COLUMNS), where they are looked for).
+    /// [`MAX_COLUMNS`](crate::ingest::limits::MAX_COLUMNS), where every extra column must be).
     pub empty_dropped: usize,
 }
 
@@ -154,23 +154,6 @@ impl Layout {
             unnamed_trailing: headers.len() - named_width,
             empty_dropped: 0,
         })
-    }
-
-    /// The header positions of the contract columns read from the file.
-    pub fn read_positions(&self) -> impl Iterator<Item = usize> + '_ {
-        self.columns.iter().filter_map(|f| match f {
-            Found::Mapped { at, .. } | Found::ByName { at, .. } => Some(*at),
-            _ => None,
-        })
-    }
-
-    /// Keeps only the extra columns `filled` says hold a value somewhere (indexed by header
-    /// position), counting the others as dropped.
-    pub fn drop_empty_extras(&mut self, filled: &[bool]) {
-        let before = self.extras.len();
-        self.extras
-            .retain(|(_, _, at)| filled.get(*at).copied().unwrap_or(false));
-        self.empty_dropped += before - self.extras.len();
     }
 }
 

@@ -1,0 +1,175 @@
+//! The Parquet reader: files of random schemas (contract names and others, many types, nulls)
+//! and random values, whole, truncated or with bytes overwritten.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BinaryArray, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array,
+    LargeStringArray, RecordBatch, StringArray, TimestampMillisecondArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::parquet::arrow::ArrowWriter;
+use proptest::prelude::*;
+use safeguard::ingest::mapping::Mappings;
+
+use super::{ingest_holds, run};
+use crate::util::Env;
+
+const NAMES: &[&str] = &[
+    "record_id",
+    "staff_id",
+    "level",
+    "completed_on",
+    "hours",
+    "delivery",
+    "notes",
+    "",
+];
+
+const TYPES: &[DataType] = &[
+    DataType::Utf8,
+    DataType::LargeUtf8,
+    DataType::Int32,
+    DataType::Int64,
+    DataType::Float64,
+    DataType::Boolean,
+    DataType::Date32,
+    DataType::Timestamp(TimeUnit::Millisecond, None),
+    DataType::Binary,
+];
+
+/// One cell's raw material, read as the column's type needs it.
+type Cell = Option<(i64, f64, String)>;
+
+#[derive(Debug, Clone)]
+struct File {
+    /// (name, type) per column; names unique.
+    columns: Vec<(String, usize)>,
+    rows: Vec<Vec<Cell>>,
+    /// Keep this share of the bytes (per mille), or all.
+    truncate: Option<u32>,
+    overwrite: Vec<(u32, u8)>,
+}
+
+fn cell() -> impl Strategy<Value = Cell> {
+    let text = prop_oneof![
+        3 => prop::sample::select(vec!["T1", "S1", "S2", "S3", "3", "2024-05-01", "e_learning", ""])
+            .prop_map(String::from),
+        1 => any::<String>(),
+    ];
+    prop::option::weighted(
+        0.85,
+        (
+            prop_oneof![(-5i64..50_000), any::<i64>()],
+            prop_oneof![(-5.0f64..50.0), any::<f64>()],
+            text,
+        ),
+    )
+}
+
+fn file() -> impl Strategy<Value = File> {
+    let columns = prop::collection::vec((0..NAMES.len(), 0..TYPES.len()), 0..9).prop_map(|cs| {
+        let mut seen = std::collections::HashSet::new();
+        cs.into_iter()
+            .filter(|(n, _)| seen.insert(*n))
+            .map(|(n, t)| (NAMES[n].to_owned(), t))
+            .collect::<Vec<_>>()
+    });
+    (
+        columns,
+        prop::collection::vec(prop::collection::vec(cell(), 9), 0..40),
+        prop_oneof![4 => Just(None), 1 => (0u32..1000).prop_map(Some)],
+        prop_oneof![
+            4 => Just(vec![]),
+            1 => prop::collection::vec((0u32..1000, any::<u8>()), 1..8),
+        ],
+    )
+        .prop_map(|(columns, rows, truncate, overwrite)| File {
+            columns,
+            rows,
+            truncate,
+            overwrite,
+        })
+}
+
+impl File {
+    fn array(&self, column: usize, kind: &DataType) -> ArrayRef {
+        let cells = self.rows.iter().map(|r| r[column].as_ref());
+        match kind {
+            DataType::Utf8 => Arc::new(StringArray::from_iter(cells.map(|c| c.map(|c| c.2.clone())))),
+            DataType::LargeUtf8 => Arc::new(LargeStringArray::from_iter(
+                cells.map(|c| c.map(|c| c.2.clone())),
+            )),
+            DataType::Int32 => Arc::new(Int32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32)))),
+            DataType::Int64 => Arc::new(Int64Array::from_iter(cells.map(|c| c.map(|c| c.0)))),
+            DataType::Float64 => Arc::new(Float64Array::from_iter(cells.map(|c| c.map(|c| c.1)))),
+            DataType::Boolean => {
+                Arc::new(BooleanArray::from_iter(cells.map(|c| c.map(|c| c.0 % 2 == 0))))
+            }
+            DataType::Date32 => Arc::new(Date32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32)))),
+            DataType::Timestamp(..) => {
+                Arc::new(TimestampMillisecondArray::from_iter(cells.map(|c| c.map(|c| c.0))))
+            }
+            DataType::Binary => Arc::new(BinaryArray::from_iter(
+                cells.map(|c| c.map(|c| c.2.as_bytes().to_vec())),
+            )),
+            other => unreachable!("no generator for {other}"),
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|(name, t)| Field::new(name, TYPES[*t].clone(), true))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let mut bytes = vec![];
+        let mut writer = ArrowWriter::try_new(&mut bytes, schema.clone(), None).unwrap();
+        if !self.columns.is_empty() {
+            let arrays = self
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, t))| self.array(i, &TYPES[*t]))
+                .collect();
+            writer
+                .write(&RecordBatch::try_new(schema, arrays).unwrap())
+                .unwrap();
+        }
+        writer.close().unwrap();
+        let at = |per_mille: u32, len: usize| (len * per_mille as usize / 1000).min(len.saturating_sub(1));
+        let len = bytes.len();
+        for (pos, byte) in &self.overwrite {
+            bytes[at(*pos, len)] = *byte;
+        }
+        if let Some(keep) = self.truncate {
+            bytes.truncate(len * keep as usize / 1000);
+        }
+        bytes
+    }
+}
+
+/// Loads the base input with its training data as the Parquet file `bytes`.
+fn load_training(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let env = Env::base();
+    env.remove("training.csv");
+    std::fs::write(env.input().join("training.parquet"), bytes).unwrap();
+    ingest_holds(&env.input(), &Mappings::default()).map(|_| ())
+}
+
+#[test]
+fn fuzz_parquet_random_schemas_truncated_and_overwritten() {
+    run("parquet (schemas, damage)", 64, file(), |f| load_training(&f.bytes()));
+}
+
+#[test]
+fn fuzz_parquet_arbitrary_bytes() {
+    let bytes = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..1024),
+        // The magic at both ends, so the footer is parsed.
+        prop::collection::vec(any::<u8>(), 0..1024)
+            .prop_map(|b| [b"PAR1".as_slice(), b.as_slice(), b"PAR1".as_slice()].concat()),
+    ];
+    run("parquet (arbitrary bytes)", 64, bytes, |b| load_training(&b));
+}
