@@ -43,13 +43,16 @@ pub const BOUND: Duration = Duration::from_secs(20);
 const SEED: u64 = 21;
 
 /// Runs `test` on `cases` values of `strategy` (or `PROPTEST_CASES` of them), from the fixed
-/// seed; fails with the smallest failing input proptest finds. Prints the count it ran.
+/// seed; fails with the smallest failing input proptest finds. `test` says whether the case
+/// went all the way (rows loaded, text converted); prints the count of cases and of those, and
+/// returns the second, so a target can show it is not refusing everything.
 pub fn run<S: Strategy>(
     target: &str,
     cases: u32,
     strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) where
+    test: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) -> u64
+where
     S::Value: std::fmt::Debug,
 {
     let env_u64 = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
@@ -63,9 +66,12 @@ pub fn run<S: Strategy>(
     };
     let started = Instant::now();
     let mut runner = TestRunner::new(config);
+    let through = std::sync::atomic::AtomicU64::new(0);
     let result = runner.run(&strategy, |value| {
         let at = Instant::now();
-        test(value)?;
+        if test(value)? {
+            through.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let took = at.elapsed();
         proptest::prop_assert!(took < BOUND, "one case took {took:?}");
         Ok(())
@@ -73,10 +79,13 @@ pub fn run<S: Strategy>(
     if let Err(e) = result {
         panic!("fuzz target {target}: {e}");
     }
+    // Shrinking may run a case more than once; the count is of runs that went through.
+    let through = through.into_inner();
     eprintln!(
-        "fuzz target {target}: {cases} cases passed in {:.1} s",
+        "fuzz target {target}: {cases} cases passed in {:.1} s ({through} went all the way)",
         started.elapsed().as_secs_f64()
     );
+    through
 }
 
 /// What ingest handed over, per dataset: rows in batches, and rejects.
@@ -158,6 +167,11 @@ pub fn ingest_holds(input: &Path, mappings: &Mappings) -> Result<IngestReport, T
         }
     }
     Ok(report)
+}
+
+/// Whether `dataset` loaded at least one row.
+pub fn loaded_rows(report: &IngestReport, dataset: &str) -> bool {
+    matches!(outcome(report, dataset), Outcome::Loaded(s) if s.rows_loaded > 0)
 }
 
 /// The outcome of one dataset in a report.

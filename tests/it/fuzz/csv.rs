@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use safeguard::ingest::mapping::Mappings;
 
-use super::{ingest_holds, run};
+use super::{ingest_holds, loaded_rows, run};
 use crate::util::Env;
 
 const HEADER: &[&str] = &[
@@ -41,10 +41,37 @@ enum Encoding {
     Utf16Le,
 }
 
+/// A row: each column's value as a well-formed row has it (`None`) or replaced, quoted or
+/// not, then perhaps cut short or run on.
+#[derive(Debug, Clone)]
+struct Line {
+    cells: Vec<(Option<String>, bool)>,
+    length: Length,
+}
+
+#[derive(Debug, Clone)]
+enum Length {
+    Whole,
+    Cut(usize),
+    RunOn(Vec<String>),
+}
+
+/// The well-formed value of column `column` on row `row`.
+fn good(row: usize, column: usize) -> String {
+    match column {
+        0 => format!("T{row}"),
+        1 => ["S1", "S2", "S3"][row % 3].to_owned(),
+        2 => (1 + row % 5).to_string(),
+        3 => ["2024-05-01", "01/05/2024"][row % 2].to_owned(),
+        4 => "6".to_owned(),
+        _ => "e_learning".to_owned(),
+    }
+}
+
 #[derive(Debug, Clone)]
 struct File {
     header: Vec<String>,
-    rows: Vec<Vec<(String, bool)>>,
+    rows: Vec<Line>,
     line_end: &'static str,
     encoding: Encoding,
     final_line_end: bool,
@@ -60,11 +87,22 @@ impl File {
             }
         };
         let mut lines = vec![self.header.join(",")];
-        lines.extend(
-            self.rows
+        for (r, line) in self.rows.iter().enumerate() {
+            let mut cells: Vec<String> = line
+                .cells
                 .iter()
-                .map(|r| r.iter().map(cell).collect::<Vec<_>>().join(",")),
-        );
+                .enumerate()
+                .map(|(c, (text, quoted))| {
+                    cell(&(text.clone().unwrap_or_else(|| good(r, c)), *quoted))
+                })
+                .collect();
+            match &line.length {
+                Length::Whole => {}
+                Length::Cut(n) => cells.truncate(*n),
+                Length::RunOn(more) => cells.extend(more.iter().cloned()),
+            }
+            lines.push(cells.join(","));
+        }
         let mut text = lines.join(self.line_end);
         if self.final_line_end {
             text.push_str(self.line_end);
@@ -97,7 +135,14 @@ fn header() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn file() -> impl Strategy<Value = File> {
-    let row = prop::collection::vec((field(), any::<bool>()), 0..9);
+    let cell = (prop::option::weighted(0.15, field()), prop::bool::weighted(0.2));
+    let length = prop_oneof![
+        8 => Just(Length::Whole),
+        1 => (0usize..6).prop_map(Length::Cut),
+        1 => prop::collection::vec(field(), 1..4).prop_map(Length::RunOn),
+    ];
+    let row = (prop::collection::vec(cell, 6), length)
+        .prop_map(|(cells, length)| Line { cells, length });
     (
         header(),
         prop::collection::vec(row, 0..24),
@@ -120,15 +165,16 @@ fn file() -> impl Strategy<Value = File> {
 }
 
 /// Loads the base input with `training.csv` replaced by `bytes`.
-fn load_training(bytes: &[u8]) -> Result<(), TestCaseError> {
+fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
     let env = Env::base();
     std::fs::write(env.input().join("training.csv"), bytes).unwrap();
-    ingest_holds(&env.input(), &Mappings::default()).map(|_| ())
+    ingest_holds(&env.input(), &Mappings::default()).map(|r| loaded_rows(&r, "training"))
 }
 
 #[test]
 fn fuzz_csv_generated_files() {
-    run("csv (generated)", 96, file(), |f| load_training(&f.bytes()));
+    let loaded = run("csv (generated)", 96, file(), |f| load_training(&f.bytes()));
+    assert!(loaded > 0, "no generated file loaded a row");
 }
 
 #[test]

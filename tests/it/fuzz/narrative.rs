@@ -37,7 +37,8 @@ fn markdown() -> impl Strategy<Value = String> {
     ]
 }
 
-fn read_foreword(text: &str) {
+/// Reads a folder whose foreword is `text`; whether it read without problems.
+fn read_foreword(text: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("foreword.md"), text).unwrap();
     std::fs::write(dir.path().join("image.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
@@ -48,17 +49,22 @@ fn read_foreword(text: &str) {
         figures: &figures,
         is_staff_id: &is_staff_id,
     };
-    if let Err(problems) = read(dir.path(), &inputs) {
-        for problem in &problems.0 {
-            assert!(!problem.to_string().is_empty());
+    match read(dir.path(), &inputs) {
+        Ok(_) => true,
+        Err(problems) => {
+            assert!(!problems.0.is_empty(), "an error without a problem");
+            for problem in &problems.0 {
+                assert!(!problem.to_string().is_empty());
+            }
+            false
         }
     }
 }
 
 #[test]
 fn fuzz_narrative_markdown() {
-    run("narrative markdown", 128, markdown(), |text| {
-        read_foreword(&text);
-        Ok(())
+    let read = run("narrative markdown", 128, markdown(), |text| {
+        Ok(read_foreword(&text))
     });
+    assert!(read > 0, "no text read without problems");
 }

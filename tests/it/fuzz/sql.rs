@@ -32,7 +32,7 @@ fn fuzz_sql_splitting_and_naming_never_panic() {
                 prop_assert!(!words.contains('\n'));
             }
         }
-        Ok(())
+        Ok(true)
     });
 }
 
@@ -104,7 +104,7 @@ fn fuzz_sql_writing_statements_are_refused_and_write_nothing() {
             Err(SqlError::ReadOnly(words)) => prop_assert!(!words.is_empty()),
             Err(e) => prop_assert!(!e.to_string().is_empty()),
         }
-        Ok(())
+        Ok(true)
     });
     assert_eq!(before, (count("staff"), count("training"), count("organisations")));
     assert!(!std::path::Path::new(&copy_target()).exists(), "COPY wrote a file");

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use safeguard::ingest::mapping::Mappings;
 
-use super::{ingest_holds, run};
+use super::{ingest_holds, loaded_rows, run};
 use crate::util::Env;
 
 const HEADER: &[&str] = &[
@@ -58,7 +58,9 @@ struct Book {
     /// The header's sheet row and column.
     at: (u32, u16),
     header: Vec<String>,
-    /// Cells by (row below the header, column from the header's first).
+    /// Well-formed training rows under the header: (level, date serial, hours).
+    good: Vec<(u8, u32, u8)>,
+    /// Cells by (row below the header, column from the header's first), written over them.
     cells: Vec<(u32, u16, Value)>,
     damage: Damage,
 }
@@ -71,16 +73,18 @@ fn book() -> impl Strategy<Value = Book> {
     (
         (0u32..4, 0u16..4),
         header,
-        prop::collection::vec((1u32..30, 0u16..9, value()), 0..80),
+        prop::collection::vec((1u8..6, 40_000u32..46_000, 0u8..20), 0..20),
+        prop::collection::vec((1u32..30, 0u16..9, value()), 0..40),
         prop_oneof![
             6 => Just(Damage::None),
             1 => (0u32..1000).prop_map(Damage::Truncate),
             2 => prop::collection::vec((0u32..1000, any::<u8>()), 1..12).prop_map(Damage::Overwrite),
         ],
     )
-        .prop_map(|(at, header, cells, damage)| Book {
+        .prop_map(|(at, header, good, cells, damage)| Book {
             at,
             header,
+            good,
             cells,
             damage,
         })
@@ -89,12 +93,22 @@ fn book() -> impl Strategy<Value = Book> {
 impl Book {
     fn bytes(&self) -> Vec<u8> {
         let mut workbook = Workbook::new();
-        let date = Format::new().set_num_format("dd/mm/yyyy");
+        let date_format = Format::new().set_num_format("dd/mm/yyyy");
         let bordered = Format::new().set_bold();
         let sheet = workbook.add_worksheet();
         let (r0, c0) = self.at;
         for (c, h) in self.header.iter().enumerate() {
             sheet.write_string(r0, c0 + c as u16, h).unwrap();
+        }
+        for (i, (level, serial, hours)) in self.good.iter().enumerate() {
+            let r = r0 + 1 + i as u32;
+            let date = ExcelDateTime::from_serial_datetime(*serial).unwrap();
+            sheet.write_string(r, c0, format!("T{i}")).unwrap();
+            sheet.write_string(r, c0 + 1, ["S1", "S2", "S3"][i % 3]).unwrap();
+            sheet.write_number(r, c0 + 2, *level).unwrap();
+            sheet.write_datetime_with_format(r, c0 + 3, &date, &date_format).unwrap();
+            sheet.write_number(r, c0 + 4, *hours).unwrap();
+            sheet.write_string(r, c0 + 5, "e_learning").unwrap();
         }
         for (r, c, value) in &self.cells {
             let (r, c) = (r0 + r, c0 + c);
@@ -104,7 +118,7 @@ impl Book {
                 Value::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
                 Value::Bool(b) => sheet.write_boolean(r, c, *b).map(|_| ()),
                 Value::Date(serial) => ExcelDateTime::from_serial_datetime(*serial)
-                    .and_then(|d| sheet.write_datetime_with_format(r, c, &d, &date).map(|_| ())),
+                    .and_then(|d| sheet.write_datetime_with_format(r, c, &d, &date_format).map(|_| ())),
                 Value::Formula(f) => sheet.write_formula(r, c, *f).map(|_| ()),
                 Value::Blank => sheet.write_blank(r, c, &bordered).map(|_| ()),
             };
@@ -126,16 +140,17 @@ impl Book {
 }
 
 /// Loads the base input with its training data as the workbook `bytes`.
-fn load_training(bytes: &[u8]) -> Result<(), TestCaseError> {
+fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
     let env = Env::base();
     env.remove("training.csv");
     std::fs::write(env.input().join("training.xlsx"), bytes).unwrap();
-    ingest_holds(&env.input(), &Mappings::default()).map(|_| ())
+    ingest_holds(&env.input(), &Mappings::default()).map(|r| loaded_rows(&r, "training"))
 }
 
 #[test]
 fn fuzz_xlsx_built_and_broken_workbooks() {
-    run("xlsx (built, broken)", 64, book(), |b| load_training(&b.bytes()));
+    let loaded = run("xlsx (built, broken)", 64, book(), |b| load_training(&b.bytes()));
+    assert!(loaded > 0, "no workbook loaded a row");
 }
 
 #[test]
