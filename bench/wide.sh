@@ -3,14 +3,14 @@
 #   - as generated (the baseline),
 #   - padded with 16,000 empty trailing columns on every line (what a spreadsheet leaves behind
 #     when formatting runs to the sheet's edge),
-#   - given a header of 100,000 named columns over rows of eight fields (the seven contract
-#     columns and a notes column; the other 99,992 columns are empty in every row).
+#   - given a header of 100,000 named columns over its rows as generated (the extra columns are
+#     empty in every row, so they are dropped; one value in any of them would refuse the file).
 # Prints Markdown table rows: time and peak memory of each, and the ratio to the baseline.
 #
 #   bash bench/wide.sh BIN WORKDIR PYTHON [STAFF]
 #
-# Called by bench/run.sh; runs alone too (with a debug binary, say). RUNS (default 3) runs each,
-# the median of them.
+# Runs alone (with a debug binary, say: its times are then far above a release build's, the
+# ratios less so). RUNS (default 3) runs each, the median of them. Needs GNU time.
 set -euo pipefail
 bin=$1 work=$2 py=$3 staff=${4:-10000}
 runs="${RUNS:-3}"
@@ -29,10 +29,10 @@ lines = (base / "plain" / "staff.csv").read_text().splitlines()
 # Every line, header included, ends in 16,000 empty fields.
 pad = "," * 16000
 (base / "padded" / "staff.csv").write_text("".join(line + pad + "\n" for line in lines))
-# A header of 100,000 named columns; every row has eight fields.
-header = lines[0] + ",notes," + ",".join(f"c{i}" for i in range(9, 100001))
-rows = [f"{line},row {n}" for n, line in enumerate(lines[1:], 1)]
-(base / "header" / "staff.csv").write_text("\n".join([header, *rows]) + "\n")
+# A header of 100,000 named columns over the rows as they were.
+named = len(lines[0].split(","))
+header = lines[0] + "," + ",".join(f"c{i}" for i in range(named + 1, 100001))
+(base / "header" / "staff.csv").write_text("\n".join([header, *lines[1:]]) + "\n")
 PY
     touch "$base/plain/.complete"
 fi
@@ -57,7 +57,7 @@ ratio() { "$py" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:
 declare -A label=(
     [plain]="staff.csv as generated"
     [padded]="staff.csv padded with 16,000 empty trailing columns"
-    [header]="staff.csv with a 100,000-column header, rows of 8 fields"
+    [header]="staff.csv under a 100,000-column header"
 )
 for variant in plain padded header; do
     echo "==> load, $staff staff: ${label[$variant]}" >&2

@@ -6,6 +6,7 @@ mod fuzz;
 mod ingest_csv;
 mod ingest_digest;
 mod ingest_file_errors;
+mod ingest_limits;
 mod ingest_property;
 mod ingest_rules;
 mod ingest_wide;
