@@ -55,9 +55,7 @@ impl CsvSource {
 /// The parser's error as a file error; `line` is where the row being read starts.
 fn csv_error(display: &str, line: u64, e: ::csv::Error) -> FileError {
     match e.into_kind() {
-        ::csv::ErrorKind::Io(source)
-            if source.get_ref().is_some_and(|e| e.is::<RowTooLong>()) =>
-        {
+        ::csv::ErrorKind::Io(source) if source.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => {
             FileError::Format {
                 path: display.to_owned(),
                 message: format!(
@@ -121,7 +119,11 @@ impl Chunk {
             let (mut lo, mut hi) = (0, record.len());
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if ends(mid) < total { lo = mid + 1 } else { hi = mid }
+                if ends(mid) < total {
+                    lo = mid + 1
+                } else {
+                    hi = mid
+                }
             }
             lo + 1
         };

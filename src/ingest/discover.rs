@@ -79,7 +79,11 @@ pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> 
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                found.refuse(&name, contract::dataset(&contract::normalise_name(&stem)), message);
+                found.refuse(
+                    &name,
+                    contract::dataset(&contract::normalise_name(&stem)),
+                    message,
+                );
                 continue;
             }
         };

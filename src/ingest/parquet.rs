@@ -37,10 +37,9 @@ pub struct ParquetSource {
 impl ParquetSource {
     pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(
-            file.try_clone().map_err(io_error(display))?,
-        )
-        .map_err(|e| format_error(display, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(io_error(display))?)
+                .map_err(|e| format_error(display, e))?;
         let headers: Vec<String> = builder
             .schema()
             .fields()

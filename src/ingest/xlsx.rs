@@ -108,7 +108,7 @@ impl XlsxSource {
     /// spreadsheet program writes them so), and no cell may lie past Excel's last column.
     fn cells(
         &mut self,
-        visit: &mut dyn FnMut((u32, u32), DataRef<'_>) -> Result<bool, SheetError>,
+        visit: &mut VisitCell<'_>,
     ) -> Result<(), SheetError> {
         let Some(sheet) = &self.sheet else {
             return Ok(());
@@ -126,7 +126,10 @@ impl XlsxSource {
                 continue;
             }
             if row < last_row {
-                return Err(SheetError::Order { row, after: last_row });
+                return Err(SheetError::Order {
+                    row,
+                    after: last_row,
+                });
             }
             if column >= XLSX_COLUMNS {
                 return Err(SheetError::Column { row, column });
@@ -139,6 +142,9 @@ impl XlsxSource {
         Ok(())
     }
 }
+
+/// Sees a cell's (row, column) and value; returns whether to go on.
+type VisitCell<'v> = dyn FnMut((u32, u32), DataRef<'_>) -> Result<bool, SheetError> + 'v;
 
 /// What stops a sheet from being read.
 enum SheetError {

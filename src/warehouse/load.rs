@@ -7,9 +7,9 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::manifest::InputFileRecord;
-use crate::ingest::digest::hash_file;
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
 use crate::contract::Dataset;
+use crate::ingest::digest::hash_file;
 use crate::ingest::mapping::Mappings;
 use crate::ingest::{
     self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
@@ -31,8 +31,8 @@ pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRec
     let mut files = vec![];
     for (dataset, found) in &mut discovery.datasets {
         for f in found {
-            let digest = hash_file(&f.path)
-                .with_context(|| format!("cannot read {}", f.path.display()))?;
+            let digest =
+                hash_file(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
             f.digest = Some(digest);
             files.push(InputFileRecord {
                 dataset: (*dataset).to_owned(),

@@ -109,7 +109,11 @@ impl Sink for Tally {
         Ok(())
     }
     fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()> {
-        assert_eq!(Some(reject.dataset), self.current, "a reject outside its dataset");
+        assert_eq!(
+            Some(reject.dataset),
+            self.current,
+            "a reject outside its dataset"
+        );
         assert!(!reject.problems.is_empty(), "a reject without a problem");
         *self.rejected.entry(reject.dataset).or_default() += 1;
         Ok(())
@@ -118,7 +122,11 @@ impl Sink for Tally {
         self.current = None;
         Ok(())
     }
-    fn abandon(&mut self, dataset: &'static Dataset, _: &FileError) -> anyhow::Result<Option<Kept>> {
+    fn abandon(
+        &mut self,
+        dataset: &'static Dataset,
+        _: &FileError,
+    ) -> anyhow::Result<Option<Kept>> {
         self.current = None;
         self.loaded.remove(dataset.name);
         self.rejected.remove(dataset.name);
@@ -151,7 +159,10 @@ pub fn ingest_holds(input: &Path, mappings: &Mappings) -> Result<IngestReport, T
                     "{}: read = loaded + rejected + skipped",
                     name
                 );
-                proptest::prop_assert_eq!(tally.loaded.get(name).copied().unwrap_or(0), s.rows_loaded);
+                proptest::prop_assert_eq!(
+                    tally.loaded.get(name).copied().unwrap_or(0),
+                    s.rows_loaded
+                );
                 proptest::prop_assert_eq!(
                     tally.rejected.get(name).copied().unwrap_or(0),
                     s.rows_rejected

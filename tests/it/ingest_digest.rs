@@ -44,7 +44,11 @@ fn load_rewritten_between(env: &Env, rewrite: impl FnOnce()) -> String {
         .unwrap();
     let outcome = match &staff.outcome {
         Outcome::Failed { error, kept } => {
-            assert_eq!(kept.map(|k| k.rows_loaded), Some(3), "the previous data is kept");
+            assert_eq!(
+                kept.map(|k| k.rows_loaded),
+                Some(3),
+                "the previous data is kept"
+            );
             error.to_string()
         }
         other => format!("{other:?}"),
@@ -58,7 +62,10 @@ fn a_csv_rewritten_after_it_was_hashed_is_not_loaded_and_keeps_the_previous_data
     let env = Env::base();
     env.load_ok();
     let outcome = load_rewritten_between(&env, || {
-        env.write("staff.csv", &format!("{STAFF}S4,ORG1,nursing,3,3,2020-01-01,\n"));
+        env.write(
+            "staff.csv",
+            &format!("{STAFF}S4,ORG1,nursing,3,3,2020-01-01,\n"),
+        );
     });
     assert!(
         outcome.starts_with("staff.csv: the file changed while it was being read"),
@@ -67,7 +74,11 @@ fn a_csv_rewritten_after_it_was_hashed_is_not_loaded_and_keeps_the_previous_data
     let manifest = env.manifest();
     assert_eq!(status(&manifest, "staff"), "kept_previous");
     assert_eq!(env.table("staff").len(), 3, "the new row is not loaded");
-    assert_eq!(counts(&manifest, "training"), (3, 3, 0), "other datasets load");
+    assert_eq!(
+        counts(&manifest, "training"),
+        (3, 3, 0),
+        "other datasets load"
+    );
 }
 
 #[test]

@@ -17,7 +17,11 @@ fn refused(env: &Env, dataset: &str, words: &[&str]) {
     assert!(line.contains(&env.input().display().to_string()), "{line}");
     let manifest = env.manifest();
     assert_eq!(status(&manifest, dataset), "failed");
-    assert_eq!(status(&manifest, "organisations"), "loaded", "the rest loads");
+    assert_eq!(
+        status(&manifest, "organisations"),
+        "loaded",
+        "the rest loads"
+    );
 }
 
 #[test]
@@ -67,7 +71,11 @@ fn a_folder_link_back_up_the_tree_ends_at_the_depth_limit() {
     let env = Env::base();
     env.remove("training.csv");
     env.write("training/2024.csv", TRAINING);
-    symlink(env.input().join("training"), env.input().join("training/again")).unwrap();
+    symlink(
+        env.input().join("training"),
+        env.input().join("training/again"),
+    )
+    .unwrap();
     refused(
         &env,
         "training",

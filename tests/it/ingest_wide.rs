@@ -8,7 +8,9 @@ use crate::util::{Env, STAFF, assert_snapshot_consistent, counts, status};
 /// Every line of `csv` (header included) followed by `pad` empty fields.
 fn padded(csv: &str, pad: usize) -> String {
     let commas = ",".repeat(pad);
-    csv.lines().map(|line| format!("{line}{commas}\n")).collect()
+    csv.lines()
+        .map(|line| format!("{line}{commas}\n"))
+        .collect()
 }
 
 /// The base staff file under a header of `width` named columns: the contract's seven, then
@@ -47,7 +49,12 @@ fn a_padded_file_loads_the_same_rows_as_unpadded_and_notes_the_padding_once() {
         wide.shown("staff.csv")
     );
     assert_eq!(run.stderr.matches(&note).count(), 1, "{}", run.stderr);
-    assert_eq!(run.stderr.matches("unnamed column").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("unnamed column").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     // The unpadded load has nothing to say about columns.
     assert!(
         !plain.load_ok().stderr.contains("unnamed column"),
@@ -90,7 +97,12 @@ fn a_100000_column_header_with_empty_extra_columns_loads_and_says_what_it_droppe
     let took = started.elapsed();
     assert_eq!(counts(&env.manifest(), "staff"), (3, 3, 0));
     let staff = env.table("staff");
-    assert_eq!(staff.columns.len(), 7, "no extra column is kept: {}", staff.columns.len());
+    assert_eq!(
+        staff.columns.len(),
+        7,
+        "no extra column is kept: {}",
+        staff.columns.len()
+    );
     assert_snapshot_consistent(&env.current());
     let note = format!(
         "note: {}: 99,993 extra columns empty in every row were dropped: the header has 100,000 columns, more than the 10,000 a file may have",

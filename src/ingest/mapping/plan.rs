@@ -144,7 +144,10 @@ impl Layout {
                 extras.push((shown(at), n.clone(), at));
             }
         }
-        let named_width = names.iter().rposition(|n| !n.is_empty()).map_or(0, |p| p + 1);
+        let named_width = names
+            .iter()
+            .rposition(|n| !n.is_empty())
+            .map_or(0, |p| p + 1);
         Ok(Layout {
             mapping: mapping.cloned(),
             columns,

@@ -135,14 +135,17 @@ fn header() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn file() -> impl Strategy<Value = File> {
-    let cell = (prop::option::weighted(0.15, field()), prop::bool::weighted(0.2));
+    let cell = (
+        prop::option::weighted(0.15, field()),
+        prop::bool::weighted(0.2),
+    );
     let length = prop_oneof![
         8 => Just(Length::Whole),
         1 => (0usize..6).prop_map(Length::Cut),
         1 => prop::collection::vec(field(), 1..4).prop_map(Length::RunOn),
     ];
-    let row = (prop::collection::vec(cell, 6), length)
-        .prop_map(|(cells, length)| Line { cells, length });
+    let row =
+        (prop::collection::vec(cell, 6), length).prop_map(|(cells, length)| Line { cells, length });
     (
         header(),
         prop::collection::vec(row, 0..24),
@@ -201,10 +204,15 @@ fn fuzz_csv_regressions() {
         format!("{header}\nT1,S1,3,2024-05-01,6,\"e_learning\n").into_bytes(),
         format!("{header}\nT1,S1\u{0},3,2024-05-01,6,e_learning\n").into_bytes(),
         format!("{header}\n\"\"\"\n,,,,,,,,,,,,,,,,,,,,,,\n").into_bytes(),
-        [header.as_bytes(), b"\nT1,S1,3,\xff\xfe,6,e_learning\n".as_slice()].concat(),
+        [
+            header.as_bytes(),
+            b"\nT1,S1,3,\xff\xfe,6,e_learning\n".as_slice(),
+        ]
+        .concat(),
         format!("\"{}", "x".repeat(100_000)).into_bytes(),
     ];
     for bytes in cases {
-        load_training(&bytes).unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(&bytes)));
+        load_training(&bytes)
+            .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(&bytes)));
     }
 }

@@ -49,7 +49,13 @@ fn case() -> impl Strategy<Value = Case> {
             "L4",
             "",
         ]),
-        text(vec!["01-May-2024", "2024-05-01", "31-Feb-2024", "1/5/24", ""]),
+        text(vec![
+            "01-May-2024",
+            "2024-05-01",
+            "31-Feb-2024",
+            "1/5/24",
+            "",
+        ]),
         text(vec!["C1", "", "", ""]),
         any::<String>(),
     )
@@ -101,8 +107,9 @@ impl Case {
 
     fn export(&self) -> String {
         let quote = |s: &String| format!("\"{}\"", s.replace('"', "\"\""));
-        let mut out =
-            String::from("Employee Number,Competence Name,Achieved Date,Competence Record ID,Notes\n");
+        let mut out = String::from(
+            "Employee Number,Competence Name,Achieved Date,Competence Record ID,Notes\n",
+        );
         for (i, row) in self.rows.iter().enumerate() {
             let mut row = row.clone();
             if row[3].is_empty() {

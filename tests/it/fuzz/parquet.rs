@@ -69,10 +69,17 @@ fn cell() -> impl Strategy<Value = Cell> {
 
 /// The contract's training columns in types an export would use (indexes into [`TYPES`]).
 fn contract_columns() -> Vec<(String, usize)> {
-    [("record_id", 0), ("staff_id", 1), ("level", 2), ("completed_on", 6), ("hours", 4), ("delivery", 0)]
-        .iter()
-        .map(|(n, t)| ((*n).to_owned(), *t))
-        .collect()
+    [
+        ("record_id", 0),
+        ("staff_id", 1),
+        ("level", 2),
+        ("completed_on", 6),
+        ("hours", 4),
+        ("delivery", 0),
+    ]
+    .iter()
+    .map(|(n, t)| ((*n).to_owned(), *t))
+    .collect()
 }
 
 fn file() -> impl Strategy<Value = File> {
@@ -131,20 +138,26 @@ impl File {
             .collect();
         let cells = cells.iter().map(Option::as_ref);
         match kind {
-            DataType::Utf8 => Arc::new(StringArray::from_iter(cells.map(|c| c.map(|c| c.2.clone())))),
+            DataType::Utf8 => Arc::new(StringArray::from_iter(
+                cells.map(|c| c.map(|c| c.2.clone())),
+            )),
             DataType::LargeUtf8 => Arc::new(LargeStringArray::from_iter(
                 cells.map(|c| c.map(|c| c.2.clone())),
             )),
-            DataType::Int32 => Arc::new(Int32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32)))),
+            DataType::Int32 => {
+                Arc::new(Int32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32))))
+            }
             DataType::Int64 => Arc::new(Int64Array::from_iter(cells.map(|c| c.map(|c| c.0)))),
             DataType::Float64 => Arc::new(Float64Array::from_iter(cells.map(|c| c.map(|c| c.1)))),
-            DataType::Boolean => {
-                Arc::new(BooleanArray::from_iter(cells.map(|c| c.map(|c| c.0 % 2 == 0))))
+            DataType::Boolean => Arc::new(BooleanArray::from_iter(
+                cells.map(|c| c.map(|c| c.0 % 2 == 0)),
+            )),
+            DataType::Date32 => {
+                Arc::new(Date32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32))))
             }
-            DataType::Date32 => Arc::new(Date32Array::from_iter(cells.map(|c| c.map(|c| c.0 as i32)))),
-            DataType::Timestamp(..) => {
-                Arc::new(TimestampMillisecondArray::from_iter(cells.map(|c| c.map(|c| c.0))))
-            }
+            DataType::Timestamp(..) => Arc::new(TimestampMillisecondArray::from_iter(
+                cells.map(|c| c.map(|c| c.0)),
+            )),
             DataType::Binary => Arc::new(BinaryArray::from_iter(
                 cells.map(|c| c.map(|c| c.2.as_bytes().to_vec())),
             )),
@@ -173,7 +186,9 @@ impl File {
                 .unwrap();
         }
         writer.close().unwrap();
-        let at = |per_mille: u32, len: usize| (len * per_mille as usize / 1000).min(len.saturating_sub(1));
+        let at = |per_mille: u32, len: usize| {
+            (len * per_mille as usize / 1000).min(len.saturating_sub(1))
+        };
         let len = bytes.len();
         for (pos, byte) in &self.overwrite {
             bytes[at(*pos, len)] = *byte;
@@ -195,7 +210,9 @@ fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
 
 #[test]
 fn fuzz_parquet_random_schemas_truncated_and_overwritten() {
-    let loaded = run("parquet (schemas, damage)", 64, file(), |f| load_training(&f.bytes()));
+    let loaded = run("parquet (schemas, damage)", 64, file(), |f| {
+        load_training(&f.bytes())
+    });
     assert!(loaded > 0, "no file loaded a row");
 }
 
@@ -204,8 +221,14 @@ fn fuzz_parquet_arbitrary_bytes() {
     let bytes = prop_oneof![
         prop::collection::vec(any::<u8>(), 0..1024),
         // The magic at both ends, so the footer is parsed.
-        prop::collection::vec(any::<u8>(), 0..1024)
-            .prop_map(|b| [b"PAR1".as_slice(), b.as_slice(), b"PAR1".as_slice()].concat()),
+        prop::collection::vec(any::<u8>(), 0..1024).prop_map(|b| [
+            b"PAR1".as_slice(),
+            b.as_slice(),
+            b"PAR1".as_slice()
+        ]
+        .concat()),
     ];
-    run("parquet (arbitrary bytes)", 64, bytes, |b| load_training(&b));
+    run("parquet (arbitrary bytes)", 64, bytes, |b| {
+        load_training(&b)
+    });
 }

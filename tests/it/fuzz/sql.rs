@@ -16,9 +16,35 @@ fn fuzz_sql_splitting_and_naming_never_panic() {
         any::<String>(),
         prop::collection::vec(
             prop::sample::select(vec![
-                "SELECT ", "INSERT ", "INTO ", "COPY ", "CREATE ", "OR REPLACE ", "VIEW ",
-                "TABLE ", "DROP ", "SET ", "(", ")", ";", "'", "\"", "--", "/*", "*/", "\n",
-                "staff ", "1 ", ", ", "WITH ", "AS ", "$$", "E'", "\\", "*", "FROM ",
+                "SELECT ",
+                "INSERT ",
+                "INTO ",
+                "COPY ",
+                "CREATE ",
+                "OR REPLACE ",
+                "VIEW ",
+                "TABLE ",
+                "DROP ",
+                "SET ",
+                "(",
+                ")",
+                ";",
+                "'",
+                "\"",
+                "--",
+                "/*",
+                "*/",
+                "\n",
+                "staff ",
+                "1 ",
+                ", ",
+                "WITH ",
+                "AS ",
+                "$$",
+                "E'",
+                "\\",
+                "*",
+                "FROM ",
             ]),
             0..60
         )
@@ -89,7 +115,10 @@ fn fuzz_sql_writing_statements_are_refused_and_write_nothing() {
         .unwrap();
     let count = |table: &str| {
         let batches = runtime
-            .block_on(collect(&session, &format!("SELECT count(*) AS n FROM {table}")))
+            .block_on(collect(
+                &session,
+                &format!("SELECT count(*) AS n FROM {table}"),
+            ))
             .unwrap();
         datafusion::arrow::util::pretty::pretty_format_batches(&batches)
             .unwrap()
@@ -106,6 +135,12 @@ fn fuzz_sql_writing_statements_are_refused_and_write_nothing() {
         }
         Ok(true)
     });
-    assert_eq!(before, (count("staff"), count("training"), count("organisations")));
-    assert!(!std::path::Path::new(&copy_target()).exists(), "COPY wrote a file");
+    assert_eq!(
+        before,
+        (count("staff"), count("training"), count("organisations"))
+    );
+    assert!(
+        !std::path::Path::new(&copy_target()).exists(),
+        "COPY wrote a file"
+    );
 }

@@ -104,9 +104,13 @@ impl Book {
             let r = r0 + 1 + i as u32;
             let date = ExcelDateTime::from_serial_datetime(*serial).unwrap();
             sheet.write_string(r, c0, format!("T{i}")).unwrap();
-            sheet.write_string(r, c0 + 1, ["S1", "S2", "S3"][i % 3]).unwrap();
+            sheet
+                .write_string(r, c0 + 1, ["S1", "S2", "S3"][i % 3])
+                .unwrap();
             sheet.write_number(r, c0 + 2, *level).unwrap();
-            sheet.write_datetime_with_format(r, c0 + 3, &date, &date_format).unwrap();
+            sheet
+                .write_datetime_with_format(r, c0 + 3, &date, &date_format)
+                .unwrap();
             sheet.write_number(r, c0 + 4, *hours).unwrap();
             sheet.write_string(r, c0 + 5, "e_learning").unwrap();
         }
@@ -117,8 +121,11 @@ impl Book {
                 Value::Text(s) => sheet.write_string(r, c, s).map(|_| ()),
                 Value::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
                 Value::Bool(b) => sheet.write_boolean(r, c, *b).map(|_| ()),
-                Value::Date(serial) => ExcelDateTime::from_serial_datetime(*serial)
-                    .and_then(|d| sheet.write_datetime_with_format(r, c, &d, &date_format).map(|_| ())),
+                Value::Date(serial) => ExcelDateTime::from_serial_datetime(*serial).and_then(|d| {
+                    sheet
+                        .write_datetime_with_format(r, c, &d, &date_format)
+                        .map(|_| ())
+                }),
                 Value::Formula(f) => sheet.write_formula(r, c, *f).map(|_| ()),
                 Value::Blank => sheet.write_blank(r, c, &bordered).map(|_| ()),
             };
@@ -149,7 +156,9 @@ fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
 
 #[test]
 fn fuzz_xlsx_built_and_broken_workbooks() {
-    let loaded = run("xlsx (built, broken)", 64, book(), |b| load_training(&b.bytes()));
+    let loaded = run("xlsx (built, broken)", 64, book(), |b| {
+        load_training(&b.bytes())
+    });
     assert!(loaded > 0, "no workbook loaded a row");
 }
 
@@ -158,8 +167,11 @@ fn fuzz_xlsx_arbitrary_bytes() {
     let bytes = prop_oneof![
         prop::collection::vec(any::<u8>(), 0..1024),
         // A zip's local header magic first, so the zip reader goes further.
-        prop::collection::vec(any::<u8>(), 0..1024)
-            .prop_map(|b| [b"PK\x03\x04".as_slice(), b.as_slice()].concat()),
+        prop::collection::vec(any::<u8>(), 0..1024).prop_map(|b| [
+            b"PK\x03\x04".as_slice(),
+            b.as_slice()
+        ]
+        .concat()),
     ];
     run("xlsx (arbitrary bytes)", 64, bytes, |b| load_training(&b));
 }
