@@ -12,7 +12,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::{
-    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
 use super::digest::{Digest, hash_reader};
@@ -37,9 +37,15 @@ pub struct ParquetSource {
 impl ParquetSource {
     pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(io_error(display))?)
-                .map_err(|e| format_error(display, e))?;
+        // The columns' types come from the Parquet schema alone: the Arrow schema a writer may
+        // embed is a second, unchecked copy, and a damaged one panics the decoder (found by
+        // fuzzing: "Type <UNKNOWN 144> not supported").
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let clone = file.try_clone().map_err(io_error(display))?;
+        let builder = survive(display, || {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(clone, options)
+                .map_err(|e| format_error(display, e))
+        })?;
         let headers: Vec<String> = builder
             .schema()
             .fields()
@@ -73,6 +79,23 @@ impl ParquetSource {
         self.digest = Some(hash_reader(file).map_err(io_error(&self.display))?);
         Ok(())
     }
+}
+
+/// Runs a step of the Parquet decoder, turning a panic into a file error. The decoder trusts
+/// more of a file's bytes than a hostile or damaged file deserves (a panic there would end the
+/// whole load, not just this dataset); its panic message still reaches standard error.
+fn survive<T>(display: &str, step: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder stopped".to_owned());
+        Err(FileError::Format {
+            path: display.to_owned(),
+            message: format!("not a readable Parquet file (it is damaged: {what})"),
+        })
+    })
 }
 
 fn format_error(display: &str, e: impl std::fmt::Display) -> FileError {
@@ -190,11 +213,12 @@ impl RowChunk for Batch {
 impl ParquetSource {
     /// Reads the record batches in order; `visit` returns false to stop early.
     fn batches(&mut self, visit: &mut dyn FnMut(Batch) -> bool) -> Result<(), FileError> {
-        let Some(reader) = self.reader.take() else {
+        let Some(mut reader) = self.reader.take() else {
             return Ok(());
         };
         let mut before = 0u64;
-        for batch in reader {
+        let display = self.display.clone();
+        while let Some(batch) = survive(&display, || Ok(reader.next()))? {
             let batch: RecordBatch = batch.map_err(|e| format_error(&self.display, e))?;
             let columns = batch
                 .columns()

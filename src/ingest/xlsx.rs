@@ -106,10 +106,7 @@ impl XlsxSource {
     /// Calls `visit` with the position and value of every cell of the first sheet that has a
     /// value, in the sheet's order, until it returns false. Rows must not go backwards (no
     /// spreadsheet program writes them so), and no cell may lie past Excel's last column.
-    fn cells(
-        &mut self,
-        visit: &mut VisitCell<'_>,
-    ) -> Result<(), SheetError> {
+    fn cells(&mut self, visit: &mut VisitCell<'_>) -> Result<(), SheetError> {
         let Some(sheet) = &self.sheet else {
             return Ok(());
         };
