@@ -65,6 +65,22 @@ impl<W: Write> Sink for ProblemPrinter<'_, W> {
     }
 }
 
+/// Notes on standard error: the files of no dataset, and columns not read (a spreadsheet's
+/// padding, the empty columns of a very wide file).
+pub(super) fn print_notes(input: &Path, report: &IngestReport) {
+    for name in &report.ignored {
+        eprintln!(
+            "note: {} is not a dataset and was ignored",
+            input.join(name).display()
+        );
+    }
+    for file in report.datasets.iter().flat_map(|d| &d.file_reports) {
+        for note in file.layout.iter().flat_map(ingest::column_notes) {
+            eprintln!("note: {}: {note}", input.join(&file.file).display());
+        }
+    }
+}
+
 /// A file error as `input/file[:line:column]: message`.
 pub(super) fn file_error_line(input: &Path, error: &FileError) -> String {
     format!("{}/{error}", input.display())
@@ -122,12 +138,7 @@ pub fn run(cmd: CheckCommand, config: &Config, progress: &Reporter) -> anyhow::R
         count(rejected, "row"),
         count(file_errors as u64, "file error"),
     )?;
-    for name in &report.ignored {
-        eprintln!(
-            "note: {} is not a dataset and was ignored",
-            input.join(name).display()
-        );
-    }
+    print_notes(&input, &report);
     Ok(if file_errors > 0 {
         exit::USAGE
     } else if rejected > 0 {

@@ -164,11 +164,6 @@ pub(super) fn print_problems(
     for error in report.file_errors() {
         writeln!(out, "\nerror: {}", file_error_line(input, error))?;
     }
-    for name in &report.ignored {
-        eprintln!(
-            "note: {} is not a dataset and was ignored",
-            input.join(name).display()
-        );
-    }
+    super::check::print_notes(input, report);
     Ok(())
 }

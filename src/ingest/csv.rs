@@ -1,11 +1,15 @@
 //! CSV input: UTF-8 with or without a byte-order mark, LF or CRLF, quoted fields that hold
-//! commas and newlines. Streams records; the file is never held in memory.
+//! commas and newlines. Streams records; the file is never held in memory, nor is a row longer
+//! than [`MAX_ROW_BYTES`]. Every byte the parser reads is hashed on its way, so the file's
+//! digest is of the bytes loaded.
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::digest::{Digest, Hasher};
+use super::limits::{BATCH_BYTES, MAX_ROW_BYTES};
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
@@ -13,7 +17,7 @@ use super::value::Cell;
 pub struct CsvSource {
     display: String,
     path: std::path::PathBuf,
-    reader: ::csv::Reader<BufReader<File>>,
+    reader: ::csv::Reader<Guarded<BufReader<File>>>,
     headers: Vec<String>,
 }
 
@@ -23,8 +27,10 @@ impl CsvSource {
         let mut reader = ::csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let headers = reader.byte_headers().map_err(|e| csv_error(display, e))?;
+            .from_reader(Guarded::new(BufReader::with_capacity(1 << 20, file)));
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| csv_error(display, 1, e))?;
         let headers = headers
             .iter()
             .map(|h| {
@@ -46,8 +52,18 @@ impl CsvSource {
     }
 }
 
-fn csv_error(display: &str, e: ::csv::Error) -> FileError {
+/// The parser's error as a file error; `line` is where the row being read starts.
+fn csv_error(display: &str, line: u64, e: ::csv::Error) -> FileError {
     match e.into_kind() {
+        ::csv::ErrorKind::Io(source) if source.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => {
+            FileError::Format {
+                path: display.to_owned(),
+                message: format!(
+                    "line {line}: the row is longer than {} MiB, the most a row may hold (usually a quote that is never closed)",
+                    MAX_ROW_BYTES >> 20
+                ),
+            }
+        }
         ::csv::ErrorKind::Io(source) => FileError::Io {
             path: display.to_owned(),
             source,
@@ -89,13 +105,39 @@ impl Chunk {
         }
     }
 
+    /// Copies a record in, without its trailing empty fields: a row a spreadsheet padded with
+    /// thousands of empty columns costs what its values cost. (Past its last value a row reads
+    /// as blank however long it is, so nothing is lost.)
     fn push(&mut self, record: &::csv::ByteRecord, line: u64) {
-        for field in record {
+        // Fields end where the record's bytes end once only empty ones are left, so the last
+        // value is found by halving, not by walking thousands of empty fields.
+        let total = record.as_slice().len();
+        let filled = if total == 0 {
+            0
+        } else {
+            let ends = |i: usize| record.range(i).map_or(total, |r| r.end);
+            let (mut lo, mut hi) = (0, record.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if ends(mid) < total {
+                    lo = mid + 1
+                } else {
+                    hi = mid
+                }
+            }
+            lo + 1
+        };
+        for field in record.iter().take(filled) {
             self.bytes.extend_from_slice(field);
             self.field_starts.push(self.bytes.len());
         }
         self.row_starts.push(self.field_starts.len() - 1);
         self.lines.push(line);
+    }
+
+    /// Whether the chunk holds `rows` rows or [`BATCH_BYTES`] of fields, whichever comes first.
+    fn is_full(&self, rows: usize) -> bool {
+        self.lines.len() >= rows || self.bytes.len() + 8 * self.field_starts.len() >= BATCH_BYTES
     }
 
     /// Checks the chunk's text once, when it is complete.
@@ -216,6 +258,10 @@ impl Source for CsvSource {
     fn chunked(&mut self) -> Option<&mut dyn Chunked> {
         Some(self)
     }
+
+    fn digest(&self) -> Option<Digest> {
+        self.reader.get_ref().digest()
+    }
 }
 
 impl Chunked for CsvSource {
@@ -252,17 +298,23 @@ impl CsvSource {
         let file = File::open(&self.path).map_err(io_error(&self.display))?;
         let mut lines = LineCounter::new(BufReader::with_capacity(1 << 16, file));
         let mut chunk = Chunk::with_capacity(rows);
-        while self
-            .reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&self.display, e))?
-        {
+        loop {
+            let next = self.reader.position().byte();
+            self.reader.get_mut().row_starts_at(next);
+            match self.reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = lines.line_of_record_at(next).unwrap_or(0);
+                    return Err(csv_error(&self.display, line, e));
+                }
+            }
             let start = record.position().map_or(0, |p| p.byte());
             let line = lines
                 .line_of_record_at(start)
                 .map_err(io_error(&self.display))?;
             chunk.push(&record, line);
-            if chunk.len() == rows
+            if chunk.is_full(rows)
                 && !visit(std::mem::replace(&mut chunk, Chunk::with_capacity(rows)).seal())
             {
                 return Ok(());
@@ -272,6 +324,66 @@ impl CsvSource {
             visit(chunk.seal());
         }
         Ok(())
+    }
+}
+
+/// The file on its way to the parser: every byte hashed (the digest is then of the bytes
+/// parsed, not of the file as it was before or after), and a row that runs past
+/// [`MAX_ROW_BYTES`] stopped before the parser holds more of it.
+struct Guarded<R> {
+    inner: R,
+    hasher: Hasher,
+    /// Where the row being read starts (the parser reads ahead of it by its buffer at most).
+    row_start: u64,
+    at_end: bool,
+}
+
+/// The error a [`Guarded`] reader stops the parser with.
+#[derive(Debug)]
+struct RowTooLong;
+
+impl std::fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a row longer than {} MiB", MAX_ROW_BYTES >> 20)
+    }
+}
+
+impl std::error::Error for RowTooLong {}
+
+impl<R: Read> Guarded<R> {
+    fn new(inner: R) -> Self {
+        Guarded {
+            inner,
+            hasher: Hasher::default(),
+            row_start: 0,
+            at_end: false,
+        }
+    }
+
+    fn row_starts_at(&mut self, byte: u64) {
+        self.row_start = byte;
+    }
+
+    /// The digest of every byte, once the parser has read to the end.
+    fn digest(&self) -> Option<Digest> {
+        self.at_end.then(|| self.hasher.digest())
+    }
+}
+
+impl<R: Read> Read for Guarded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // The parser's own buffer (8 KiB) is the most it reads ahead of the row it is in.
+        let ahead = self.hasher.bytes().saturating_sub(self.row_start);
+        if ahead > (MAX_ROW_BYTES + (64 << 10)) as u64 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RowTooLong,
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.at_end |= n == 0 && !buf.is_empty();
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -325,5 +437,33 @@ impl<R: BufRead> LineCounter<R> {
             self.byte += breaks as u64;
         }
         Ok(self.newlines + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_copied_up_to_its_last_value() {
+        let cases: &[(&[&str], usize)] = &[
+            (&[], 0),
+            (&["", "", ""], 0),
+            (&["a"], 1),
+            (&["a", "", "b", "", "", ""], 3),
+            (&["", "", "c"], 3),
+            (&["", "x", ""], 2),
+        ];
+        for (fields, kept) in cases {
+            let mut chunk = Chunk::with_capacity(1);
+            chunk.push(&::csv::ByteRecord::from(fields.to_vec()), 2);
+            assert_eq!(chunk.field_starts.len() - 1, *kept, "{fields:?}");
+        }
+        let mut padded = vec!["S1", "", "3"];
+        padded.extend(std::iter::repeat_n("", 16_000));
+        let mut chunk = Chunk::with_capacity(1);
+        chunk.push(&::csv::ByteRecord::from(padded), 2);
+        assert_eq!(chunk.field_starts.len() - 1, 3);
+        assert_eq!(chunk.bytes, b"S13");
     }
 }

@@ -8,10 +8,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::digest::Digest;
 use super::formats::Format;
+use super::limits::{MAX_DEPTH, MAX_FILES};
 use super::mapping::{Mapping, Mappings};
 use super::source::FileError;
 use crate::contract::{self, Dataset};
+use crate::numbers::thousands;
 
 /// A file of a dataset, found in the input folder.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct InputFile {
     pub format: Format,
     /// The mapping it is read through, when one of the configuration's mappings matched it.
     pub mapping: Option<Arc<Mapping>>,
+    /// Its size and hash when it was listed for a load (`None` for `check`): the bytes read
+    /// must be these, or the file changed while it was being read.
+    pub digest: Option<Digest>,
 }
 
 /// The files of each dataset in an input folder, in path order.
@@ -46,10 +52,19 @@ pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> 
         },
         hits: HashSet::new(),
     };
-    let mut entries: Vec<_> = std::fs::read_dir(input)
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot read the input folder {}", input.display()))?;
+    let cannot_read = || format!("cannot read the input folder {}", input.display());
+    let root = std::fs::canonicalize(input).with_context(cannot_read)?;
+    let mut entries = vec![];
+    for entry in std::fs::read_dir(input).with_context(cannot_read)? {
+        entries.push(entry.with_context(cannot_read)?);
+        if entries.len() > MAX_FILES {
+            anyhow::bail!(
+                "the input folder {} holds more than {} files and folders, more than an input folder may (is it the right folder?)",
+                input.display(),
+                thousands(MAX_FILES as u64)
+            );
+        }
+    }
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -57,17 +72,40 @@ pub fn discover(input: &Path, mappings: &Mappings) -> anyhow::Result<Discovery> 
         if is_hidden(&name) {
             continue;
         }
-        if path.is_dir() {
+        let kind = match kind_of(&entry, &root) {
+            Ok(kind) => kind,
+            Err(message) => {
+                let stem = Path::new(&name)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                found.refuse(
+                    &name,
+                    contract::dataset(&contract::normalise_name(&stem)),
+                    message,
+                );
+                continue;
+            }
+        };
+        if kind == Kind::Folder {
             let by_name = contract::dataset(&contract::normalise_name(&name));
             if by_name.is_none() && mappings.is_empty() {
                 found.discovery.ignored.push(format!("{name}/"));
                 continue;
             }
-            let mut files = vec![];
-            walk(&path, &name, &mut files)?;
-            let total = files.len();
+            let mut walked = Walk {
+                root: &root,
+                files: vec![],
+                refused: vec![],
+                full: false,
+            };
+            walked.walk(&path, &name, 1)?;
+            for (relative, message) in walked.refused {
+                found.refuse(&relative, by_name, message);
+            }
+            let total = walked.files.len();
             let mut unclaimed = vec![];
-            for (path, relative) in files {
+            for (path, relative) in walked.files {
                 if !found.file(path, &relative, by_name, true)? {
                     unclaimed.push(relative);
                 }
@@ -162,6 +200,7 @@ impl Finder<'_> {
                     relative: relative.to_owned(),
                     format,
                     mapping,
+                    digest: None,
                 }),
             None => {
                 let message = if in_folder && mapping.is_none() {
@@ -179,6 +218,27 @@ impl Finder<'_> {
             }
         }
         Ok(true)
+    }
+
+    /// Stops the dataset a path that cannot be read belongs to (by a mapping's globs, or by
+    /// name): a link leading out of the input folder, a folder too deep or too full. A path
+    /// that belongs to no dataset is left alone, like any other file of no dataset.
+    fn refuse(&mut self, relative: &str, by_name: Option<&'static Dataset>, message: String) {
+        let dataset = self
+            .mappings
+            .matching(relative)
+            .first()
+            .map(|m| m.dataset)
+            .or(by_name);
+        if let Some(dataset) = dataset {
+            self.discovery
+                .blocked
+                .entry(dataset.name)
+                .or_insert(FileError::Dataset {
+                    path: relative.to_owned(),
+                    message,
+                });
+        }
     }
 
     /// A glob of a required dataset's mapping that matched no file is a configuration error:
@@ -211,21 +271,92 @@ fn is_hidden(name: &str) -> bool {
     name.starts_with('.') || name.starts_with("~$")
 }
 
-fn walk(dir: &Path, relative: &str, out: &mut Vec<(PathBuf, String)>) -> anyhow::Result<()> {
-    let read = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?;
-    for entry in read {
-        let entry = entry.with_context(|| format!("cannot read the folder {}", dir.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_hidden(&name) {
-            continue;
-        }
-        let rel = format!("{relative}/{name}");
-        if entry.path().is_dir() {
-            walk(&entry.path(), &rel, out)?;
+/// What an entry of the input folder is, links followed; a link that leads out of the input
+/// folder, or nowhere, is refused with the reason. (A hostile return could otherwise link to
+/// any file the load can read, and its rows would land in the rejects table.)
+fn kind_of(entry: &std::fs::DirEntry, root: &Path) -> Result<Kind, String> {
+    let file_type = entry
+        .file_type()
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if !file_type.is_symlink() {
+        return Ok(if file_type.is_dir() {
+            Kind::Folder
         } else {
-            out.push((entry.path(), rel));
-        }
+            Kind::File
+        });
     }
-    Ok(())
+    let target = std::fs::canonicalize(entry.path())
+        .map_err(|e| format!("is a link that cannot be followed ({e})"))?;
+    if !target.starts_with(root) {
+        return Err(format!(
+            "is a link to {}, outside the input folder: links are followed only within it (copy the file in instead)",
+            target.display()
+        ));
+    }
+    Ok(if target.is_dir() {
+        Kind::Folder
+    } else {
+        Kind::File
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Folder,
+}
+
+/// Lists one top-level folder of the input: its files (path, relative name), and the paths
+/// refused with the reason (a link out of the input folder, a folder too deep, too many files).
+struct Walk<'r> {
+    root: &'r Path,
+    files: Vec<(PathBuf, String)>,
+    refused: Vec<(String, String)>,
+    /// Whether [`MAX_FILES`] files were found: nothing more is listed.
+    full: bool,
+}
+
+impl Walk<'_> {
+    /// Lists `dir`, `depth` folders below the input folder. Stops listing at [`MAX_FILES`]
+    /// files, so a folder of millions costs no more than that.
+    fn walk(&mut self, dir: &Path, relative: &str, depth: usize) -> anyhow::Result<()> {
+        let read = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the folder {}", dir.display()))?;
+        for entry in read {
+            if self.full {
+                return Ok(());
+            }
+            let entry =
+                entry.with_context(|| format!("cannot read the folder {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_hidden(&name) {
+                continue;
+            }
+            let rel = format!("{relative}/{name}");
+            match kind_of(&entry, self.root) {
+                Err(message) => self.refused.push((rel, message)),
+                Ok(Kind::Folder) if depth >= MAX_DEPTH => self.refused.push((
+                    format!("{rel}/"),
+                    format!(
+                        "is more than {MAX_DEPTH} folders below the input folder, deeper than its files are read (is a link leading back up the tree?)"
+                    ),
+                )),
+                Ok(Kind::Folder) => self.walk(&entry.path(), &rel, depth + 1)?,
+                Ok(Kind::File) if self.files.len() >= MAX_FILES => {
+                    self.full = true;
+                    let top = relative.split('/').next().unwrap_or(relative);
+                    self.refused.push((
+                        format!("{top}/"),
+                        format!(
+                            "holds more than {} files, more than a dataset may have",
+                            thousands(MAX_FILES as u64)
+                        ),
+                    ));
+                    return Ok(());
+                }
+                Ok(Kind::File) => self.files.push((entry.path(), rel)),
+            }
+        }
+        Ok(())
+    }
 }

@@ -13,8 +13,10 @@
 //! them.
 
 mod csv;
+pub mod digest;
 mod discover;
 pub mod formats;
+pub mod limits;
 pub mod mapping;
 mod parallel;
 mod parquet;
@@ -23,18 +25,22 @@ mod sink;
 pub mod source;
 pub mod validate;
 pub mod value;
+mod wide;
 mod xlsx;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub use discover::{Discovery, InputFile, discover};
 pub use formats::Format;
+use limits::MAX_COLUMNS;
 use mapping::{ColumnPlan, Layout, Mappings};
 pub use problem::{Problem, ProblemKind};
 pub use sink::{DatasetStats, Kept, Progress, Reject, Sink};
 pub use source::FileError;
 use source::is_blank;
 use validate::{BATCH_ROWS, KeyIndex, KeySet, Pushed, Validator};
+pub use wide::notes as column_notes;
 
 use crate::contract::{self, Dataset};
 
@@ -185,10 +191,12 @@ fn read_dataset(
     reports: &mut Vec<FileReport>,
 ) -> Result<(DatasetStats, KeySet), FileError> {
     let mut extras: Vec<String> = vec![];
+    let mut seen: HashSet<String> = HashSet::new();
     let mut layouts = Vec::with_capacity(files.len());
     for file in files {
         let source = formats::open(&file.path, &file.relative, file.format)?;
-        let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative);
+        let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative)
+            .and_then(|mut layout| wide::narrow(&mut layout, file).map(|()| layout));
         reports.push(FileReport {
             file: file.relative.clone(),
             layout: layout.as_ref().ok().cloned(),
@@ -196,11 +204,21 @@ fn read_dataset(
         });
         let layout = layout?;
         for (_, name, _) in &layout.extras {
-            if !extras.contains(name) {
+            if seen.insert(name.clone()) {
                 extras.push(name.clone());
             }
         }
         layouts.push(layout);
+    }
+    if def.columns.len() + extras.len() > MAX_COLUMNS {
+        return Err(FileError::Dataset {
+            path: def.name.into(),
+            message: format!(
+                "its files have {} different extra columns between them, more than the {} a dataset may have",
+                crate::numbers::thousands(extras.len() as u64),
+                crate::numbers::thousands((MAX_COLUMNS - def.columns.len()) as u64)
+            ),
+        });
     }
     let mut validator = Validator::new(def, extras.clone(), keys);
     let sink_error = |e: anyhow::Error| FileError::Dataset {
@@ -232,6 +250,7 @@ fn read_dataset(
                 &mut stats,
             )?
             .map_err(sink_error)?;
+            same_bytes(file, source.as_ref())?;
             report.stats = stats.since(&before);
             continue;
         }
@@ -244,7 +263,8 @@ fn read_dataset(
             match validator.push(row, &map) {
                 Pushed::Loaded => {
                     stats.rows_loaded += 1;
-                    if validator.buffered() >= BATCH_ROWS
+                    if (validator.buffered() >= BATCH_ROWS
+                        || validator.buffered_bytes() >= limits::BATCH_BYTES)
                         && let Err(e) = sink.rows(validator.take_batch())
                     {
                         failure = Some(e);
@@ -272,6 +292,7 @@ fn read_dataset(
         if let Some(e) = failure {
             return Err(sink_error(e));
         }
+        same_bytes(file, source.as_ref())?;
         report.stats = stats.since(&before);
     }
     if validator.buffered() > 0 {
@@ -279,6 +300,19 @@ fn read_dataset(
     }
     progress.rows(stats.rows_read);
     Ok((stats, validator.into_keys()))
+}
+
+/// A file error when the bytes just read are not those hashed when the file was listed: the
+/// file was rewritten in between (or while it was read), so what was read is neither the file
+/// the manifest would name nor, perhaps, any whole file.
+fn same_bytes(file: &InputFile, source: &dyn source::Source) -> Result<(), FileError> {
+    match (file.digest, source.digest()) {
+        (Some(listed), Some(read)) if listed != read => Err(FileError::Format {
+            path: file.relative.clone(),
+            message: "the file changed while it was being read (it is not the file that was hashed when the load began), so none of its dataset was loaded: load again once it is complete".into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The keys of data kept from a previous snapshot, so later datasets can still refer to it.

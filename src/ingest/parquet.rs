@@ -12,9 +12,11 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::{
-    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 
+use super::digest::{Digest, hash_reader};
+use super::limits::BATCH_BYTES;
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 use crate::contract::from_date32;
@@ -26,22 +28,36 @@ pub struct ParquetSource {
     headers: Vec<String>,
     /// Rows in the file, from its footer.
     rows: usize,
+    /// The open file (the reader reads it through handles of its own), hashed once every row
+    /// is read: a file renamed over this one meanwhile is not what was read.
+    file: File,
+    digest: Option<Digest>,
 }
 
 impl ParquetSource {
     pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format_error(display, e))?;
-        let headers = builder
+        // The columns' types come from the Parquet schema alone: the Arrow schema a writer may
+        // embed is a second, unchecked copy, and a damaged one panics the decoder (found by
+        // fuzzing: "Type <UNKNOWN 144> not supported").
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let clone = file.try_clone().map_err(io_error(display))?;
+        let builder = survive(display, || {
+            ParquetRecordBatchReaderBuilder::try_new_with_options(clone, options)
+                .map_err(|e| format_error(display, e))
+        })?;
+        let headers: Vec<String> = builder
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
             .collect();
         let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        // A batch holds rows × columns cells: a file of thousands of columns is read a few rows
+        // at a time, so memory follows the data, not the width.
+        let batch = (BATCH_BYTES / 8 / headers.len().max(1)).clamp(1, 8192);
         let reader = builder
-            .with_batch_size(8192)
+            .with_batch_size(batch)
             .build()
             .map_err(|e| format_error(display, e))?;
         Ok(ParquetSource {
@@ -49,8 +65,37 @@ impl ParquetSource {
             reader: Some(reader),
             headers,
             rows,
+            file,
+            digest: None,
         })
     }
+
+    /// Hashes the file, once the reader has read what it needs.
+    fn hash(&mut self) -> Result<(), FileError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = self.file.try_clone().map_err(io_error(&self.display))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(io_error(&self.display))?;
+        self.digest = Some(hash_reader(file).map_err(io_error(&self.display))?);
+        Ok(())
+    }
+}
+
+/// Runs a step of the Parquet decoder, turning a panic into a file error. The decoder trusts
+/// more of a file's bytes than a hostile or damaged file deserves (a panic there would end the
+/// whole load, not just this dataset); its panic message still reaches standard error.
+fn survive<T>(display: &str, step: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder stopped".to_owned());
+        Err(FileError::Format {
+            path: display.to_owned(),
+            message: format!("not a readable Parquet file (it is damaged: {what})"),
+        })
+    })
 }
 
 fn format_error(display: &str, e: impl std::fmt::Display) -> FileError {
@@ -168,11 +213,12 @@ impl RowChunk for Batch {
 impl ParquetSource {
     /// Reads the record batches in order; `visit` returns false to stop early.
     fn batches(&mut self, visit: &mut dyn FnMut(Batch) -> bool) -> Result<(), FileError> {
-        let Some(reader) = self.reader.take() else {
+        let Some(mut reader) = self.reader.take() else {
             return Ok(());
         };
         let mut before = 0u64;
-        for batch in reader {
+        let display = self.display.clone();
+        while let Some(batch) = survive(&display, || Ok(reader.next()))? {
             let batch: RecordBatch = batch.map_err(|e| format_error(&self.display, e))?;
             let columns = batch
                 .columns()
@@ -185,11 +231,11 @@ impl ParquetSource {
                 rows,
                 before,
             }) {
-                break;
+                return Ok(());
             }
             before += rows as u64;
         }
-        Ok(())
+        self.hash()
     }
 }
 
@@ -209,6 +255,10 @@ impl Source for ParquetSource {
 
     fn chunked(&mut self) -> Option<&mut dyn Chunked> {
         Some(self)
+    }
+
+    fn digest(&self) -> Option<Digest> {
+        self.digest
     }
 }
 

@@ -2,6 +2,7 @@
 //! line numbers. One file per format sits beside this one; `formats.rs` opens a file as its
 //! format's source.
 
+use super::digest::Digest;
 use super::value::{Cell, trim};
 
 /// A file that cannot be used at all. It stops its dataset, never the whole load.
@@ -66,6 +67,11 @@ pub trait Source {
     /// The same rows in chunks other threads can check, for formats that can be big (CSV,
     /// Parquet); `None` for the rest, which are read with [`Source::rows`].
     fn chunked(&mut self) -> Option<&mut dyn Chunked> {
+        None
+    }
+    /// The size and hash of the bytes the rows came from, once every row has been read
+    /// (`None` before, or when the reader stopped early).
+    fn digest(&self) -> Option<Digest> {
         None
     }
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
-    StringBuilder,
+    StringBuilder, new_null_array,
 };
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
 use super::mapping::{ColumnPlan, Read};
 use super::problem::{Problem, ProblemKind};
@@ -153,6 +153,40 @@ impl Builder {
     }
 }
 
+/// An extra column's values in the batch being built. Nothing is allocated while every value so
+/// far is null: the extra columns of a wide file are mostly empty, and a builder for each would
+/// cost the file's width times the batch, whatever the data.
+#[derive(Default)]
+struct Extra {
+    /// Nulls before the first value (all of them while `values` is `None`).
+    nulls: usize,
+    values: Option<StringBuilder>,
+}
+
+impl Extra {
+    fn append(&mut self, value: Option<&str>) {
+        match (value, &mut self.values) {
+            (None, None) => self.nulls += 1,
+            (None, Some(b)) => b.append_null(),
+            (Some(v), Some(b)) => b.append_value(v),
+            (Some(v), None) => {
+                let mut b = StringBuilder::new();
+                b.append_nulls(self.nulls);
+                b.append_value(v);
+                self.values = Some(b);
+            }
+        }
+    }
+
+    /// The column, or `None` when it is null in every row; the builder starts over.
+    fn finish(&mut self) -> Option<ArrayRef> {
+        self.nulls = 0;
+        self.values
+            .take()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+    }
+}
+
 /// Each foreign key with its columns' positions and the keys it must find (`None` when the
 /// referenced dataset has no data at all, so the reference cannot be checked).
 type References<'k> = Vec<(&'static ForeignKey, Vec<usize>, Option<&'k KeySet>)>;
@@ -163,7 +197,9 @@ pub struct Validator<'k> {
     schema: SchemaRef,
     builders: Vec<Builder>,
     extras: Vec<String>,
-    extra_builders: Vec<StringBuilder>,
+    extra_builders: Vec<Extra>,
+    /// About how many bytes the buffered rows hold, so a batch of wide rows is cut short.
+    buffered_bytes: usize,
     keys: KeySet,
     references: References<'k>,
     key_columns: Vec<usize>,
@@ -213,7 +249,8 @@ impl<'k> Validator<'k> {
             def,
             schema: warehouse_schema(def, &extras),
             builders: def.columns.iter().map(|c| Builder::new(c.kind)).collect(),
-            extra_builders: extras.iter().map(|_| StringBuilder::new()).collect(),
+            extra_builders: extras.iter().map(|_| Extra::default()).collect(),
+            buffered_bytes: 0,
             extras,
             keys: KeySet::default(),
             references,
@@ -355,12 +392,16 @@ impl<'k> Validator<'k> {
         for (b, v) in self.builders.iter_mut().zip(values) {
             b.append(v);
         }
+        self.buffered_bytes += 8 * values.len();
         for (b, source) in self.extra_builders.iter_mut().zip(map.extras()) {
-            match source.map(|s| row.cell(s)) {
-                Some(cell) if !trim(&cell.display()).is_empty() => {
-                    b.append_value(trim(&cell.display()))
+            let cell = source.map(|s| row.cell(s));
+            let text = cell.as_ref().map(|c| c.display());
+            match text.as_deref().map(trim) {
+                Some(value) if !value.is_empty() => {
+                    self.buffered_bytes += 8 + value.len();
+                    b.append(Some(value));
                 }
-                _ => b.append_null(),
+                _ => b.append(None),
             }
         }
     }
@@ -529,15 +570,28 @@ impl<'k> Validator<'k> {
         self.builders.first().map_or(0, Builder::len)
     }
 
-    /// The buffered rows as one record batch.
+    /// About how many bytes the buffered rows hold.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered_bytes
+    }
+
+    /// The buffered rows as one record batch. Extra columns null in every row share one array.
     pub fn take_batch(&mut self) -> RecordBatch {
+        let rows = self.buffered();
         let mut columns: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
-        columns.extend(
-            self.extra_builders
-                .iter_mut()
-                .map(|b| Arc::new(b.finish()) as ArrayRef),
-        );
-        RecordBatch::try_new(self.schema.clone(), columns).expect("builders follow the schema")
+        let mut nulls: Option<ArrayRef> = None;
+        for extra in &mut self.extra_builders {
+            let column = extra.finish().unwrap_or_else(|| {
+                nulls
+                    .get_or_insert_with(|| new_null_array(&DataType::Utf8, rows))
+                    .clone()
+            });
+            columns.push(column);
+        }
+        self.buffered_bytes = 0;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
+            .expect("builders follow the schema")
     }
 
     /// The keys of every row that passed, for the foreign-key checks of later datasets.

@@ -1,20 +1,36 @@
 //! XLSX input: the first sheet, its first row the header, real date cells read as dates.
 //! Line numbers are the 1-based sheet rows a person sees in Excel.
+//!
+//! The sheet is streamed a row at a time (calamine's cell reader), never held whole: a sheet's
+//! size is its cells, not the box around them, so two cells at A1 and XFD1048576 cost two
+//! cells. The workbook's own bytes are held and hashed (the digest is of the bytes read), and a
+//! workbook that would unpack to more than [`MAX_XLSX_UNPACKED`] is refused before anything is
+//! unpacked.
 
 use std::borrow::Cow;
+use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
-use super::source::{FileError, Row, Source};
+use super::digest::{Digest, Hasher};
+use super::limits::{MAX_XLSX_UNPACKED, XLSX_COLUMNS};
+use super::source::{FileError, Row, Source, io_error};
 use super::value::{Cell, parse_date};
 
-/// The first sheet of a workbook, read into memory (workbooks are small next to CSV extracts).
+type Book = Xlsx<Cursor<Vec<u8>>>;
+
+/// The first sheet of a workbook, read row by row.
 pub struct XlsxSource {
-    range: calamine::Range<Data>,
-    first_row: u32,
+    display: String,
+    book: Book,
+    /// The first sheet's name, or `None` when it is not a worksheet (a chart sheet).
+    sheet: Option<String>,
+    /// The header's sheet row (0-based) and the column of its first cell.
+    header_row: u32,
     first_column: u32,
     headers: Vec<String>,
+    digest: Digest,
 }
 
 impl XlsxSource {
@@ -23,55 +39,191 @@ impl XlsxSource {
             path: display.to_owned(),
             message,
         };
-        let mut book: Xlsx<_> = calamine::open_workbook(path).map_err(|e| match e {
-            calamine::XlsxError::Io(source) => FileError::Io {
+        let size = std::fs::metadata(path).map_err(io_error(display))?.len();
+        if size > MAX_XLSX_UNPACKED {
+            return Err(too_big(display));
+        }
+        let bytes = std::fs::read(path).map_err(io_error(display))?;
+        let mut hasher = Hasher::default();
+        hasher.update(&bytes);
+        check_unpacked_size(&bytes, display)?;
+        let book: Book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
+            XlsxError::Io(source) => FileError::Io {
                 path: display.to_owned(),
                 source,
             },
             other => format_error(format!("not a readable XLSX workbook: {other}")),
         })?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| format_error("the workbook has no sheets".into()))?
-            .map_err(|e| format_error(format!("cannot read the first sheet: {e}")))?;
-        let (first_row, first_column) = range.start().unwrap_or((0, 0));
-        let headers = range
-            .rows()
-            .next()
-            .map(|r| r.iter().map(|c| cell(c).display().into_owned()).collect())
-            .unwrap_or_default();
-        Ok(XlsxSource {
-            range,
-            first_row,
-            first_column,
-            headers,
+        let sheet = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| format_error("the workbook has no sheets".into()))?;
+        let mut source = XlsxSource {
+            display: display.to_owned(),
+            book,
+            sheet: Some(sheet),
+            header_row: 0,
+            first_column: 0,
+            headers: vec![],
+            digest: hasher.digest(),
+        };
+        source.read_header()?;
+        Ok(source)
+    }
+
+    /// Finds the header: the row of the first cell with a value, from its first such cell on.
+    fn read_header(&mut self) -> Result<(), FileError> {
+        let display = self.display.clone();
+        let mut header: Option<(u32, Vec<(u32, String)>)> = None;
+        self.cells(&mut |(row, column), value| {
+            match &mut header {
+                None => header = Some((row, vec![(column, cell(&value).display().into_owned())])),
+                Some((at, cells)) if *at == row => {
+                    cells.push((column, cell(&value).display().into_owned()));
+                }
+                Some(_) => return Ok(false),
+            }
+            Ok(true)
         })
+        .map_err(|e| sheet_error(&display, e))?;
+        let Some((row, mut cells)) = header else {
+            return Ok(());
+        };
+        cells.sort_by_key(|(column, _)| *column);
+        let first = cells[0].0;
+        let width = (cells[cells.len() - 1].0 - first + 1) as usize;
+        let mut headers = vec![String::new(); width];
+        for (column, text) in cells {
+            headers[(column - first) as usize] = text;
+        }
+        self.header_row = row;
+        self.first_column = first;
+        self.headers = headers;
+        Ok(())
+    }
+
+    /// Calls `visit` with the position and value of every cell of the first sheet that has a
+    /// value, in the sheet's order, until it returns false. Rows must not go backwards (no
+    /// spreadsheet program writes them so), and no cell may lie past Excel's last column.
+    fn cells(&mut self, visit: &mut VisitCell<'_>) -> Result<(), SheetError> {
+        let Some(sheet) = &self.sheet else {
+            return Ok(());
+        };
+        let mut reader = match self.book.worksheet_cells_reader(sheet) {
+            Ok(reader) => reader,
+            // A chart sheet has no cells: read as an empty sheet, as before it was streamed.
+            Err(XlsxError::NotAWorksheet(_)) => return Ok(()),
+            Err(e) => return Err(SheetError::Xlsx(e)),
+        };
+        let mut last_row = 0;
+        while let Some(c) = reader.next_cell().map_err(SheetError::Xlsx)? {
+            let (row, column) = c.get_position();
+            if matches!(c.get_value(), DataRef::Empty) {
+                continue;
+            }
+            if row < last_row {
+                return Err(SheetError::Order {
+                    row,
+                    after: last_row,
+                });
+            }
+            if column >= XLSX_COLUMNS {
+                return Err(SheetError::Column { row, column });
+            }
+            last_row = row;
+            if !visit((row, column), c.get_value().clone())? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
-fn cell(data: &Data) -> Cell<'_> {
+/// Sees a cell's (row, column) and value; returns whether to go on.
+type VisitCell<'v> = dyn FnMut((u32, u32), DataRef<'_>) -> Result<bool, SheetError> + 'v;
+
+/// What stops a sheet from being read.
+enum SheetError {
+    Xlsx(XlsxError),
+    Order { row: u32, after: u32 },
+    Column { row: u32, column: u32 },
+}
+
+fn sheet_error(display: &str, e: SheetError) -> FileError {
+    let message = match e {
+        SheetError::Xlsx(e) => format!("cannot read the first sheet: {e}"),
+        SheetError::Order { row, after } => format!(
+            "sheet row {} comes after row {} in the file: no spreadsheet program writes rows out of order (open the workbook and save it again)",
+            row + 1,
+            after + 1
+        ),
+        SheetError::Column { row, column } => format!(
+            "sheet row {} has a cell in column {}, past the last column a sheet can have ({XLSX_COLUMNS})",
+            row + 1,
+            column + 1
+        ),
+    };
+    FileError::Format {
+        path: display.to_owned(),
+        message,
+    }
+}
+
+fn too_big(display: &str) -> FileError {
+    FileError::Format {
+        path: display.to_owned(),
+        message: format!(
+            "the workbook unpacks to more than {} MiB, the most a workbook may hold (save big extracts as CSV)",
+            MAX_XLSX_UNPACKED >> 20
+        ),
+    }
+}
+
+/// Refuses a workbook whose parts would unpack to more than [`MAX_XLSX_UNPACKED`], from the
+/// sizes its zip directory declares (which unzipping then holds each part to).
+fn check_unpacked_size(bytes: &[u8], display: &str) -> Result<(), FileError> {
+    let not_a_workbook = |e: zip::result::ZipError| FileError::Format {
+        path: display.to_owned(),
+        message: format!("not a readable XLSX workbook: {e}"),
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_workbook)?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(not_a_workbook)?;
+        total = total.saturating_add(part.size());
+        if total > MAX_XLSX_UNPACKED {
+            return Err(too_big(display));
+        }
+    }
+    Ok(())
+}
+
+fn cell<'a>(data: &'a DataRef<'_>) -> Cell<'a> {
     match data {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(Cow::Borrowed(s)),
-        Data::Int(i) => Cell::Int(*i),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => match dt.as_datetime() {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(Cow::Borrowed(s)),
+        DataRef::SharedString(s) => Cell::Text(Cow::Borrowed(s)),
+        DataRef::Int(i) => Cell::Int(*i),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(d) => Cell::Date(d.date()),
             None => Cell::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) => match parse_date(s) {
+        DataRef::DateTimeIso(s) => match parse_date(s) {
             Some(d) => Cell::Date(d),
             None => Cell::Text(Cow::Borrowed(s)),
         },
-        Data::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
-        Data::Error(e) => Cell::Text(Cow::Owned(format!("#{e:?}"))),
+        DataRef::DurationIso(s) => Cell::Text(Cow::Borrowed(s)),
+        DataRef::Error(e) => Cell::Text(Cow::Owned(format!("#{e:?}"))),
     }
 }
 
-struct XlsxRow<'a>(&'a [Data]);
+/// One sheet row from the header's first column on.
+struct XlsxRow<'a, 'd>(&'a [DataRef<'d>]);
 
-impl Row for XlsxRow<'_> {
+impl Row for XlsxRow<'_, '_> {
     fn len(&self) -> usize {
         self.0.len()
     }
@@ -90,10 +242,57 @@ impl Source for XlsxSource {
         self.first_column as usize
     }
 
+    /// Rows after the header, each from the header's first column on (a cell left of it is in
+    /// no column and is not read).
     fn rows(&mut self, visit: &mut dyn FnMut(&dyn Row, u64)) -> Result<(), FileError> {
-        for (i, row) in self.range.rows().enumerate().skip(1) {
-            visit(&XlsxRow(row), u64::from(self.first_row) + i as u64 + 1);
+        let (header_row, first) = (self.header_row, self.first_column);
+        let display = self.display.clone();
+        let mut current: Option<u32> = None;
+        let mut row: Vec<DataRef<'static>> = vec![];
+        let mut emit = |at: u32, row: &mut Vec<DataRef<'static>>| {
+            visit(&XlsxRow(row), u64::from(at) + 1);
+            row.clear();
+        };
+        self.cells(&mut |(at, column), value| {
+            if at <= header_row || column < first {
+                return Ok(true);
+            }
+            if current.is_some_and(|c| c != at) {
+                emit(current.unwrap_or_default(), &mut row);
+            }
+            current = Some(at);
+            let index = (column - first) as usize;
+            if row.len() <= index {
+                row.resize(index + 1, DataRef::Empty);
+            }
+            row[index] = owned(value);
+            Ok(true)
+        })
+        .map_err(|e| sheet_error(&display, e))?;
+        if let Some(at) = current {
+            emit(at, &mut row);
         }
         Ok(())
+    }
+
+    fn digest(&self) -> Option<Digest> {
+        Some(self.digest)
+    }
+}
+
+/// A cell value that no longer borrows the workbook's shared strings (a row outlives the
+/// reader's borrow of them only as long as it is being built).
+fn owned(value: DataRef<'_>) -> DataRef<'static> {
+    match value {
+        DataRef::SharedString(s) => DataRef::String(s.to_owned()),
+        DataRef::Int(i) => DataRef::Int(i),
+        DataRef::Float(f) => DataRef::Float(f),
+        DataRef::String(s) => DataRef::String(s),
+        DataRef::Bool(b) => DataRef::Bool(b),
+        DataRef::DateTime(d) => DataRef::DateTime(d),
+        DataRef::DateTimeIso(s) => DataRef::DateTimeIso(s),
+        DataRef::DurationIso(s) => DataRef::DurationIso(s),
+        DataRef::Error(e) => DataRef::Error(e),
+        DataRef::Empty => DataRef::Empty,
     }
 }

@@ -178,7 +178,7 @@ async fn work(
     remove_stale_copies(&job.report_dir, &job.report_file);
     steps.step("hashing the input files");
     let stats = settle::stat_all(&discovery);
-    let files = hash_inputs(&discovery)?;
+    let files = hash_inputs(&mut discovery)?;
     let templates_digest = changes::templates_digest(&job.settings.templates)?;
     let narrative = changes::narrative_hashes(job.settings.narrative.as_deref())?;
     let fingerprint = changes::Fingerprint {

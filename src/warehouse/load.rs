@@ -6,9 +6,10 @@ use anyhow::Context;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::manifest::{InputFileRecord, hash_file};
+use super::manifest::InputFileRecord;
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
 use crate::contract::Dataset;
+use crate::ingest::digest::hash_file;
 use crate::ingest::mapping::Mappings;
 use crate::ingest::{
     self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
@@ -23,19 +24,22 @@ pub struct Loaded {
 }
 
 /// Every file of a listed input folder with its size and content hash, as the manifest
-/// records them and refresh compares them.
-pub fn hash_inputs(discovery: &Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
+/// records them and refresh compares them. Each file of `discovery` keeps its hash too: the
+/// reader hashes the bytes it reads, and a file whose bytes differ from these (rewritten in
+/// between) is not loaded, so the manifest's hashes are of the bytes loaded.
+pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
     let mut files = vec![];
-    for (dataset, found) in &discovery.datasets {
+    for (dataset, found) in &mut discovery.datasets {
         for f in found {
-            let (bytes, hash) =
+            let digest =
                 hash_file(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
+            f.digest = Some(digest);
             files.push(InputFileRecord {
                 dataset: (*dataset).to_owned(),
                 path: f.relative.clone(),
                 format: f.format,
-                bytes,
-                xxh3_128: hash,
+                bytes: digest.bytes,
+                xxh3_128: digest.hex(),
                 mapping: f.mapping.as_ref().map(|m| m.name()),
                 rows_skipped: 0,
             });
@@ -60,7 +64,7 @@ pub fn why_load(
     if !input.is_dir() {
         return Ok(None);
     }
-    let files = hash_inputs(&ingest::discover(input, mappings)?)?;
+    let files = hash_inputs(&mut ingest::discover(input, mappings)?)?;
     Ok((!manifest.input_changes(&files).is_empty())
         .then_some("the input files changed since the warehouse was loaded"))
 }
@@ -82,14 +86,14 @@ pub fn load_and_publish(
     warehouse: &Warehouse,
     lock: &WarehouseLock,
     input: &Path,
-    discovery: Discovery,
+    mut discovery: Discovery,
     keep: usize,
     on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
     step: &dyn Fn(&str),
     progress: &dyn Progress,
 ) -> anyhow::Result<Published> {
     step("hashing input files");
-    let files = hash_inputs(&discovery)?;
+    let files = hash_inputs(&mut discovery)?;
     let loaded = load_input(
         warehouse, lock, input, discovery, files, on_reject, progress,
     )?;

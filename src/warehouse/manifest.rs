@@ -127,20 +127,8 @@ impl Manifest {
     }
 }
 
-/// Hashes a file's bytes with XXH3-128, streaming: fast enough to run on every refresh.
+/// Hashes a file's bytes with XXH3-128, streaming: its size and the hash in hex.
 pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((bytes, format!("{:032x}", hasher.digest128())))
+    let digest = crate::ingest::digest::hash_file(path)?;
+    Ok((digest.bytes, digest.hex()))
 }

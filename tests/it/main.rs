@@ -2,10 +2,14 @@
 
 #[cfg(feature = "cluster")]
 mod cluster;
+mod fuzz;
 mod ingest_csv;
+mod ingest_digest;
 mod ingest_file_errors;
+mod ingest_limits;
 mod ingest_property;
 mod ingest_rules;
+mod ingest_wide;
 mod ingest_xlsx_parquet;
 mod mapping;
 mod narrative;

@@ -4,7 +4,7 @@
 //! read, in whichever reader and thread reads it. A column with no mapping costs one branch.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::compile::{ColumnRule, Mapping};
@@ -38,6 +38,13 @@ pub struct Layout {
     /// Headers named like a contract column the mapping reads from another header or a
     /// constant: not loaded.
     pub ignored: Vec<String>,
+    /// Header cells up to the last named one: the columns the file uses.
+    pub named_width: usize,
+    /// Unnamed header cells after the last named one (a spreadsheet's padding): not read.
+    pub unnamed_trailing: usize,
+    /// Extra columns dropped because they were empty in every row (only in a file wider than
+    /// [`MAX_COLUMNS`](crate::ingest::limits::MAX_COLUMNS), where every extra column must be).
+    pub empty_dropped: usize,
 }
 
 impl Layout {
@@ -137,11 +144,18 @@ impl Layout {
                 extras.push((shown(at), n.clone(), at));
             }
         }
+        let named_width = names
+            .iter()
+            .rposition(|n| !n.is_empty())
+            .map_or(0, |p| p + 1);
         Ok(Layout {
             mapping: mapping.cloned(),
             columns,
             extras,
             ignored,
+            named_width,
+            unnamed_trailing: headers.len() - named_width,
+            empty_dropped: 0,
         })
     }
 }
@@ -243,15 +257,14 @@ impl ColumnPlan {
                 }
             })
             .collect();
+        let positions: HashMap<&str, usize> = layout
+            .extras
+            .iter()
+            .map(|(_, n, at)| (n.as_str(), *at))
+            .collect();
         let extras: Vec<Option<usize>> = extras
             .iter()
-            .map(|e| {
-                layout
-                    .extras
-                    .iter()
-                    .find(|(_, n, _)| n == e)
-                    .map(|(_, _, at)| *at)
-            })
+            .map(|e| positions.get(e.as_str()).copied())
             .collect();
         let width = slots
             .iter()
