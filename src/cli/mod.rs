@@ -9,6 +9,7 @@ mod cluster;
 mod generate;
 mod load;
 mod narrative;
+mod packs;
 mod progress;
 mod refresh;
 mod report;

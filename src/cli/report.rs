@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::args::ReportCommand;
+use super::packs::Packs;
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
@@ -23,11 +24,11 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let params = super::params(config, &cmd.period)?;
     let as_of = params.as_of;
     let settings = super::report_settings(config, cmd.templates.clone())?;
-    let output = cmd.output.clone().unwrap_or_else(|| {
-        config
-            .path(None, config.file.report_dir.as_ref(), "reports")
-            .join(default_file_name(as_of))
-    });
+    let report_dir = config.path(None, config.file.report_dir.as_ref(), "reports");
+    let output = cmd
+        .output
+        .clone()
+        .unwrap_or_else(|| report_dir.join(default_file_name(as_of)));
 
     let warehouse_dir = config.warehouse(cmd.warehouse.warehouse.as_deref());
     let warehouse = Warehouse::new(&warehouse_dir);
@@ -54,6 +55,21 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     }
 
     let runtime = super::runtime(None)?;
+    if cmd.organisation.is_some() || cmd.each_organisation {
+        let session = runtime.block_on(async {
+            progress.step("computing the metric views");
+            query::open(&warehouse, &params, &cmd.engine.engine())
+                .await
+                .map_err(|e| usage(format!("{e:#}")))
+        })?;
+        let packs = Packs {
+            cmd: &cmd,
+            settings: &settings,
+            report_dir: &report_dir,
+            as_of,
+        };
+        return packs.run(&runtime, &session, progress);
+    }
     let built = runtime.block_on(async {
         progress.step("computing the metric views");
         let session = query::open(&warehouse, &params, &cmd.engine.engine())
@@ -99,7 +115,7 @@ pub(super) fn default_file_name(as_of: chrono::NaiveDate) -> String {
 
 /// Publishes `bytes` at `path` atomically, so a reader (or the web page publishing it) never
 /// sees half a PDF; the folder is created if need be.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = fsutil::parent(path);
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", dir.display()))?;

@@ -2,6 +2,7 @@
 //! load's tables read from its Parquet files, the small tables the session makes itself, and
 //! the views of `queries/*.sql` defined in dependency order.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -9,6 +10,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use super::period_tables::register_params;
+use super::scope::scoped_context;
 use super::tables::Tables;
 use super::{Engine, Params, VIEWS, cache, catalog};
 use crate::contract::{DATASETS, warehouse_schema};
@@ -55,6 +57,24 @@ impl Session {
     /// it was supplied).
     pub fn has(&self, name: &str) -> bool {
         self.catalog.iter().any(|(n, _)| n == name)
+    }
+
+    /// The same snapshot as the given organisations see it (a provider's pack): every table
+    /// and view filtered below the SQL, the load records left out (see [`super::scope`]).
+    pub async fn scoped(&self, codes: &BTreeSet<String>) -> anyhow::Result<Session> {
+        let ctx = scoped_context(&self.ctx, codes).await?;
+        let catalog = self
+            .catalog
+            .iter()
+            .filter(|(name, _)| ctx.table_exist(name.as_str()).unwrap_or(false))
+            .cloned()
+            .collect();
+        Ok(Session {
+            ctx,
+            snapshot: self.snapshot.clone(),
+            manifest: self.manifest.clone(),
+            catalog,
+        })
     }
 }
 

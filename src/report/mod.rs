@@ -12,6 +12,7 @@
 pub mod data;
 pub mod disclosure;
 pub mod format;
+pub mod pack;
 mod pdf;
 pub mod printed;
 pub mod sentences;
@@ -116,7 +117,7 @@ pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Resu
     data.check_no_staff_ids(session).await?;
     let json = serde_json::to_vec_pretty(&data)?;
     let as_of = NaiveDate::parse_from_str(&data.meta.as_of, "%Y-%m-%d")?;
-    pdf::typeset(settings, json, as_of, &data.meta.title)
+    pdf::typeset(settings, world::MAIN, json, as_of, &data.meta.title)
 }
 
 /// The report data as the template receives it (`/data.json`), for template authors.

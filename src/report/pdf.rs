@@ -23,14 +23,16 @@ pub struct TemplateError {
     pub diagnostics: String,
 }
 
-/// Typesets `data` (the JSON of [`super::data::ReportData`]) with the settings' templates.
+/// Typesets `data` (the JSON of [`super::data::ReportData`], or of a pack's data with
+/// [`super::world::PACK`] as `main`) with the settings' templates.
 pub fn typeset(
     settings: &ReportSettings,
+    main: &str,
     data: Vec<u8>,
     as_of: NaiveDate,
     title: &str,
 ) -> anyhow::Result<ReportOutput> {
-    let world = ReportWorld::new(settings.templates.clone(), data, as_of)?;
+    let world = ReportWorld::new(settings.templates.clone(), main, data, as_of)?;
     let warned = typst::compile::<typst_layout::PagedDocument>(&world);
     let warnings: Vec<String> = warned
         .warnings

@@ -20,6 +20,8 @@ use typst_kit::fonts::FontStore;
 
 /// The main template, relative to the templates folder.
 pub const MAIN: &str = "report.typ";
+/// The main template of a provider's assurance pack.
+pub const PACK: &str = "pack.typ";
 /// Where the report data appears inside the World: templates read it with `json("/data.json")`.
 pub const DATA: &str = "data.json";
 
@@ -35,6 +37,7 @@ macro_rules! embed {
 /// that every file there is here).
 const EMBEDDED: &[(&str, &[u8])] = embed![
     "report.typ",
+    "pack.typ",
     "style.typ",
     "charts.typ",
     "compliance.typ",
@@ -117,8 +120,14 @@ pub struct ReportWorld {
 }
 
 impl ReportWorld {
-    /// A World over `templates` with `data` as `/data.json`, dated `today`.
-    pub fn new(templates: Templates, data: Vec<u8>, today: NaiveDate) -> anyhow::Result<Self> {
+    /// A World compiling `main` ([`MAIN`] or [`PACK`]) of `templates` with `data` as
+    /// `/data.json`, dated `today`.
+    pub fn new(
+        templates: Templates,
+        main: &str,
+        data: Vec<u8>,
+        today: NaiveDate,
+    ) -> anyhow::Result<Self> {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         // The bundled body font always, then any fonts of a custom templates folder, so a
@@ -146,7 +155,7 @@ impl ReportWorld {
         }
         let main = RootedPath::new(
             VirtualRoot::Project,
-            VirtualPath::new(MAIN).expect("a valid virtual path"),
+            VirtualPath::new(main).expect("a valid virtual path"),
         )
         .intern();
         let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8)

@@ -29,7 +29,7 @@ use super::auth::ScramStartup;
 use super::contexts::Served;
 use super::execute;
 use super::limits::{Canceller, Registration, Stop};
-use super::scope::Scope;
+use crate::query::scope::Scope;
 use super::settings;
 use super::statement::{Kind, classify, error};
 

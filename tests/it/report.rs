@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Run, bin};
+use crate::util::{Run, bin, copy_dir};
 
 mod model;
 
@@ -341,19 +341,6 @@ fn a_broken_template_names_file_and_line_and_writes_nothing() {
         .filter(|e| e.file_name().to_string_lossy().contains("broken"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
