@@ -33,6 +33,9 @@ pub struct Stamp {
     /// XXH3-128 of the PDF, so a missing or altered published copy is noticed and restored.
     pub report_xxh3: String,
     pub pages: u64,
+    /// The provider packs published with the report, when `[refresh] packs` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packs: Option<Vec<super::packs::PackStamp>>,
 }
 
 impl Stamp {

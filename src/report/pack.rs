@@ -68,6 +68,11 @@ pub async fn prepare(
 }
 
 impl Prepared {
+    /// The date the pack's figures are at.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
     /// The pack's data as the template receives it, for template authors.
     pub fn json(&self) -> &[u8] {
         &self.json

@@ -290,3 +290,36 @@ fn one_organisation_failing_does_not_stop_the_others() {
         );
     }
 }
+
+#[test]
+fn the_nightly_refresh_publishes_packs_and_puts_back_a_missing_one() {
+    let dir = tempfile::Builder::new()
+        .prefix("safeguard-refresh-packs-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &dir.path().join("data"),
+    );
+    std::fs::write(
+        dir.path().join("safeguard.toml"),
+        "input = \"data\"\nwarehouse = \"w\"\nreport_dir = \"out\"\nyear = \"2025/26\"\n\
+         [refresh]\nsettle_seconds = 0\npacks = true\n",
+    )
+    .unwrap();
+    let first = run_in(dir.path(), &["refresh"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let packs = dir.path().join("out/packs");
+    for (code, _) in organisations() {
+        assert!(packs.join(format!("{code}-{AS_OF}.pdf")).is_file(), "{code}");
+    }
+    let n7g = packs.join(format!("N7G-{AS_OF}.pdf"));
+    let published = std::fs::read(&n7g).unwrap();
+    std::fs::remove_file(&n7g).unwrap();
+    let second = run_in(dir.path(), &["refresh"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("missing or altered: restored"), "{}", second.stdout);
+    assert!(std::fs::read(&n7g).unwrap() == published);
+    let third = run_in(dir.path(), &["refresh"]);
+    assert!(third.stdout.contains("nothing changed"), "{}", third.stdout);
+}
