@@ -113,7 +113,10 @@ pub fn restore(
         stage_beside(&path, &pdf)?
             .publish()
             .with_context(|| format!("cannot restore {}", path.display()))?;
-        restored.push(format!("{} was missing or altered: restored", path.display()));
+        restored.push(format!(
+            "{} was missing or altered: restored",
+            path.display()
+        ));
     }
     Ok(restored)
 }

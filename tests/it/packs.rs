@@ -87,7 +87,10 @@ fn each_organisation_gets_a_pack_that_names_it_and_no_other() {
         let pdf = dir.join(format!("{code}-{AS_OF}.pdf"));
         assert!(run.stdout.contains(&format!("{code}-{AS_OF}.pdf")));
         let seen = everything_in(&pdf);
-        assert!(seen.contains(name.as_str()), "the pack of {code} does not name it");
+        assert!(
+            seen.contains(name.as_str()),
+            "the pack of {code} does not name it"
+        );
         for (other, other_name) in orgs.iter().filter(|(c, _)| c != code) {
             assert!(
                 !names_code(&seen, other),
@@ -106,11 +109,22 @@ fn sql_number(query: &str) -> Option<f64> {
     let run = run_in(
         sample_scratch(),
         &[
-            "sql", "--warehouse", "w", "--year", "2025/26", "--format", "csv", "-c", query,
+            "sql",
+            "--warehouse",
+            "w",
+            "--year",
+            "2025/26",
+            "--format",
+            "csv",
+            "-c",
+            query,
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    run.stdout.lines().nth(1).and_then(|l| l.trim().parse().ok())
+    run.stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
 }
 
 fn pack_json(code: &str) -> serde_json::Value {
@@ -133,7 +147,10 @@ fn a_packs_figures_are_the_views_for_that_organisation() {
     let code = "N2B";
     let data = pack_json(code);
     let row = &data["training"]["organisations"][0];
-    assert_eq!(row["name"], "Northshire Teaching Hospitals NHS Foundation Trust");
+    assert_eq!(
+        row["name"],
+        "Northshire Teaching Hospitals NHS Foundation Trust"
+    );
     let percent = |view: &str, num: &str, den: &str| {
         sql_number(&format!(
             "SELECT 100.0 * SUM({num}) / SUM({den}) FROM {view} \
@@ -163,8 +180,14 @@ fn a_packs_figures_are_the_views_for_that_organisation() {
          WHERE period_end = DATE '{AS_OF}'"
     ))
     .unwrap();
-    assert_eq!(data["headlines"][0]["footprint"], format!("{footprint:.1}%"));
-    assert_eq!(data["training"]["total"]["name"], "All organisations (footprint)");
+    assert_eq!(
+        data["headlines"][0]["footprint"],
+        format!("{footprint:.1}%")
+    );
+    assert_eq!(
+        data["training"]["total"]["name"],
+        "All organisations (footprint)"
+    );
 }
 
 #[test]
@@ -173,7 +196,14 @@ fn a_small_group_in_a_pack_prints_a_star() {
     let run = run_in(
         sample_scratch(),
         &[
-            "sql", "--warehouse", "w", "--year", "2025/26", "--format", "csv", "-c",
+            "sql",
+            "--warehouse",
+            "w",
+            "--year",
+            "2025/26",
+            "--format",
+            "csv",
+            "-c",
             &format!(
                 "SELECT organisation_code, required_level FROM training_compliance \
                  WHERE period_end = DATE '{AS_OF}' GROUP BY 1, 2 \
@@ -182,7 +212,11 @@ fn a_small_group_in_a_pack_prints_a_star() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let line = run.stdout.lines().nth(1).expect("the sample has a small group");
+    let line = run
+        .stdout
+        .lines()
+        .nth(1)
+        .expect("the sample has a small group");
     let (code, level) = line.split_once(',').unwrap();
     let data = pack_json(code);
     let levels = data["training"]["detail"][0]["levels"].as_array().unwrap();
@@ -194,7 +228,10 @@ fn a_small_group_in_a_pack_prints_a_star() {
     assert_eq!(row["figure"]["percent"], "*", "{row}");
     let (dir, _) = each();
     let text = everything_in(&dir.join(format!("{code}-{AS_OF}.pdf")));
-    assert!(text.contains(" * "), "no suppressed cell printed in {code}'s pack");
+    assert!(
+        text.contains(" * "),
+        "no suppressed cell printed in {code}'s pack"
+    );
 }
 
 #[test]
@@ -285,7 +322,9 @@ fn one_organisation_failing_does_not_stop_the_others() {
     assert!(!dir.path().join(format!("packs/N3C-{AS_OF}.pdf")).exists());
     for (code, _) in organisations().iter().filter(|(c, _)| c != "N3C") {
         assert!(
-            dir.path().join(format!("packs/{code}-{AS_OF}.pdf")).is_file(),
+            dir.path()
+                .join(format!("packs/{code}-{AS_OF}.pdf"))
+                .is_file(),
             "no pack for {code}"
         );
     }
@@ -311,14 +350,21 @@ fn the_nightly_refresh_publishes_packs_and_puts_back_a_missing_one() {
     assert_eq!(first.code, 0, "{}", first.stderr);
     let packs = dir.path().join("out/packs");
     for (code, _) in organisations() {
-        assert!(packs.join(format!("{code}-{AS_OF}.pdf")).is_file(), "{code}");
+        assert!(
+            packs.join(format!("{code}-{AS_OF}.pdf")).is_file(),
+            "{code}"
+        );
     }
     let n7g = packs.join(format!("N7G-{AS_OF}.pdf"));
     let published = std::fs::read(&n7g).unwrap();
     std::fs::remove_file(&n7g).unwrap();
     let second = run_in(dir.path(), &["refresh"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(second.stdout.contains("missing or altered: restored"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("missing or altered: restored"),
+        "{}",
+        second.stdout
+    );
     assert!(std::fs::read(&n7g).unwrap() == published);
     let third = run_in(dir.path(), &["refresh"]);
     assert!(third.stdout.contains("nothing changed"), "{}", third.stdout);

@@ -63,7 +63,15 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
     } else {
         None
     };
-    let spc = spc::spc(session, &p, &names, &training.1, &supervision.1).await?;
+    let spc = spc::spc(
+        session,
+        &p,
+        &names,
+        &training.1,
+        &supervision.1,
+        spc::Charted::Footprint,
+    )
+    .await?;
     let appendix = appendix::appendix(session, &p).await?;
     let summary = summary::summary(
         &p,

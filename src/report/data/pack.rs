@@ -151,7 +151,11 @@ pub async fn collect(
     } else {
         None
     };
-    let spc = spc::spc(scoped, &p, &names, &training, &supervision).await?;
+    let charted = spc::Charted::Organisation {
+        code,
+        name: &organisation.name,
+    };
+    let spc = spc::spc(scoped, &p, &names, &training, &supervision, charted).await?;
 
     // The organisation's own total is its one row; the total row becomes the footprint's.
     let own_training = training.organisations.first().cloned();

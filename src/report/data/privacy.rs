@@ -58,9 +58,8 @@ pub fn check_names_only(
         // A name that is part of the pack's own organisation's name (a parent trust, say)
         // cannot tell a reader anything the pack's own name does not.
         let name = other.name.trim().to_lowercase();
-        let named = !name.is_empty()
-            && !own.name.to_lowercase().contains(&name)
-            && lower.contains(&name);
+        let named =
+            !name.is_empty() && !own.name.to_lowercase().contains(&name) && lower.contains(&name);
         if words.contains(other.code.as_str()) || named {
             anyhow::bail!(
                 "the pack for {} ({}) would name another organisation ({}), so it was not \
