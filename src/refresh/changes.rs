@@ -244,6 +244,7 @@ mod tests {
             report_file: "r.pdf".into(),
             report_xxh3: "x".into(),
             pages: 1,
+            packs: None,
         }
     }
 

@@ -323,7 +323,7 @@ async fn work(
         packs: None,
     };
     let mut stamp = stamp;
-    let staged = (|| -> anyhow::Result<(Staged, Vec<(Staged, PathBuf)>)> {
+    let staged = (|| -> anyhow::Result<(Staged, packs::StagedPacks)> {
         let mut staged_packs = vec![];
         if let Some(b) = &built_packs {
             let (staged, stamps) = packs::stage(&sealed, &job.report_dir, b)?;

@@ -29,6 +29,9 @@ pub struct PackStamp {
     pub xxh3: String,
 }
 
+/// Packs written beside their final names, and those names, ready to publish.
+pub type StagedPacks = Vec<(Staged, PathBuf)>;
+
 /// The packs a run typeset, and the organisations it could not make one for.
 pub struct Built {
     pub packs: Vec<(String, Vec<u8>)>,
@@ -70,7 +73,7 @@ pub fn stage(
     sealed: &SealedSnapshot,
     report_dir: &Path,
     built: &Built,
-) -> anyhow::Result<(Vec<(Staged, PathBuf)>, Vec<PackStamp>)> {
+) -> anyhow::Result<(StagedPacks, Vec<PackStamp>)> {
     let mut staged = vec![];
     let mut stamps = vec![];
     for (file, pdf) in &built.packs {
@@ -86,7 +89,7 @@ pub fn stage(
 }
 
 /// Renames every staged pack into place.
-pub fn publish(staged: Vec<(Staged, PathBuf)>) -> anyhow::Result<()> {
+pub fn publish(staged: StagedPacks) -> anyhow::Result<()> {
     for (s, path) in staged {
         s.publish()
             .with_context(|| format!("cannot rename the new pack to {}", path.display()))?;
