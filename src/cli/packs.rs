@@ -32,6 +32,8 @@ impl Packs<'_> {
         progress: &Reporter,
     ) -> anyhow::Result<u8> {
         progress.step("computing the footprint's figures");
+        // Every view computed once, for the footprint and every pack to filter.
+        let session = &runtime.block_on(session.frozen())?;
         let footprint = runtime.block_on(pack::footprint(session, self.settings))?;
         let codes: Vec<String> = match &self.cmd.organisation {
             Some(code) => vec![code.trim().to_owned()],

@@ -41,6 +41,7 @@ pub struct Built {
 
 /// Typesets every organisation's pack from `session` on every core.
 pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Result<Built> {
+    let session = &session.frozen().await?;
     let footprint = pack::footprint(session, settings).await?;
     let mut prepared = vec![];
     let mut problems = vec![];
