@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::util::{Run, bin, copy_dir, sample_scratch};
+use crate::util::{Run, bin, copy_dir, poppler, sample_scratch, sample_sql};
 
 const AS_OF: &str = "2026-03-31";
 
@@ -49,15 +49,6 @@ fn each() -> &'static (PathBuf, Run) {
         let run = report(&["--each-organisation", "--out-dir", "packs-each"]);
         (dir, run)
     })
-}
-
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): install poppler-utils"));
-    assert!(out.status.success(), "{tool} failed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Everything a reader of the PDF sees: its text, its metadata (document info and XMP), with
@@ -106,25 +97,10 @@ fn each_organisation_gets_a_pack_that_names_it_and_no_other() {
 
 /// One number from `safeguard sql` over the sample warehouse.
 fn sql_number(query: &str) -> Option<f64> {
-    let run = run_in(
-        sample_scratch(),
-        &[
-            "sql",
-            "--warehouse",
-            "w",
-            "--year",
-            "2025/26",
-            "--format",
-            "csv",
-            "-c",
-            query,
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    run.stdout
-        .lines()
-        .nth(1)
-        .and_then(|l| l.trim().parse().ok())
+    sample_sql(query)
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn pack_json(code: &str) -> serde_json::Value {
@@ -193,31 +169,15 @@ fn a_packs_figures_are_the_views_for_that_organisation() {
 #[test]
 fn a_small_group_in_a_pack_prints_a_star() {
     // An organisation and required level with 1 to 4 staff in post, by the view.
-    let run = run_in(
-        sample_scratch(),
-        &[
-            "sql",
-            "--warehouse",
-            "w",
-            "--year",
-            "2025/26",
-            "--format",
-            "csv",
-            "-c",
-            &format!(
-                "SELECT organisation_code, required_level FROM training_compliance \
-                 WHERE period_end = DATE '{AS_OF}' GROUP BY 1, 2 \
-                 HAVING SUM(staff_in_post) BETWEEN 1 AND 4 ORDER BY 1, 2 LIMIT 1"
-            ),
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let line = run
-        .stdout
-        .lines()
-        .nth(1)
-        .expect("the sample has a small group");
-    let (code, level) = line.split_once(',').unwrap();
+    let rows = sample_sql(&format!(
+        "SELECT organisation_code, required_level FROM training_compliance \
+         WHERE period_end = DATE '{AS_OF}' GROUP BY 1, 2 \
+         HAVING SUM(staff_in_post) BETWEEN 1 AND 4 ORDER BY 1, 2 LIMIT 1"
+    ));
+    let (code, level) = match rows.first().map(Vec::as_slice) {
+        Some([code, level]) => (code.as_str(), level.as_str()),
+        _ => panic!("the sample has no small group: {rows:?}"),
+    };
     let data = pack_json(code);
     let levels = data["training"]["detail"][0]["levels"].as_array().unwrap();
     let row = levels

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Run, bin, copy_dir};
+use crate::util::{Run, bin, copy_dir, poppler, sample_sql};
 
 mod model;
 
@@ -61,22 +61,9 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Runs a poppler tool and returns its standard output.
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
-    });
-    assert!(
-        out.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// One number from `safeguard sql`.
 fn sql_number(query: &str) -> f64 {
-    let rows = sql_rows(query);
+    let rows = sample_sql(query);
     rows.first()
         .and_then(|r| r.first())
         .and_then(|v| v.trim().parse().ok())
@@ -163,30 +150,10 @@ fn a_small_group_is_suppressed() {
     assert!(text.contains("* Suppressed to protect individuals"));
 }
 
-/// Rows of `safeguard sql` as CSV, without the header.
-fn sql_rows(query: &str) -> Vec<Vec<String>> {
-    let run = run(&[
-        "sql",
-        "--warehouse",
-        "w",
-        "--year",
-        "2025/26",
-        "--format",
-        "csv",
-        "-c",
-        query,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    csv::Reader::from_reader(run.stdout.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 #[test]
 fn section11_grid_shows_the_latest_two_rounds_side_by_side() {
     // Dalebury Independent Hospital Ltd (N0J) was rated in 2023 and 2025 in the sample data.
-    let rows = sql_rows(
+    let rows = sample_sql(
         "SELECT standard, previous_round, audit_round, previous_rating, rating, change \
          FROM section11_standards WHERE organisation_code = 'N0J' \
          AND audit_round = (SELECT MAX(audit_round) FROM section11_ratings) ORDER BY standard",

@@ -577,3 +577,43 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Rows of `safeguard sql` over the shared sample warehouse (2025/26) as CSV, without the
+/// header.
+pub fn sample_sql(query: &str) -> Vec<Vec<String>> {
+    let out: Run = Command::new(bin())
+        .current_dir(sample_scratch())
+        .env_remove("SAFEGUARD_CONFIG")
+        .args([
+            "sql",
+            "--warehouse",
+            "w",
+            "--year",
+            "2025/26",
+            "--format",
+            "csv",
+            "-c",
+        ])
+        .arg(query)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    csv::Reader::from_reader(out.stdout.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Runs a poppler tool (pdftotext, pdfinfo) and returns its standard output.
+pub fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
+    });
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

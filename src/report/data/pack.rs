@@ -35,9 +35,6 @@ pub struct PackData {
     /// The review actions the organisation leads, by due date.
     pub review_actions: Vec<ActionLine>,
     pub multiagency: Option<Multiagency>,
-    /// Always null: escalations name the other party, so a pack leaves them out (the shared
-    /// multi-agency template reads the field).
-    pub escalations: Option<()>,
     pub quality: Option<Quality>,
     pub spc: Spc,
     pub definitions: Vec<Definition>,
@@ -232,7 +229,6 @@ pub async fn collect(
         reviews,
         review_actions,
         multiagency,
-        escalations: None,
         quality,
         spc,
         definitions: definitions::definitions(&p),

@@ -90,22 +90,31 @@ fn shape(value: &Value, path: &str, out: &mut Shape) {
     }
 }
 
-fn model() -> Shape {
+fn shape_of(value: &Value) -> Shape {
     let mut out = Shape::new();
-    shape(data(), "", &mut out);
+    shape(value, "", &mut out);
     out
 }
 
-#[test]
-fn the_data_the_templates_receive_keeps_its_shape() {
-    let lines: Vec<String> = model()
+fn model() -> Shape {
+    shape_of(data())
+}
+
+/// A shape as one line per key path, for a snapshot.
+fn lines(shape: &Shape) -> String {
+    let lines: Vec<String> = shape
         .iter()
         .map(|(path, kinds)| {
             let kinds: Vec<&str> = kinds.iter().copied().collect();
             format!("{path}: {}", kinds.join(" | "))
         })
         .collect();
-    insta::assert_snapshot!(lines.join("\n"));
+    lines.join("\n")
+}
+
+#[test]
+fn the_data_the_templates_receive_keeps_its_shape() {
+    insta::assert_snapshot!(lines(&model()));
 }
 
 /// The data of a provider pack (N2B's, from the shared sample warehouse).
@@ -126,21 +135,12 @@ fn pack_data() -> &'static Value {
 }
 
 fn pack_model() -> Shape {
-    let mut out = Shape::new();
-    shape(pack_data(), "", &mut out);
-    out
+    shape_of(pack_data())
 }
 
 #[test]
 fn the_data_a_pack_template_receives_keeps_its_shape() {
-    let lines: Vec<String> = pack_model()
-        .iter()
-        .map(|(path, kinds)| {
-            let kinds: Vec<&str> = kinds.iter().copied().collect();
-            format!("{path}: {}", kinds.join(" | "))
-        })
-        .collect();
-    insta::assert_snapshot!(lines.join("\n"));
+    insta::assert_snapshot!(lines(&pack_model()));
 }
 
 /// The files a main template typesets: itself and what it includes and imports, transitively.
