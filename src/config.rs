@@ -70,6 +70,8 @@ pub struct RefreshConfig {
     /// How long to wait for such files before giving up on them for this run (their datasets
     /// keep the previous data, and the run exits 1 saying so).
     pub max_wait_seconds: u64,
+    /// Also typeset every organisation's assurance pack into `report_dir/packs/`.
+    pub packs: bool,
 }
 
 impl Default for RefreshConfig {
@@ -77,6 +79,7 @@ impl Default for RefreshConfig {
         RefreshConfig {
             settle_seconds: 10,
             max_wait_seconds: 120,
+            packs: false,
         }
     }
 }

@@ -292,6 +292,18 @@ pub struct ReportCommand {
     /// PDF
     #[arg(long)]
     pub list_figures: bool,
+    /// Typeset the assurance pack of one organisation (its ODS code) instead of the annual
+    /// report: its figures only, beside the footprint's, for the quarterly contract meeting
+    /// [default -o: REPORT_DIR/CODE-AS_OF.pdf]
+    #[arg(long, value_name = "CODE", conflicts_with = "each_organisation")]
+    pub organisation: Option<String>,
+    /// Typeset an assurance pack for every organisation, in parallel, as OUT_DIR/CODE-AS_OF.pdf;
+    /// one organisation failing does not stop the others (exit 1 names it)
+    #[arg(long, conflicts_with_all = ["output", "data_json"])]
+    pub each_organisation: bool,
+    /// The folder --each-organisation writes the packs into [default: REPORT_DIR]
+    #[arg(long, value_name = "DIR", requires = "each_organisation")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

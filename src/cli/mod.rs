@@ -10,6 +10,7 @@ mod data_dates;
 mod generate;
 mod load;
 mod narrative;
+mod packs;
 mod progress;
 mod refresh;
 mod report;

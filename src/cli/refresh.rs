@@ -38,6 +38,7 @@ pub fn run(cmd: RefreshCommand, config: &Config, progress: &Reporter) -> anyhow:
             max_wait: Duration::from_secs(config.file.refresh.max_wait_seconds),
         },
         force: cmd.force,
+        packs: config.file.refresh.packs,
         input,
     };
 

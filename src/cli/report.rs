@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::args::ReportCommand;
 use super::data_dates;
+use super::packs::Packs;
 use super::progress::Reporter;
 use super::{Failure, exit};
 use crate::config::Config;
@@ -33,6 +34,7 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     let mut settings =
         super::report_settings(config, cmd.templates.clone(), cmd.narrative.clone())?;
     settings.draft = cmd.draft;
+    let report_dir = config.path(None, config.file.report_dir.as_ref(), "reports");
 
     let warehouse_dir = config.warehouse(cmd.warehouse.warehouse.as_deref());
     let warehouse = Warehouse::new(&warehouse_dir);
@@ -59,40 +61,53 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
     }
 
     let runtime = super::runtime(None)?;
-    let built = runtime.block_on(async {
+    let opened = runtime.block_on(async {
         progress.step("computing the metric views");
         let engine = cmd.engine.engine();
-        let mut session = query::open(&warehouse, &params, &engine)
+        let session = query::open(&warehouse, &params, &engine)
             .await
             .map_err(|e| usage(format!("{e:#}")))?;
-        if let Some(last) = data_dates::last_activity(&session).await? {
-            let supported = data_dates::supported(last);
-            if params.as_of > supported {
-                if default_date {
-                    progress.note(&format!(
-                        "no --year or --as-of given: figures are taken at {}, the last quarter \
-                         end the data supports (its latest training or supervision record is \
-                         dated {}), not at {}",
-                        long_date(supported),
-                        long_date(last),
-                        long_date(params.as_of)
-                    ));
-                    params.as_of = supported;
-                    session = query::open(&warehouse, &params, &engine)
-                        .await
-                        .map_err(|e| usage(format!("{e:#}")))?;
-                } else {
-                    progress.note(&format!(
-                        "warning: figures are taken at {}, but the latest training or \
-                         supervision record is dated {}: anything due after that counts as \
-                         missing, so compliance may read as zero; the data supports --as-of {}",
-                        long_date(params.as_of),
-                        long_date(last),
-                        supported
-                    ));
-                }
-            }
+        let Some(last) = data_dates::last_activity(&session).await? else {
+            return anyhow::Ok(session);
+        };
+        let supported = data_dates::supported(last);
+        if params.as_of <= supported {
+            return Ok(session);
         }
+        if !default_date {
+            progress.note(&format!(
+                "warning: figures are taken at {}, but the latest training or supervision \
+                 record is dated {}: anything due after that counts as missing, so compliance \
+                 may read as zero; the data supports --as-of {}",
+                long_date(params.as_of),
+                long_date(last),
+                supported
+            ));
+            return Ok(session);
+        }
+        progress.note(&format!(
+            "no --year or --as-of given: figures are taken at {}, the last quarter end the \
+             data supports (its latest training or supervision record is dated {}), not at {}",
+            long_date(supported),
+            long_date(last),
+            long_date(params.as_of)
+        ));
+        params.as_of = supported;
+        Ok(query::open(&warehouse, &params, &engine)
+            .await
+            .map_err(|e| usage(format!("{e:#}")))?)
+    });
+    let session = opened?;
+    if cmd.organisation.is_some() || cmd.each_organisation {
+        let packs = Packs {
+            cmd: &cmd,
+            settings: &settings,
+            report_dir: &report_dir,
+            as_of: params.as_of,
+        };
+        return packs.run(&runtime, &session, progress);
+    }
+    let built = runtime.block_on(async {
         if cmd.audit {
             progress.step("auditing disclosure control");
             return report::audit(&session).await.map(Built::Audit);
@@ -171,11 +186,10 @@ pub fn run(cmd: ReportCommand, config: &Config, progress: &Reporter) -> anyhow::
             eprintln!("warning: {}", still_to_write(&dir, *slot));
         }
     }
-    let output = cmd.output.clone().unwrap_or_else(|| {
-        config
-            .path(None, config.file.report_dir.as_ref(), "reports")
-            .join(default_file_name(params.as_of))
-    });
+    let output = cmd
+        .output
+        .clone()
+        .unwrap_or_else(|| report_dir.join(default_file_name(params.as_of)));
     write_atomically(&output, &built.pdf)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "wrote {} ({} pages)", output.display(), built.pages)?;
@@ -211,7 +225,7 @@ pub(super) fn default_file_name(as_of: chrono::NaiveDate) -> String {
 
 /// Publishes `bytes` at `path` atomically, so a reader (or the web page publishing it) never
 /// sees half a PDF; the folder is created if need be.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = fsutil::parent(path);
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", dir.display()))?;

@@ -4,7 +4,8 @@
 //!
 //! `session` opens it, `config` is what it is opened with, `catalog` describes what it
 //! defines, `period_tables` and `tables` make its small tables, `views` and `cache` define the
-//! views, and `exec` is the one path every statement takes.
+//! views, and `exec` is the one path every statement takes. `scope` makes a session that sees
+//! only some organisations' rows (a scoped `serve` login, a provider pack).
 
 mod cache;
 mod catalog;
@@ -15,6 +16,8 @@ pub mod exec;
 mod period_tables;
 pub mod print_format;
 pub mod repl;
+pub mod scope;
+mod scoped_table;
 mod session;
 #[cfg(test)]
 mod spc_tests;

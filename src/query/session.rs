@@ -2,13 +2,17 @@
 //! load's tables read from its Parquet files, the small tables the session makes itself, and
 //! the views of `queries/*.sql` defined in dependency order.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use super::period_tables::register_params;
+use super::scope::scoped_context;
 use super::tables::Tables;
 use super::{Engine, Params, VIEWS, cache, catalog};
 use crate::contract::{DATASETS, warehouse_schema};
@@ -55,6 +59,58 @@ impl Session {
     /// it was supplied).
     pub fn has(&self, name: &str) -> bool {
         self.catalog.iter().any(|(n, _)| n == name)
+    }
+
+    /// The same session with every view's rows computed now and kept in memory, for many
+    /// readers of the same views (a pack per organisation): each scoped session then filters
+    /// the kept rows instead of computing every view again over the whole footprint.
+    pub async fn frozen(&self) -> anyhow::Result<Session> {
+        let ctx = SessionContext::new_with_config(self.ctx.copied_config());
+        let names = self
+            .ctx
+            .catalog("datafusion")
+            .and_then(|c| c.schema("public"))
+            .map(|s| s.table_names())
+            .unwrap_or_default();
+        for name in names {
+            let table = self.ctx.table_provider(name.as_str()).await?;
+            if VIEWS.iter().any(|v| v.name == name) {
+                let frame = self.ctx.table(name.as_str()).await?;
+                let schema = frame.schema().as_arrow().clone();
+                let batches = frame
+                    .collect()
+                    .await
+                    .with_context(|| format!("cannot compute the view {name}"))?;
+                let kept = MemTable::try_new(Arc::new(schema), vec![batches])?;
+                ctx.register_table(name.as_str(), Arc::new(kept))?;
+            } else {
+                ctx.register_table(name.as_str(), table)?;
+            }
+        }
+        Ok(Session {
+            ctx,
+            snapshot: self.snapshot.clone(),
+            manifest: self.manifest.clone(),
+            catalog: self.catalog.clone(),
+        })
+    }
+
+    /// The same snapshot as the given organisations see it (a provider's pack): every table
+    /// and view filtered below the SQL, the load records left out (see [`super::scope`]).
+    pub async fn scoped(&self, codes: &BTreeSet<String>) -> anyhow::Result<Session> {
+        let ctx = scoped_context(&self.ctx, codes).await?;
+        let catalog = self
+            .catalog
+            .iter()
+            .filter(|(name, _)| ctx.table_exist(name.as_str()).unwrap_or(false))
+            .cloned()
+            .collect();
+        Ok(Session {
+            ctx,
+            snapshot: self.snapshot.clone(),
+            manifest: self.manifest.clone(),
+            catalog,
+        })
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Stamp {
     /// empty without a narrative (and in records written before narratives existed).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub narrative: BTreeMap<String, String>,
+    /// The provider packs published with the report, when `[refresh] packs` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packs: Option<Vec<super::packs::PackStamp>>,
 }
 
 impl Stamp {
@@ -294,6 +297,7 @@ mod tests {
             report_xxh3: "x".into(),
             pages: 1,
             narrative: BTreeMap::new(),
+            packs: None,
         }
     }
 

@@ -15,7 +15,8 @@
 //! published PDF is not the live snapshot's and puts the right one in place.
 
 pub mod changes;
-pub mod settle;
+pub mod packs;
+mod settle;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,8 @@ pub struct Job {
     pub settle: Settle,
     /// Load and typeset even if nothing changed.
     pub force: bool,
+    /// Typeset every organisation's assurance pack too (`[refresh] packs`).
+    pub packs: bool,
 }
 
 /// Progress of a run, shown on stderr.
@@ -189,6 +192,16 @@ async fn work(
         narrative: &narrative,
     };
     let mut changes = changes::changes(live.as_ref().map(|(m, s)| (m, s.as_ref())), &fingerprint);
+    let packs_before = live
+        .as_ref()
+        .is_some_and(|(_, s)| s.as_ref().is_some_and(|s| s.packs.is_some()));
+    if live.is_some() && job.packs != packs_before {
+        changes.push(if job.packs {
+            "provider packs were turned on ([refresh] packs)".into()
+        } else {
+            "provider packs were turned off ([refresh] packs)".into()
+        });
+    }
     if job.force && changes.is_empty() {
         changes.push("nothing changed, but the run was forced (--force)".into());
     }
@@ -205,8 +218,13 @@ async fn work(
             Ok((_, hash)) => hash == stamp.report_xxh3,
             Err(_) => false,
         };
-        if intact {
+        let restored = packs::restore(dir, &job.report_dir, stamp.packs.as_deref().unwrap_or(&[]))?;
+        if intact && restored.is_empty() {
             return Ok((RunStatus::NoChange, vec![]));
+        }
+        if intact {
+            outcome.run.changes = restored;
+            return Ok((RunStatus::Ok, vec![]));
         }
         steps.step("restoring the published report from the live snapshot");
         let pdf = std::fs::read(dir.join(changes::REPORT_FOLDER).join(&stamp.report_file))
@@ -216,6 +234,7 @@ async fn work(
             "{} was missing or altered: restored",
             published.display()
         )];
+        outcome.run.changes.extend(restored);
         outcome.report_path = Some(published);
         return Ok((RunStatus::Ok, vec![]));
     }
@@ -275,10 +294,17 @@ async fn work(
         let session =
             query::open_snapshot(sealed.dir(), &job.params, &query::Engine::Local).await?;
         steps.step("typesetting the report");
-        report::build(&session, &job.settings).await
+        let report = report::build(&session, &job.settings).await?;
+        let packs = if job.packs {
+            steps.step("typesetting the provider packs");
+            Some(packs::build(&session, &job.settings).await?)
+        } else {
+            None
+        };
+        anyhow::Ok((report, packs))
     }
     .await;
-    let built = match built {
+    let (built, built_packs) = match built {
         Ok(b) => b,
         Err(e) => {
             sealed.discard();
@@ -308,8 +334,16 @@ async fn work(
         report_xxh3: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&built.pdf)),
         pages: built.pages as u64,
         narrative,
+        packs: None,
     };
-    let staged = (|| -> anyhow::Result<Staged> {
+    let mut stamp = stamp;
+    let staged = (|| -> anyhow::Result<(Staged, packs::StagedPacks)> {
+        let mut staged_packs = vec![];
+        if let Some(b) = &built_packs {
+            let (staged, stamps) = packs::stage(&sealed, &job.report_dir, b)?;
+            staged_packs = staged;
+            stamp.packs = Some(stamps);
+        }
         sealed.write_file(
             &format!("{}/{}", changes::REPORT_FOLDER, job.report_file),
             &built.pdf,
@@ -317,7 +351,7 @@ async fn work(
         sealed.write_file(STAMP_FILE, &serde_json::to_vec_pretty(&stamp)?)?;
         // Written beside its final name before anything is published, so a full disk or a
         // read-only report folder fails the run while the old state is still live.
-        write_beside(&published, &built.pdf)
+        Ok((write_beside(&published, &built.pdf)?, staged_packs))
     })();
     let staged = match staged {
         Ok(staged) => staged,
@@ -327,8 +361,13 @@ async fn work(
         }
     };
     // Should the snapshot fail to publish, dropping `staged` removes the new report.
+    let (staged, staged_packs) = staged;
     let snapshot = sealed.publish()?;
     publish_report(staged, &published)?;
+    packs::publish(staged_packs)?;
+    if let Some(b) = built_packs {
+        problems.extend(b.problems);
+    }
     outcome.run.snapshot = snapshot
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());

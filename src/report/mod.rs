@@ -14,6 +14,7 @@ pub mod data;
 pub mod figures;
 pub mod format;
 pub mod narrated;
+pub mod pack;
 mod pdf;
 pub mod printed;
 pub mod sentences;
@@ -159,7 +160,14 @@ impl Prepared {
             world::NARRATIVE.to_owned(),
             serde_json::to_vec(&narrated::json(narrative, settings.draft))?,
         ));
-        let mut out = pdf::typeset(settings, json, extra, as_of, &self.data.meta.title)?;
+        let mut out = pdf::typeset(
+            settings,
+            world::MAIN,
+            json,
+            extra,
+            as_of,
+            &self.data.meta.title,
+        )?;
         out.unwritten = self.unwritten();
         Ok(out)
     }

@@ -23,16 +23,18 @@ pub struct TemplateError {
     pub diagnostics: String,
 }
 
-/// Typesets `data` (the JSON of [`super::data::ReportData`]) with the settings' templates;
-/// `extra` are the other files the templates read (the narrative's JSON and images).
+/// Typesets `data` (the JSON of [`super::data::ReportData`], or of a pack's data with
+/// [`super::world::PACK`] as `main`) with the settings' templates; `extra` are the other files
+/// the templates read (the narrative's JSON and images).
 pub fn typeset(
     settings: &ReportSettings,
+    main: &str,
     data: Vec<u8>,
     extra: Vec<(String, Vec<u8>)>,
     as_of: NaiveDate,
     title: &str,
 ) -> anyhow::Result<ReportOutput> {
-    let world = ReportWorld::new(settings.templates.clone(), data, extra, as_of)?;
+    let world = ReportWorld::new(settings.templates.clone(), main, data, extra, as_of)?;
     let warned = typst::compile::<typst_layout::PagedDocument>(&world);
     let warnings: Vec<String> = warned
         .warnings

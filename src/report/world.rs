@@ -21,6 +21,8 @@ use typst_kit::fonts::FontStore;
 
 /// The main template, relative to the templates folder.
 pub const MAIN: &str = "report.typ";
+/// The main template of a provider's assurance pack.
+pub const PACK: &str = "pack.typ";
 /// Where the report data appears inside the World: templates read it with `json("/data.json")`.
 pub const DATA: &str = "data.json";
 /// Where the narrative appears inside the World (`json("/narrative.json")`); its images are
@@ -39,6 +41,7 @@ macro_rules! embed {
 /// that every file there is here).
 const EMBEDDED: &[(&str, &[u8])] = embed![
     "report.typ",
+    "pack.typ",
     "style.typ",
     "charts.typ",
     "compliance.typ",
@@ -128,10 +131,12 @@ pub struct ReportWorld {
 }
 
 impl ReportWorld {
-    /// A World over `templates` with `data` as `/data.json` and each of `extra` (a path without
-    /// the leading `/`, and its bytes) as a file of its own, dated `today`.
+    /// A World compiling `main` ([`MAIN`] or [`PACK`]) of `templates` with `data` as
+    /// `/data.json` and each of `extra` (a path without the leading `/`, and its bytes) as a
+    /// file of its own, dated `today`.
     pub fn new(
         templates: Templates,
+        main: &str,
         data: Vec<u8>,
         extra: Vec<(String, Vec<u8>)>,
         today: NaiveDate,
@@ -163,7 +168,7 @@ impl ReportWorld {
         }
         let main = RootedPath::new(
             VirtualRoot::Project,
-            VirtualPath::new(MAIN).expect("a valid virtual path"),
+            VirtualPath::new(main).expect("a valid virtual path"),
         )
         .intern();
         let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8)

@@ -402,7 +402,7 @@ mod tests {
         let exchange = Exchange {
             user: "user".into(),
             known: Some(User {
-                scope: super::super::scope::Scope::All,
+                scope: crate::query::scope::Scope::All,
                 verifier: verifier.clone(),
             }),
             verifier,

@@ -15,7 +15,7 @@ use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use tokio::sync::OnceCell;
 
-use super::scope::{Scope, scoped_context};
+use crate::query::scope::{Scope, scoped_context};
 use crate::query::{Engine, Params, Thresholds};
 use crate::warehouse::Warehouse;
 

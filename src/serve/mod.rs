@@ -9,7 +9,8 @@
 //! - `users.rs`: the users file, with PostgreSQL-format SCRAM verifiers, kept private;
 //! - `auth.rs`: SCRAM-SHA-256 logins checked against those verifiers, no other method;
 //! - `listen.rs`: the address and TLS, loopback only without TLS;
-//! - `scope.rs`, `scoped_table.rs`: per-organisation contexts, filtered below the SQL;
+//! - `crate::query::scope`: per-organisation contexts, filtered below the SQL (shared with the
+//!   provider packs);
 //! - `contexts.rs`: one context per snapshot, as_of and scope, shared and replaced on refresh;
 //! - `catalog_rules.rs`: two rewrites Npgsql's catalog queries need;
 //! - `statement.rs`, `settings.rs`: read-only, and which SETs a session may make;
@@ -25,8 +26,6 @@ mod execute;
 mod limits;
 mod listen;
 mod log;
-mod scope;
-mod scoped_table;
 mod session;
 mod settings;
 mod statement;
@@ -45,7 +44,7 @@ use pgwire::api::auth::DefaultServerParameterProvider;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use scope::Scope;
+pub use crate::query::scope::Scope;
 
 use contexts::Contexts;
 use limits::CancelRegistry;

@@ -29,9 +29,9 @@ use super::auth::ScramStartup;
 use super::contexts::Served;
 use super::execute;
 use super::limits::{Canceller, Registration, Stop};
-use super::scope::Scope;
 use super::settings;
 use super::statement::{Kind, classify, error};
+use crate::query::scope::Scope;
 
 /// Who is logged in on a connection.
 #[derive(Debug, Clone)]

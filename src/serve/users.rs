@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use ring::{digest, hmac};
 use serde::{Deserialize, Serialize};
 
-use super::scope::Scope;
+use crate::query::scope::Scope;
 
 /// SCRAM iterations for new verifiers (PostgreSQL's default, and RFC 7677's minimum).
 pub const ITERATIONS: u32 = 4096;

@@ -14,6 +14,7 @@ mod ingest_xlsx_parquet;
 mod mapping;
 mod narrative;
 mod oracle;
+mod packs;
 mod refresh;
 mod report;
 mod sample_data;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Run, bin};
+use crate::util::{Run, bin, copy_dir, poppler, sample_sql};
 
 mod disclosure;
 mod model;
@@ -62,22 +62,9 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Runs a poppler tool and returns its standard output.
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
-    });
-    assert!(
-        out.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// One number from `safeguard sql`.
 fn sql_number(query: &str) -> f64 {
-    let rows = sql_rows(query);
+    let rows = sample_sql(query);
     rows.first()
         .and_then(|r| r.first())
         .and_then(|v| v.trim().parse().ok())
@@ -164,30 +151,10 @@ fn a_small_group_is_suppressed() {
     assert!(text.contains("* Suppressed to protect individuals"));
 }
 
-/// Rows of `safeguard sql` as CSV, without the header.
-fn sql_rows(query: &str) -> Vec<Vec<String>> {
-    let run = run(&[
-        "sql",
-        "--warehouse",
-        "w",
-        "--year",
-        "2025/26",
-        "--format",
-        "csv",
-        "-c",
-        query,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    csv::Reader::from_reader(run.stdout.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 #[test]
 fn section11_grid_shows_the_latest_two_rounds_side_by_side() {
     // Dalebury Independent Hospital Ltd (N0J) was rated in 2023 and 2025 in the sample data.
-    let rows = sql_rows(
+    let rows = sample_sql(
         "SELECT standard, previous_round, audit_round, previous_rating, rating, change \
          FROM section11_standards WHERE organisation_code = 'N0J' \
          AND audit_round = (SELECT MAX(audit_round) FROM section11_ratings) ORDER BY standard",
@@ -342,19 +309,6 @@ fn a_broken_template_names_file_and_line_and_writes_nothing() {
         .filter(|e| e.file_name().to_string_lossy().contains("broken"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::util::Run;
+use crate::util::{Run, copy_dir};
 use server::{ANALYST, LEAD, Outcome, Site, python};
 use wire::{ScramClient, Wire};
 
@@ -751,18 +751,5 @@ fn clients_keep_working_while_a_load_publishes() {
             results.iter().any(|r| server::rows_of(r) == new[i]),
             "no client saw the new snapshot"
         );
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }

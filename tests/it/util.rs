@@ -563,3 +563,57 @@ pub fn days(y: i32, m: u32, d: u32) -> i32 {
     let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
     (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
 }
+
+/// Copies a folder and everything in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Rows of `safeguard sql` over the shared sample warehouse (2025/26) as CSV, without the
+/// header.
+pub fn sample_sql(query: &str) -> Vec<Vec<String>> {
+    let out: Run = Command::new(bin())
+        .current_dir(sample_scratch())
+        .env_remove("SAFEGUARD_CONFIG")
+        .args([
+            "sql",
+            "--warehouse",
+            "w",
+            "--year",
+            "2025/26",
+            "--format",
+            "csv",
+            "-c",
+        ])
+        .arg(query)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    csv::Reader::from_reader(out.stdout.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Runs a poppler tool (pdftotext, pdfinfo) and returns its standard output.
+pub fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
+    });
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

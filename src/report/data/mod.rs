@@ -19,8 +19,9 @@ mod escalations;
 mod model;
 mod multiagency;
 mod organisations;
+pub mod pack;
 mod params;
-mod privacy;
+pub mod privacy;
 mod quality;
 mod reviews;
 mod rows;
@@ -66,7 +67,7 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
     } else {
         None
     };
-    let spc = spc::spc(session, &p, &names, &plans).await?;
+    let spc = spc::spc(session, &p, &names, &plans, spc::Charted::Footprint).await?;
     let appendix = appendix::appendix(session, &p, plans.appendix(&p)).await?;
     let summary = summary::summary(
         &p,

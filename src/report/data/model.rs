@@ -214,7 +214,7 @@ pub struct Section11Cell {
     pub change: &'static str,
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, Clone)]
 pub struct Section11Actions {
     pub name: String,
     pub total: i64,
@@ -256,7 +256,7 @@ pub struct Multiagency {
     pub summary: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct MultiagencyRow {
     pub name: String,
     pub meetings: String,

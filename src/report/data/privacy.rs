@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::model::ReportData;
+use super::model::{Organisation, ReportData};
 use super::rows::query;
 use crate::query::Session;
 
@@ -11,29 +11,96 @@ impl ReportData {
     /// Refuses data holding any staff identifier of the warehouse, as defence in depth: no
     /// query above reads staff_id, and this keeps it so.
     pub async fn check_no_staff_ids(&self, session: &Session) -> anyhow::Result<()> {
-        let json = serde_json::to_string(self)?;
-        let ids = query(session, "SELECT DISTINCT staff_id FROM staff").await?;
-        let tokens: HashSet<&str> = json
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        for r in &ids {
-            let Some(id) = r.text("staff_id") else {
-                continue;
-            };
-            let simple = id.chars().all(|c| c.is_ascii_alphanumeric());
-            let found = if simple {
-                tokens.contains(id)
-            } else {
-                json.contains(id)
-            };
-            if found {
-                anyhow::bail!(
-                    "the report data holds a staff identifier; staff identifiers must never be \
-                     published, so no report was written"
-                );
-            }
+        check_no_staff_ids(&serde_json::to_string(self)?, session).await
+    }
+}
+
+/// Refuses `json` (data for a template) if it holds any staff identifier of the warehouse.
+pub async fn check_no_staff_ids(json: &str, session: &Session) -> anyhow::Result<()> {
+    let ids = query(session, "SELECT DISTINCT staff_id FROM staff").await?;
+    let tokens: HashSet<&str> = json
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for r in &ids {
+        let Some(id) = r.text("staff_id") else {
+            continue;
+        };
+        let simple = id.chars().all(|c| c.is_ascii_alphanumeric());
+        let found = if simple {
+            tokens.contains(id)
+        } else {
+            json.contains(id)
+        };
+        if found {
+            anyhow::bail!(
+                "the report data holds a staff identifier; staff identifiers must never be \
+                 published, so no report was written"
+            );
         }
-        Ok(())
+    }
+    Ok(())
+}
+
+/// Refuses a provider pack whose data names any organisation but its own, by code (a whole
+/// word) or by name (anywhere, ignoring case): a pack goes to that provider alone.
+pub fn check_names_only(
+    json: &str,
+    own: &Organisation,
+    every: &[Organisation],
+) -> anyhow::Result<()> {
+    let lower = json.to_lowercase();
+    let words: HashSet<&str> = json
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for other in every.iter().filter(|o| o.code != own.code) {
+        // A name that is part of the pack's own organisation's name (a parent trust, say)
+        // cannot tell a reader anything the pack's own name does not.
+        let name = other.name.trim().to_lowercase();
+        let named =
+            !name.is_empty() && !own.name.to_lowercase().contains(&name) && lower.contains(&name);
+        if words.contains(other.code.as_str()) || named {
+            anyhow::bail!(
+                "the pack for {} ({}) would name another organisation ({}), so it was not \
+                 written; check the free text of its action plans",
+                own.name,
+                own.code,
+                other.code
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(code: &str, name: &str) -> Organisation {
+        Organisation {
+            code: code.into(),
+            name: name.into(),
+            kind: "Provider".into(),
+        }
+    }
+
+    #[test]
+    fn another_organisation_by_code_or_name_is_refused() {
+        let every = [
+            org("RXA", "Northfield Hospitals NHS Trust"),
+            org("RXB", "Southgate Community Health"),
+        ];
+        let own = &every[0];
+        let clean = r#"{"name":"Northfield Hospitals NHS Trust","code":"RXA"}"#;
+        assert!(check_names_only(clean, own, &every).is_ok());
+        let by_code = r#"{"action":"Agree a pathway with RXB"}"#;
+        let e = check_names_only(by_code, own, &every).unwrap_err();
+        assert!(e.to_string().contains("(RXB)"), "{e}");
+        let by_name = r#"{"action":"Liaise with southgate community health"}"#;
+        assert!(check_names_only(by_name, own, &every).is_err());
+        // A code inside a longer word is not the code.
+        let inside = r#"{"ref":"XRXBX"}"#;
+        assert!(check_names_only(inside, own, &every).is_ok());
     }
 }

@@ -134,9 +134,12 @@ pub(super) async fn section11(session: &Session, orgs: &Names) -> anyhow::Result
         "No earlier round was returned, so there is no movement to report.".to_owned()
     };
     let summary = format!(
-        "In the {round} Section 11 self-audit, {} organisations rated {} standards: {green} \
+        "In the {round} Section 11 self-audit, {} rated {} standards: {green} \
          green, {amber} amber and {red} red. {movement} {actions_text}",
-        grid.len(),
+        match grid.len() {
+            1 => "1 organisation".to_owned(),
+            n => format!("{n} organisations"),
+        },
         green + amber + red,
     );
     let (rounds, rounds_note) = match &previous_round {

@@ -62,18 +62,44 @@ fn assurance_words(a: &str) -> &'static str {
     }
 }
 
+/// Whose monthly series the section charts (every organisation's readings are listed).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Charted<'a> {
+    /// The footprint's, in the annual report.
+    Footprint,
+    /// One organisation's, in its pack.
+    Organisation { code: &'a str, name: &'a str },
+}
+
 /// The SPC section.
 pub(super) async fn spc(
     session: &Session,
     p: &Params,
     names: &Names,
     plans: &Suppression,
+    charted: Charted<'_>,
 ) -> anyhow::Result<Spc> {
+    let (filter, whose) = match charted {
+        Charted::Footprint => (
+            "organisation_code IS NULL".to_owned(),
+            "across all organisations".to_owned(),
+        ),
+        Charted::Organisation { code, name } => (
+            format!("organisation_code = '{}'", code.replace('\'', "''")),
+            format!("of {name}"),
+        ),
+    };
+    let charted_code = match charted {
+        Charted::Footprint => None,
+        Charted::Organisation { code, .. } => Some(code),
+    };
     let points = query(
         session,
-        "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, upper_limit, \
-         special_cause, point_type FROM spc_monthly WHERE organisation_code IS NULL \
-         ORDER BY metric, month_end",
+        &format!(
+            "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, \
+             upper_limit, special_cause, point_type FROM spc_monthly WHERE {filter} \
+             ORDER BY metric, month_end"
+        ),
     )
     .await?;
     // The readings of every series.
@@ -128,19 +154,18 @@ pub(super) async fn spc(
         let Some(first) = series.first() else {
             continue;
         };
-        let Some(summary) = summaries
-            .iter()
-            .find(|s| s.text("metric") == Some(metric) && s.text("organisation_code").is_none())
-        else {
+        let Some(summary) = summaries.iter().find(|s| {
+            s.text("metric") == Some(metric) && s.text("organisation_code") == charted_code
+        }) else {
             continue;
         };
         let what = metric_name(metric);
         // One hidden month withholds the chart: the mean and limits, with the other months,
         // would give the hidden value away.
-        if !shown(metric, None)?.summary {
+        if !shown(metric, charted_code)?.summary {
             withheld.push(format!(
-                "The chart of {what} across all organisations is not published: in some months \
-                 its figure is suppressed to protect small groups of staff."
+                "The chart of {what} {whose} is not published: in some months its figure is \
+                 suppressed to protect small groups of staff."
             ));
             continue;
         }
@@ -188,7 +213,7 @@ pub(super) async fn spc(
             assurance_words(&assurance)
         );
         let alt = format!(
-            "Statistical process control chart of monthly {what} across all organisations, {} to \
+            "Statistical process control chart of monthly {what} {whose}, {} to \
              {}, with the mean ({}) as a solid line, the process limits ({} and {}) as dashed \
              lines and the {} target as a dotted line. {} points are marked as special cause \
              improvement (squares) and {} as special cause concern (diamonds). The latest value \
@@ -204,7 +229,7 @@ pub(super) async fn spc(
             latest
         );
         charts.push(SpcChart {
-            title: format!("{} across all organisations, monthly", sentence_case(what)),
+            title: format!("{} {whose}, monthly", sentence_case(what)),
             metric: metric.to_owned(),
             points: pts,
             mean,

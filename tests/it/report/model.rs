@@ -90,28 +90,107 @@ fn shape(value: &Value, path: &str, out: &mut Shape) {
     }
 }
 
-fn model() -> Shape {
+fn shape_of(value: &Value) -> Shape {
     let mut out = Shape::new();
-    shape(data(), "", &mut out);
+    shape(value, "", &mut out);
     out
 }
 
-#[test]
-fn the_data_the_templates_receive_keeps_its_shape() {
-    let lines: Vec<String> = model()
+fn model() -> Shape {
+    shape_of(data())
+}
+
+/// A shape as one line per key path, for a snapshot.
+fn lines(shape: &Shape) -> String {
+    let lines: Vec<String> = shape
         .iter()
         .map(|(path, kinds)| {
             let kinds: Vec<&str> = kinds.iter().copied().collect();
             format!("{path}: {}", kinds.join(" | "))
         })
         .collect();
-    insta::assert_snapshot!(lines.join("\n"));
+    lines.join("\n")
+}
+
+#[test]
+fn the_data_the_templates_receive_keeps_its_shape() {
+    insta::assert_snapshot!(lines(&model()));
+}
+
+/// The data of a provider pack (N2B's, from the shared sample warehouse).
+fn pack_data() -> &'static Value {
+    static DATA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = crate::util::sample_scratch();
+        let run = command(dir)
+            .args(["-q", "report", "--warehouse", "w", "--year", "2025/26"])
+            .args(["--organisation", "N2B", "-o", "model-pack.pdf"])
+            .args(["--data-json", "model-pack.json"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        let text = std::fs::read_to_string(dir.join("model-pack.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    })
+}
+
+fn pack_model() -> Shape {
+    shape_of(pack_data())
+}
+
+#[test]
+fn the_data_a_pack_template_receives_keeps_its_shape() {
+    insta::assert_snapshot!(lines(&pack_model()));
+}
+
+/// The files a main template typesets: itself and what it includes and imports, transitively.
+fn typeset_by(main: &str, files: &[(String, String)]) -> Vec<(String, String)> {
+    let mut wanted = BTreeSet::from([main.to_owned()]);
+    let mut todo = vec![main.to_owned()];
+    while let Some(name) = todo.pop() {
+        let Some((_, text)) = files.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim_start();
+            if let Some(rest) = line
+                .strip_prefix("#include \"")
+                .or_else(|| line.strip_prefix("#import \""))
+                && let Some((file, _)) = rest.split_once('"')
+                && wanted.insert(file.to_owned())
+            {
+                todo.push(file.to_owned());
+            }
+        }
+    }
+    files
+        .iter()
+        .filter(|(n, _)| wanted.contains(n))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn every_field_a_pack_template_reads_is_in_the_pack_data() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
+    let files = typeset_by("pack.typ", &template_files(&dir));
+    assert!(files.iter().any(|(n, _)| n == "section11.typ"));
+    let (problems, read) = check_templates(&files, &pack_model());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for path in [
+        "headlines[].footprint",
+        "section11_actions[].status",
+        "training.detail[].levels[].figure.percent",
+    ] {
+        assert!(read.contains(path), "the check did not follow {path}");
+    }
 }
 
 #[test]
 fn every_field_the_templates_read_is_in_the_data() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
-    let (problems, read) = check_templates(&template_files(&dir), &model());
+    let files = typeset_by("report.typ", &template_files(&dir));
+    let (problems, read) = check_templates(&files, &model());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The check follows the data into the templates' own functions and loops: fields read only
     // there were seen (so a field renamed there would have been caught).

@@ -1,0 +1,102 @@
+//! `safeguard report --organisation CODE` and `--each-organisation`: provider assurance packs.
+//! The annual report's figures are computed once for the footprint comparison; each pack is
+//! then collected over its organisation's scoped session and typeset on every core, each file
+//! published atomically as soon as it is ready.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::args::ReportCommand;
+use super::exit;
+use super::progress::Reporter;
+use super::report::write_atomically;
+use crate::query::Session;
+use crate::report::ReportSettings;
+use crate::report::pack::{self, Prepared};
+
+/// One `report` invocation that makes packs.
+pub(super) struct Packs<'a> {
+    pub cmd: &'a ReportCommand,
+    pub settings: &'a ReportSettings,
+    pub report_dir: &'a Path,
+    pub as_of: NaiveDate,
+}
+
+impl Packs<'_> {
+    pub(super) fn run(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        session: &Session,
+        progress: &Reporter,
+    ) -> anyhow::Result<u8> {
+        progress.step("computing the footprint's figures");
+        // Every view computed once, for the footprint and every pack to filter.
+        let session = &runtime.block_on(session.frozen())?;
+        let footprint = runtime.block_on(pack::footprint(session, self.settings))?;
+        let codes: Vec<String> = match &self.cmd.organisation {
+            Some(code) => vec![code.trim().to_owned()],
+            None => pack::organisations(&footprint)
+                .iter()
+                .map(|o| o.code.clone())
+                .collect(),
+        };
+        // Collect every pack's data (the queries use every core already), then typeset them
+        // side by side.
+        let mut prepared = vec![];
+        let mut failed: Vec<(String, String)> = vec![];
+        for code in &codes {
+            progress.step(&format!("collecting the pack of {code}"));
+            match runtime.block_on(pack::prepare(session, &footprint, code, self.settings)) {
+                Ok(p) => prepared.push(p),
+                Err(e) => failed.push((code.clone(), format!("{e:#}"))),
+            }
+        }
+        if let (Some(path), Some(p)) = (&self.cmd.data_json, prepared.first()) {
+            write_atomically(path, p.json())?;
+        }
+        progress.step(&format!("typesetting {} pack(s)", prepared.len()));
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let written = pack::typeset_all(&prepared, self.settings, threads, |p, built| {
+            let path = self.output(p);
+            let built = built?;
+            write_atomically(&path, &built.pdf)?;
+            Ok::<_, anyhow::Error>((path, built))
+        });
+        progress.finish();
+        let mut out = std::io::stdout().lock();
+        for (p, result) in prepared.iter().zip(written) {
+            match result {
+                Ok((path, built)) => {
+                    for warning in &built.warnings {
+                        eprint!("{warning}");
+                    }
+                    writeln!(out, "wrote {} ({} pages)", path.display(), built.pages)?;
+                }
+                Err(e) => failed.push((p.organisation.code.clone(), format!("{e:#}"))),
+            }
+        }
+        if failed.is_empty() {
+            return Ok(exit::OK);
+        }
+        for (code, why) in &failed {
+            eprintln!("error: no pack was written for {code}: {why}");
+        }
+        // One organisation asked for and not made is bad input; some of many is a problem.
+        Ok(if self.cmd.organisation.is_some() {
+            exit::USAGE
+        } else {
+            exit::PROBLEMS
+        })
+    }
+
+    /// Where a pack goes: -o for the one organisation, else CODE-AS_OF.pdf in the folder.
+    fn output(&self, p: &Prepared) -> PathBuf {
+        if let (Some(o), Some(_)) = (&self.cmd.output, &self.cmd.organisation) {
+            return o.clone();
+        }
+        let dir = self.cmd.out_dir.as_deref().unwrap_or(self.report_dir);
+        dir.join(pack::file_name(&p.organisation.code, self.as_of))
+    }
+}

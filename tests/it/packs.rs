@@ -1,0 +1,331 @@
+//! Provider assurance packs (`report --organisation CODE`, `--each-organisation`) from the
+//! shipped sample data: one per organisation, naming only its own organisation (in the text,
+//! the metadata and the data), its figures equal to the views, suppressed cells printed as `*`,
+//! reproducible bytes, PDF/UA checks, and one organisation's failure not stopping the others.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::util::{Run, bin, copy_dir, poppler, sample_scratch, sample_sql};
+
+const AS_OF: &str = "2026-03-31";
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    Command::new(bin())
+        .current_dir(dir)
+        .env_remove("SAFEGUARD_CONFIG")
+        .args(args)
+        .output()
+        .unwrap()
+        .into()
+}
+
+/// `safeguard report` over the shared sample warehouse, for 2025/26.
+fn report(extra: &[&str]) -> Run {
+    let mut args = vec!["report", "--warehouse", "w", "--year", "2025/26"];
+    args.extend_from_slice(extra);
+    run_in(sample_scratch(), &args)
+}
+
+/// (code, name) of every sample organisation.
+fn organisations() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/organisations.csv");
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect()
+}
+
+/// Every pack, made once with --each-organisation.
+fn each() -> &'static (PathBuf, Run) {
+    static EACH: OnceLock<(PathBuf, Run)> = OnceLock::new();
+    EACH.get_or_init(|| {
+        let dir = sample_scratch().join("packs-each");
+        let run = report(&["--each-organisation", "--out-dir", "packs-each"]);
+        (dir, run)
+    })
+}
+
+/// Everything a reader of the PDF sees: its text, its metadata (document info and XMP), with
+/// whitespace runs as single spaces.
+fn everything_in(pdf: &Path) -> String {
+    let pdf = pdf.to_str().unwrap();
+    let text = poppler("pdftotext", &[pdf, "-"]);
+    let info = poppler("pdfinfo", &[pdf]);
+    let meta = poppler("pdfinfo", &["-meta", pdf]);
+    format!("{text} {info} {meta}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn names_code(text: &str, code: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == code)
+}
+
+#[test]
+fn each_organisation_gets_a_pack_that_names_it_and_no_other() {
+    let (dir, run) = each();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let orgs = organisations();
+    for (code, name) in &orgs {
+        let pdf = dir.join(format!("{code}-{AS_OF}.pdf"));
+        assert!(run.stdout.contains(&format!("{code}-{AS_OF}.pdf")));
+        let seen = everything_in(&pdf);
+        assert!(
+            seen.contains(name.as_str()),
+            "the pack of {code} does not name it"
+        );
+        for (other, other_name) in orgs.iter().filter(|(c, _)| c != code) {
+            assert!(
+                !names_code(&seen, other),
+                "the pack of {code} names {other}"
+            );
+            assert!(
+                !seen.contains(other_name.as_str()),
+                "the pack of {code} names {other_name}"
+            );
+        }
+    }
+}
+
+/// One number from `safeguard sql` over the sample warehouse.
+fn sql_number(query: &str) -> Option<f64> {
+    sample_sql(query)
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn pack_json(code: &str) -> serde_json::Value {
+    let json = sample_scratch().join(format!("pack-{code}.json"));
+    let pdf = sample_scratch().join(format!("pack-{code}.pdf"));
+    let run = report(&[
+        "--organisation",
+        code,
+        "-o",
+        pdf.to_str().unwrap(),
+        "--data-json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+#[test]
+fn a_packs_figures_are_the_views_for_that_organisation() {
+    let code = "N2B";
+    let data = pack_json(code);
+    let row = &data["training"]["organisations"][0];
+    assert_eq!(
+        row["name"],
+        "Northshire Teaching Hospitals NHS Foundation Trust"
+    );
+    let percent = |view: &str, num: &str, den: &str| {
+        sql_number(&format!(
+            "SELECT 100.0 * SUM({num}) / SUM({den}) FROM {view} \
+             WHERE organisation_code = '{code}' AND period_end = DATE '{AS_OF}'"
+        ))
+        .map(|v| format!("{v:.1}%"))
+        .unwrap()
+    };
+    assert_eq!(
+        row["now"]["percent"],
+        percent("training_compliance", "staff_compliant", "staff_in_post")
+    );
+    let supervision = &data["supervision"]["organisations"][0];
+    assert_eq!(
+        supervision["now"]["percent"],
+        percent(
+            "supervision_compliance",
+            "staff_supervised",
+            "staff_requiring"
+        )
+    );
+    // The headline repeats the table's figure beside the footprint's, which is the annual
+    // report's total.
+    assert_eq!(data["headlines"][0]["value"], row["now"]["percent"]);
+    let footprint = sql_number(&format!(
+        "SELECT 100.0 * SUM(staff_compliant) / SUM(staff_in_post) FROM training_compliance \
+         WHERE period_end = DATE '{AS_OF}'"
+    ))
+    .unwrap();
+    assert_eq!(
+        data["headlines"][0]["footprint"],
+        format!("{footprint:.1}%")
+    );
+    assert_eq!(
+        data["training"]["total"]["name"],
+        "All organisations (footprint)"
+    );
+}
+
+#[test]
+fn a_small_group_in_a_pack_prints_a_star() {
+    // An organisation and required level with 1 to 4 staff in post, by the view.
+    let rows = sample_sql(&format!(
+        "SELECT organisation_code, required_level FROM training_compliance \
+         WHERE period_end = DATE '{AS_OF}' GROUP BY 1, 2 \
+         HAVING SUM(staff_in_post) BETWEEN 1 AND 4 ORDER BY 1, 2 LIMIT 1"
+    ));
+    let (code, level) = match rows.first().map(Vec::as_slice) {
+        Some([code, level]) => (code.as_str(), level.as_str()),
+        _ => panic!("the sample has no small group: {rows:?}"),
+    };
+    let data = pack_json(code);
+    let levels = data["training"]["detail"][0]["levels"].as_array().unwrap();
+    let row = levels
+        .iter()
+        .find(|l| l["level"] == format!("Level {level}"))
+        .unwrap();
+    assert_eq!(row["figure"]["denominator"], "*", "{row}");
+    assert_eq!(row["figure"]["percent"], "*", "{row}");
+    let (dir, _) = each();
+    let text = everything_in(&dir.join(format!("{code}-{AS_OF}.pdf")));
+    assert!(
+        text.contains(" * "),
+        "no suppressed cell printed in {code}'s pack"
+    );
+}
+
+#[test]
+fn a_pack_is_reproducible_and_passes_the_pdf_ua_checks() {
+    let (dir, _) = each();
+    let again = sample_scratch().join("again-N7G.pdf");
+    let run = report(&["--organisation", "N7G", "-o", again.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let first = std::fs::read(dir.join(format!("N7G-{AS_OF}.pdf"))).unwrap();
+    assert!(first == std::fs::read(&again).unwrap(), "two runs differ");
+    let info = poppler("pdfinfo", &["-meta", again.to_str().unwrap()]);
+    assert!(info.contains("<pdfuaid:part>1</pdfuaid:part>"), "{info}");
+    // The pdfua checker sits beside the Python scripts/test installs.
+    let Some(python) = std::env::var_os("SAFEGUARD_PYTHON") else {
+        eprintln!("SAFEGUARD_PYTHON is not set (scripts/test sets it): pdfua not run");
+        return;
+    };
+    let pdfua = Path::new(&python).with_file_name("pdfua");
+    for code in ["N2B", "N7G"] {
+        let pdf = dir.join(format!("{code}-{AS_OF}.pdf"));
+        let out = Command::new(&pdfua)
+            .args(["check", "--min-severity", "error"])
+            .arg(&pdf)
+            .output()
+            .expect("pdfua runs");
+        assert!(
+            out.status.success(),
+            "pdfua finds errors in {code}'s pack:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn an_unknown_organisation_is_a_usage_error_listing_the_codes() {
+    let out = sample_scratch().join("nobody.pdf");
+    let run = report(&["--organisation", "XXX", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no organisation XXX"), "{}", run.stderr);
+    assert!(run.stderr.contains("N2B"), "{}", run.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn one_organisation_failing_does_not_stop_the_others() {
+    // An action plan of N3C that names another organisation: its pack would name N4D's trust,
+    // so it must not be written; every other pack still is.
+    let dir = tempfile::Builder::new()
+        .prefix("safeguard-packs-")
+        .tempdir()
+        .unwrap();
+    let data = dir.path().join("data");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &data,
+    );
+    let actions = data.join("section11_actions.csv");
+    let mut text = std::fs::read_to_string(&actions).unwrap();
+    text.push_str(
+        "S11-2025-N3C-9z,N3C,2025,7,Agree a joint pathway with Northshire Community Health NHS \
+         Trust,Named Nurse,2026-06-30,\n",
+    );
+    std::fs::write(&actions, text).unwrap();
+    let load = run_in(
+        dir.path(),
+        &["load", "--quiet", "--input", "data", "--warehouse", "w"],
+    );
+    assert_eq!(load.code, 0, "{}", load.stderr);
+    let run = run_in(
+        dir.path(),
+        &[
+            "report",
+            "--warehouse",
+            "w",
+            "--year",
+            "2025/26",
+            "--each-organisation",
+            "--out-dir",
+            "packs",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no pack was written for N3C"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join(format!("packs/N3C-{AS_OF}.pdf")).exists());
+    for (code, _) in organisations().iter().filter(|(c, _)| c != "N3C") {
+        assert!(
+            dir.path()
+                .join(format!("packs/{code}-{AS_OF}.pdf"))
+                .is_file(),
+            "no pack for {code}"
+        );
+    }
+}
+
+#[test]
+fn the_nightly_refresh_publishes_packs_and_puts_back_a_missing_one() {
+    let dir = tempfile::Builder::new()
+        .prefix("safeguard-refresh-packs-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &dir.path().join("data"),
+    );
+    std::fs::write(
+        dir.path().join("safeguard.toml"),
+        "input = \"data\"\nwarehouse = \"w\"\nreport_dir = \"out\"\nyear = \"2025/26\"\n\
+         [refresh]\nsettle_seconds = 0\npacks = true\n",
+    )
+    .unwrap();
+    let first = run_in(dir.path(), &["refresh"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let packs = dir.path().join("out/packs");
+    for (code, _) in organisations() {
+        assert!(
+            packs.join(format!("{code}-{AS_OF}.pdf")).is_file(),
+            "{code}"
+        );
+    }
+    let n7g = packs.join(format!("N7G-{AS_OF}.pdf"));
+    let published = std::fs::read(&n7g).unwrap();
+    std::fs::remove_file(&n7g).unwrap();
+    let second = run_in(dir.path(), &["refresh"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains("missing or altered: restored"),
+        "{}",
+        second.stdout
+    );
+    assert!(std::fs::read(&n7g).unwrap() == published);
+    let third = run_in(dir.path(), &["refresh"]);
+    assert!(third.stdout.contains("nothing changed"), "{}", third.stdout);
+}
