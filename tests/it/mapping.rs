@@ -183,6 +183,33 @@ fn the_esr_export_and_the_contract_layout_give_the_same_datasets_and_views() {
         sql(root, "w-contract", quality),
         sql(root, "w-esr", quality)
     );
+
+    // The report's data-quality appendix says what the mapping skipped, file by file.
+    let report: Run = command(root)
+        .args(["report", "--warehouse", "w-esr", "--as-of", AS_OF])
+        .args(["-o", "esr.pdf", "--data-json", "esr.json"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("esr.json")).unwrap()).unwrap();
+    let lines: Vec<&str> = data["appendix"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    let total: u64 = lines
+        .iter()
+        .map(|l| {
+            let n = l.split_once(" rows skipped by the mapping for ").unwrap().0;
+            n.replace(',', "").parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(total, skipped, "{lines:?}");
+    assert!(lines.iter().all(|l| l.ends_with("(training)")), "{lines:?}");
 }
 
 /// An input folder with the base datasets, training as a small ESR-like export instead.

@@ -71,6 +71,25 @@ pub(super) async fn appendix(
     )
     .await
     .unwrap_or_default();
+    // Rows an explicit mapping skipped (other courses in an ESR export, say), per file. Rows,
+    // not people: no disclosure control applies.
+    let skipped = query(
+        session,
+        "SELECT dataset, path, rows_skipped FROM load_files WHERE rows_skipped > 0 \
+         ORDER BY dataset, path",
+    )
+    .await
+    .unwrap_or_default()
+    .iter()
+    .map(|r| {
+        format!(
+            "{} rows skipped by the mapping for {} ({})",
+            thousands(r.count("rows_skipped")),
+            r.string("path"),
+            r.string("dataset")
+        )
+    })
+    .collect();
     // Finished runs only: the run typesetting this report is still going.
     let runs = query(
         session,
@@ -106,6 +125,7 @@ pub(super) async fn appendix(
         refresh_runs,
         datasets: datasets.into_iter().map(|(_, d)| d).collect(),
         rejects_total: thousands(rejects.len() as i64),
+        skipped,
         rejects: kinds
             .into_iter()
             .take(12)

@@ -364,6 +364,9 @@ pub struct Appendix {
     pub datasets: Vec<DatasetRow>,
     pub rejects: Vec<RejectRow>,
     pub rejects_total: String,
+    /// `12,480 rows skipped by the mapping for esr/competences.csv (training)`: rows a
+    /// configured mapping skips are counted, not loaded.
+    pub skipped: Vec<String>,
     pub files: Vec<FileRow>,
     /// The last refresh runs before this report (empty when the warehouse is loaded by hand).
     pub refresh_runs: Vec<RefreshRow>,
