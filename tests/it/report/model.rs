@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_json::Value;
 use typst::syntax::ast::{self, AstNode};
@@ -288,8 +289,9 @@ fn check_templates(files: &[(String, String)], model: &Shape) -> (Vec<String>, B
 enum Bind<'a> {
     /// A part of the data: its key path (`""` for the whole).
     Data(String),
-    /// A function the templates define, with the names it captured.
-    Func(Func<'a>),
+    /// A function the templates define, with the names it captured. Shared, not copied: every
+    /// function captures the functions defined before it, so copies would double with each.
+    Func(Rc<Func<'a>>),
 }
 
 #[derive(Clone)]
@@ -494,7 +496,7 @@ impl<'a> Checker<'a> {
         }
         let mut env = f.captured.clone();
         // The function can call itself by name.
-        env.insert(f.name.clone(), Bind::Func(f.clone()));
+        env.insert(f.name.clone(), Bind::Func(Rc::new(f.clone())));
         let outer = std::mem::replace(&mut self.file, f.file);
         self.stack.push(f.name.clone());
         self.bind_params(f.closure, positional, named, &mut env);
@@ -562,7 +564,7 @@ impl<'a> Checker<'a> {
                     file: self.file,
                     captured: env.clone(),
                 };
-                env.insert(f.name.clone(), Bind::Func(f.clone()));
+                env.insert(f.name.clone(), Bind::Func(Rc::new(f.clone())));
                 // Once with nothing known of its parameters, for what it reads of the data
                 // itself; at each call, again with what the call gives it.
                 self.enter(&f, &[], &HashMap::new());
