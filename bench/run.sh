@@ -89,6 +89,19 @@ generate_rows=()
 # The same data as an ESR competence export (about half its rows other courses, skipped by the
 # mapping) against the contract layout. Ratio = ESR / contract (goal: 1.2 or less).
 esr_rows=()
+# Every organisation's assurance pack against one annual report on the same warehouse.
+# Ratios = packs / report (goals: 3 or less in time, 1.5 or less in memory).
+pack_rows=()
+pack_row() {
+    local label=$1 wh=$2
+    echo "==> packs ($label)" >&2
+    read -r a_s a_mb <<<"$(measure "$bin" report --warehouse "$wh" --as-of 2026-03-31 -o "$work/annual.pdf")"
+    rm -rf "$work/packs"
+    read -r p_s p_mb <<<"$(measure "$bin" report --warehouse "$wh" --as-of 2026-03-31 --each-organisation --out-dir "$work/packs")"
+    local n
+    n=$(find "$work/packs" -name '*.pdf' | wc -l)
+    pack_rows+=("| $label, $n packs | $a_s s | $a_mb MiB | $p_s s | $p_mb MiB | $(ratio "$p_s" "$a_s") | $(ratio "$p_mb" "$a_mb") |")
+}
 serve_rows=()
 serve_load_rows=()
 as_of=2026-03-31
@@ -149,6 +162,7 @@ for staff in $staff_sizes; do
     read -r d_s d_mb <<<"$(measure "$py" "$root/tests/oracle/duckdb_views.py" --warehouse "$wh" --as-of "$as_of" --out "$work/oracle-out")"
     rows+=("| **all views**, $staff staff | $v_s s | $v_mb MiB | $d_s s | $d_mb MiB | $(ratio "$v_s" "$d_s") |")
     report_row "$staff staff" "$wh" "$v_s"
+    pack_row "$staff staff" "$wh"
     refresh_row "$staff staff" "$input" "$staff"
     echo "==> serve ($staff staff)" >&2
     while IFS= read -r line; do
@@ -180,6 +194,10 @@ end='<!-- measured by bench/run.sh: end -->'
     echo "| task | full | peak | unchanged | peak | ratio unchanged / full |"
     echo "|---|---|---|---|---|---|"
     printf '%s\n' "${refresh_rows[@]}"
+    echo
+    echo "| packs | annual report | peak | --each-organisation | peak | time ratio | memory ratio |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${pack_rows[@]}"
     echo
     echo "| task | ESR layout | peak | contract layout | peak | ratio ESR / contract |"
     echo "|---|---|---|---|---|---|"
