@@ -42,17 +42,14 @@ impl Packs<'_> {
                 .map(|o| o.code.clone())
                 .collect(),
         };
-        // Collect every pack's data (the queries use every core already), then typeset them
-        // side by side.
-        let mut prepared = vec![];
-        let mut failed: Vec<(String, String)> = vec![];
-        for code in &codes {
-            progress.step(&format!("collecting the pack of {code}"));
-            match runtime.block_on(pack::prepare(session, &footprint, code, self.settings)) {
-                Ok(p) => prepared.push(p),
-                Err(e) => failed.push((code.clone(), format!("{e:#}"))),
-            }
-        }
+        // Collect every pack's data, then typeset them side by side.
+        let (prepared, mut failed) = runtime.block_on(pack::prepare_all(
+            session,
+            &footprint,
+            &codes,
+            self.settings,
+            |code| progress.step(&format!("collecting the pack of {code}")),
+        ));
         if let (Some(path), Some(p)) = (&self.cmd.data_json, prepared.first()) {
             write_atomically(path, p.json())?;
         }

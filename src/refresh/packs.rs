@@ -43,18 +43,15 @@ pub struct Built {
 pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Result<Built> {
     let session = &session.frozen().await?;
     let footprint = pack::footprint(session, settings).await?;
-    let mut prepared = vec![];
-    let mut problems = vec![];
     let codes: Vec<String> = pack::organisations(&footprint)
         .iter()
         .map(|o| o.code.clone())
         .collect();
-    for code in codes {
-        match pack::prepare(session, &footprint, &code, settings).await {
-            Ok(p) => prepared.push(p),
-            Err(e) => problems.push(format!("no pack was written for {code}: {e:#}")),
-        }
-    }
+    let (prepared, failed) = pack::prepare_all(session, &footprint, &codes, settings, |_| {}).await;
+    let mut problems: Vec<String> = failed
+        .into_iter()
+        .map(|(code, why)| format!("no pack was written for {code}: {why}"))
+        .collect();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let results = pack::typeset_all(&prepared, settings, threads, |p, built| {
         (p.organisation.code.clone(), p.as_of(), built)

@@ -67,6 +67,27 @@ pub async fn prepare(
     })
 }
 
+/// Collects and checks the packs of `codes` in turn (the queries use every core already):
+/// the packs made, and for each organisation that failed its code and why.
+pub async fn prepare_all(
+    session: &Session,
+    footprint: &Footprint,
+    codes: &[String],
+    settings: &ReportSettings,
+    on_start: impl Fn(&str),
+) -> (Vec<Prepared>, Vec<(String, String)>) {
+    let mut prepared = vec![];
+    let mut failed = vec![];
+    for code in codes {
+        on_start(code);
+        match prepare(session, footprint, code, settings).await {
+            Ok(p) => prepared.push(p),
+            Err(e) => failed.push((code.clone(), format!("{e:#}"))),
+        }
+    }
+    (prepared, failed)
+}
+
 impl Prepared {
     /// The date the pack's figures are at.
     pub fn as_of(&self) -> NaiveDate {
