@@ -24,12 +24,19 @@ use super::View;
 pub async fn define(ctx: &SessionContext, view: &View, keep: bool) -> Result<()> {
     if view.cached && keep {
         let plan = ctx.sql(view.sql).await?.into_unoptimized_plan();
-        ctx.register_table(view.name, Arc::new(CachedView::new(plan, view.sql)))?;
+        ctx.register_table(view.name, Arc::new(CachedView::new(plan, view.sql, false)))?;
     } else {
         ctx.sql(&format!("CREATE VIEW {} AS {}", view.name, view.sql))
             .await?;
     }
     Ok(())
+}
+
+/// A view (`plan`) whose rows are computed in full the first time anything reads it, even a
+/// filtered read, and kept: for a session many scoped readers share (provider packs), where
+/// every reader wants a different part and computing each part apart would repeat the work.
+pub fn kept(plan: LogicalPlan, definition: &str) -> Arc<dyn TableProvider> {
+    Arc::new(CachedView::new(plan, definition, true))
 }
 
 /// A view whose result is kept once computed. Meant for small results of expensive queries:
@@ -40,15 +47,18 @@ struct CachedView {
     definition: String,
     schema: SchemaRef,
     rows: OnceCell<Vec<RecordBatch>>,
+    /// Whether a filtered first read computes every row too (see [`kept`]).
+    whole: bool,
 }
 
 impl CachedView {
-    fn new(plan: LogicalPlan, definition: &str) -> CachedView {
+    fn new(plan: LogicalPlan, definition: &str, whole: bool) -> CachedView {
         CachedView {
             schema: Arc::new(plan.schema().as_arrow().clone()),
             plan,
             definition: definition.to_owned(),
             rows: OnceCell::new(),
+            whole,
         }
     }
 }
@@ -85,7 +95,7 @@ impl TableProvider for CachedView {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         // A first read of a part (one view's quarter ends, say) computes just that part, as a
         // plain view would: a session that reads only that part pays no more than before.
-        if self.rows.get().is_none() && !filters.is_empty() {
+        if !self.whole && self.rows.get().is_none() && !filters.is_empty() {
             return ViewTable::new(self.plan.clone(), None)
                 .scan(state, projection, filters, limit)
                 .await;

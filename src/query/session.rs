@@ -4,11 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use super::period_tables::register_params;
@@ -61,9 +59,10 @@ impl Session {
         self.catalog.iter().any(|(n, _)| n == name)
     }
 
-    /// The same session with every view's rows computed now and kept in memory, for many
-    /// readers of the same views (a pack per organisation): each scoped session then filters
-    /// the kept rows instead of computing every view again over the whole footprint.
+    /// The same session with every view's rows computed once, when first read, and kept in
+    /// memory, for many readers of the same views (a pack per organisation): each scoped
+    /// session then filters the kept rows instead of computing the view again over the whole
+    /// footprint. Views nobody reads (a person's training spells, say) are never computed.
     pub async fn frozen(&self) -> anyhow::Result<Session> {
         let ctx = SessionContext::new_with_config(self.ctx.copied_config());
         let names = self
@@ -73,18 +72,15 @@ impl Session {
             .map(|s| s.table_names())
             .unwrap_or_default();
         for name in names {
-            let table = self.ctx.table_provider(name.as_str()).await?;
-            if VIEWS.iter().any(|v| v.name == name) {
-                let frame = self.ctx.table(name.as_str()).await?;
-                let schema = frame.schema().as_arrow().clone();
-                let batches = frame
-                    .collect()
-                    .await
-                    .with_context(|| format!("cannot compute the view {name}"))?;
-                let kept = MemTable::try_new(Arc::new(schema), vec![batches])?;
-                ctx.register_table(name.as_str(), Arc::new(kept))?;
-            } else {
-                ctx.register_table(name.as_str(), table)?;
+            match VIEWS.iter().find(|v| v.name == name) {
+                Some(view) => {
+                    let plan = self.ctx.table(name.as_str()).await?.into_unoptimized_plan();
+                    ctx.register_table(name.as_str(), cache::kept(plan, view.sql))?;
+                }
+                None => {
+                    let table = self.ctx.table_provider(name.as_str()).await?;
+                    ctx.register_table(name.as_str(), table)?;
+                }
             }
         }
         Ok(Session {
