@@ -275,11 +275,12 @@ pub struct ReportCommand {
     /// Print the disclosure audit instead of writing the PDF: for every period the report
     /// prints figures of, each suppressed count, why it is hidden and the range of values a
     /// reader with the whole report could narrow it to (never a single value)
-    #[arg(long, conflicts_with_all = ["output", "templates", "data_json"])]
+    #[arg(long, conflicts_with_all = ["output", "templates", "data_json", "organisation", "each_organisation"])]
     pub audit: bool,
     /// The narrative folder: the team's own words, one Markdown file per slot (see `safeguard
-    /// narrative init`) [default: `narrative` in the configuration's [report] table; neither:
-    /// the data-only report]
+    /// narrative init`); a provider's pack takes its own from the folder's CODE/ subfolder,
+    /// when there is one [default: `narrative` in the configuration's [report] table;
+    /// neither: the data-only report]
     #[arg(long, value_name = "DIR")]
     pub narrative: Option<PathBuf>,
     /// Mark every page DRAFT and list the narrative's slots still to write at the start
@@ -289,8 +290,8 @@ pub struct ReportCommand {
     #[arg(long, conflicts_with = "draft")]
     pub strict: bool,
     /// Print every figure the narrative can quote, as name<TAB>value one a line, and write no
-    /// PDF
-    #[arg(long)]
+    /// PDF (with --organisation: the figures its pack's narrative can quote)
+    #[arg(long, conflicts_with = "each_organisation")]
     pub list_figures: bool,
     /// Typeset the assurance pack of one organisation (its ODS code) instead of the annual
     /// report: its figures only, beside the footprint's, for the quarterly contract meeting

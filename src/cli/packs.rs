@@ -1,7 +1,7 @@
 //! `safeguard report --organisation CODE` and `--each-organisation`: provider assurance packs.
 //! The annual report's figures are computed once for the footprint comparison; each pack is
-//! then collected over its organisation's scoped session and typeset on every core, each file
-//! published atomically as soon as it is ready.
+//! then collected over its organisation's scoped session and typeset on every core while the
+//! next is collected, each file published atomically as soon as it is ready.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use super::progress::Reporter;
 use super::report::write_atomically;
 use crate::query::Session;
 use crate::report::ReportSettings;
-use crate::report::pack::{self, Prepared};
+use crate::report::pack::{self, Packer, Prepared};
 
 /// One `report` invocation that makes packs.
 pub(super) struct Packs<'a> {
@@ -32,46 +32,51 @@ impl Packs<'_> {
         progress: &Reporter,
     ) -> anyhow::Result<u8> {
         progress.step("computing the footprint's figures");
-        // Every view computed once, for the footprint and every pack to filter.
-        let session = &runtime.block_on(session.frozen())?;
-        let footprint = runtime.block_on(pack::footprint(session, self.settings))?;
+        let packer = runtime.block_on(Packer::new(session, self.settings))?;
         let codes: Vec<String> = match &self.cmd.organisation {
             Some(code) => vec![code.trim().to_owned()],
-            None => pack::organisations(&footprint)
+            None => packer
+                .organisations()
                 .iter()
                 .map(|o| o.code.clone())
                 .collect(),
         };
-        // Collect every pack's data, then typeset them side by side.
-        let (prepared, mut failed) = runtime.block_on(pack::prepare_all(
-            session,
-            &footprint,
-            &codes,
-            self.settings,
-            |code| progress.step(&format!("collecting the pack of {code}")),
-        ));
-        if let (Some(path), Some(p)) = (&self.cmd.data_json, prepared.first()) {
-            write_atomically(path, p.json())?;
+        if self.cmd.list_figures {
+            let pack = runtime.block_on(packer.prepare(&codes[0]))?;
+            let mut out = std::io::stdout().lock();
+            for (name, value) in pack.figures.iter() {
+                writeln!(out, "{name}\t{value}")?;
+            }
+            return Ok(exit::OK);
         }
-        progress.step(&format!("typesetting {} pack(s)", prepared.len()));
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let written = pack::typeset_all(&prepared, self.settings, threads, |p, built| {
-            let path = self.output(p);
-            let built = built?;
-            write_atomically(&path, &built.pdf)?;
-            Ok::<_, anyhow::Error>((path, built))
-        });
+        let outcomes = packer.make_all(
+            runtime.handle(),
+            &codes,
+            threads,
+            |code| progress.step(&format!("making the pack of {code}")),
+            |p, built| {
+                if let Some(path) = &self.cmd.data_json {
+                    write_atomically(path, p.json())?;
+                }
+                let path = self.output(p);
+                let built = built?;
+                write_atomically(&path, &built.pdf)?;
+                Ok::<_, anyhow::Error>((path, built))
+            },
+        );
         progress.finish();
+        let mut failed = vec![];
         let mut out = std::io::stdout().lock();
-        for (p, result) in prepared.iter().zip(written) {
-            match result {
+        for (code, outcome) in outcomes {
+            match outcome.and_then(|r| r.map_err(|e| format!("{e:#}"))) {
                 Ok((path, built)) => {
                     for warning in &built.warnings {
                         eprint!("{warning}");
                     }
                     writeln!(out, "wrote {} ({} pages)", path.display(), built.pages)?;
                 }
-                Err(e) => failed.push((p.organisation.code.clone(), format!("{e:#}"))),
+                Err(why) => failed.push((code, why)),
             }
         }
         if failed.is_empty() {

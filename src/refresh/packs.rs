@@ -14,9 +14,10 @@ use super::changes::REPORT_FOLDER;
 use crate::fsutil::Staged;
 use crate::query::Session;
 use crate::report::ReportSettings;
-use crate::report::pack;
+use crate::report::pack::{self, Packer};
 use crate::warehouse::SealedSnapshot;
 use crate::warehouse::manifest::hash_file;
+use tokio::runtime::Handle;
 
 /// The packs' folder, in `report_dir` and in the snapshot's report folder.
 pub const FOLDER: &str = "packs";
@@ -41,26 +42,29 @@ pub struct Built {
 
 /// Typesets every organisation's pack from `session` on every core.
 pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Result<Built> {
-    let session = &session.frozen().await?;
-    let footprint = pack::footprint(session, settings).await?;
-    let codes: Vec<String> = pack::organisations(&footprint)
+    let packer = Packer::new(session, settings).await?;
+    let codes: Vec<String> = packer
+        .organisations()
         .iter()
         .map(|o| o.code.clone())
         .collect();
-    let (prepared, failed) = pack::prepare_all(session, &footprint, &codes, settings, |_| {}).await;
-    let mut problems: Vec<String> = failed
-        .into_iter()
-        .map(|(code, why)| format!("no pack was written for {code}: {why}"))
-        .collect();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let results = pack::typeset_all(&prepared, settings, threads, |p, built| {
-        (p.organisation.code.clone(), p.as_of(), built)
+    // The packs block this thread while their queries run on the runtime's others.
+    let outcomes = tokio::task::block_in_place(|| {
+        packer.make_all(
+            &Handle::current(),
+            &codes,
+            threads,
+            |_| {},
+            |p, built| built.map(|b| (pack::file_name(&p.organisation.code, p.as_of()), b.pdf)),
+        )
     });
     let mut packs = vec![];
-    for (code, as_of, built) in results {
-        match built {
-            Ok(b) => packs.push((pack::file_name(&code, as_of), b.pdf)),
-            Err(e) => problems.push(format!("no pack was written for {code}: {e:#}")),
+    let mut problems = vec![];
+    for (code, outcome) in outcomes {
+        match outcome.and_then(|r| r.map_err(|e| format!("{e:#}"))) {
+            Ok(pack) => packs.push(pack),
+            Err(why) => problems.push(format!("no pack was written for {code}: {why}")),
         }
     }
     Ok(Built { packs, problems })

@@ -9,6 +9,7 @@
 //! the counts behind each percentage. `safeguard report --list-figures` prints them in this
 //! order.
 
+use super::data::pack::PackData;
 use super::data::{Figure, OrgRow, ReportData};
 use super::printed::EMPTY;
 use crate::narrative::Figures;
@@ -154,6 +155,126 @@ pub fn figures(data: &ReportData) -> Figures {
                 r.map_or_else(|| EMPTY.to_owned(), |r| r.percent.to_string()),
             );
         }
+    }
+    f
+}
+
+/// Every named figure of a provider's pack: the annual report's names, meaning the
+/// organisation's own figure (`training_compliance` is its compliance), and `footprint_...`
+/// for the footprint's figure printed beside it. Only the pack's own data is read, so a pack's
+/// narrative can quote nothing of another organisation.
+pub fn pack_figures(data: &PackData) -> Figures {
+    let mut f = Figures::new();
+    let m = &data.meta;
+    let o = &data.organisation;
+    f.insert("as_of", &m.as_of_long);
+    f.insert("year", &m.year);
+    f.insert("organisation_name", &o.name);
+    f.insert("organisation_code", &o.code);
+    f.insert("period_end", &m.period_end);
+    f.insert("previous_period_end", &m.previous_period_end);
+    f.insert("disclosure_threshold", m.disclosure_threshold.to_string());
+    f.insert("red_threshold", &m.red_threshold);
+    f.insert("green_threshold", &m.green_threshold);
+    for (what, rows, total, breakdown) in [
+        (
+            "training",
+            &data.training.organisations,
+            &data.training.total,
+            &data.training.level_totals,
+        ),
+        (
+            "supervision",
+            &data.supervision.organisations,
+            &data.supervision.total,
+            &data.supervision.groups,
+        ),
+    ] {
+        let own = rows.first();
+        let or_empty = |v: Option<String>| v.unwrap_or_else(|| EMPTY.to_owned());
+        let (counted, met) = match what {
+            "training" => ("staff_in_post", "staff_trained"),
+            _ => ("supervision_requiring", "supervision_supervised"),
+        };
+        f.insert(
+            counted,
+            or_empty(own.map(|r| r.now.denominator.to_string())),
+        );
+        f.insert(met, or_empty(own.map(|r| r.now.numerator.to_string())));
+        f.insert(
+            format!("{what}_compliance"),
+            or_empty(own.map(|r| r.now.percent.to_string())),
+        );
+        f.insert(
+            format!("{what}_rag"),
+            or_empty(own.map(|r| r.now.rag.word.to_owned())),
+        );
+        f.insert(
+            format!("{what}_compliance_last_year"),
+            or_empty(own.map(|r| r.previous_percent.to_string())),
+        );
+        f.insert(
+            format!("{what}_change"),
+            or_empty(own.map(|r| r.change.to_string())),
+        );
+        f.insert(
+            format!("footprint_{what}_compliance"),
+            total.now.percent.to_string(),
+        );
+        for b in breakdown {
+            self::breakdown(&mut f, what, &slug(&b.level), &b.figure);
+        }
+    }
+    for g in &data.training_groups {
+        breakdown(&mut f, "training", &slug(&g.level), &g.figure);
+    }
+    let s11 = &data.section11;
+    let rated = |pick: fn(i64, i64, i64) -> i64| -> String {
+        s11.grid
+            .iter()
+            .map(|o| pick(o.green, o.amber, o.red))
+            .sum::<i64>()
+            .to_string()
+    };
+    f.insert("section11_round", &s11.round);
+    f.insert("section11_standards_green", rated(|g, _, _| g));
+    f.insert("section11_standards_amber", rated(|_, a, _| a));
+    f.insert("section11_standards_red", rated(|_, _, r| r));
+    f.insert("section11_standards_rated", rated(|g, a, r| g + a + r));
+    let actions = |status: &str| {
+        data.section11_actions
+            .iter()
+            .filter(|a| a.status == status)
+            .count()
+            .to_string()
+    };
+    f.insert("section11_actions_completed", actions("Complete"));
+    f.insert("section11_actions_overdue", actions("Overdue"));
+    f.insert("section11_actions_open", actions("Open"));
+    let rv = &data.reviews.total;
+    f.insert("review_actions", &rv.actions);
+    f.insert("review_actions_overdue", &rv.overdue);
+    f.insert("review_actions_completed", &rv.completed);
+    f.insert("review_actions_open", &rv.open);
+    if let Some(ma) = &data.multiagency {
+        let own = ma.rows.first();
+        let or_empty = |v: Option<String>| v.unwrap_or_else(|| EMPTY.to_owned());
+        f.insert(
+            "multiagency_contribution",
+            or_empty(own.map(|r| r.percent.to_string())),
+        );
+        f.insert(
+            "multiagency_meetings",
+            or_empty(own.map(|r| r.meetings.clone())),
+        );
+        f.insert(
+            "multiagency_contributed",
+            or_empty(own.map(|r| r.contributed.clone())),
+        );
+        f.insert(
+            "footprint_multiagency_contribution",
+            ma.total.percent.to_string(),
+        );
     }
     f
 }

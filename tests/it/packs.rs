@@ -139,15 +139,54 @@ fn a_packs_figures_are_the_views_for_that_organisation() {
         row["now"]["percent"],
         percent("training_compliance", "staff_compliant", "staff_in_post")
     );
-    let supervision = &data["supervision"]["organisations"][0];
-    assert_eq!(
-        supervision["now"]["percent"],
-        percent(
-            "supervision_compliance",
-            "staff_supervised",
-            "staff_requiring"
-        )
-    );
+    // Supervision groups are small: the organisation's row may be suppressed, and then by the
+    // same plan as the annual report's (the packs and the annual report are planned together).
+    let supervision = &data["supervision"]["organisations"][0]["now"]["percent"];
+    let annual = sample_scratch().join("pack-annual.json");
+    let run = report(&[
+        "-o",
+        sample_scratch().join("pack-annual.pdf").to_str().unwrap(),
+        "--data-json",
+        annual.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let annual: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(annual).unwrap()).unwrap();
+    let in_annual = annual["supervision"]["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == row["name"])
+        .map(|r| &r["now"]["percent"]);
+    match supervision.as_str().unwrap() {
+        "*" => assert_eq!(in_annual.unwrap(), "*"),
+        shown => {
+            assert_eq!(
+                shown,
+                percent(
+                    "supervision_compliance",
+                    "staff_supervised",
+                    "staff_requiring"
+                )
+            );
+            assert_eq!(in_annual.unwrap(), shown);
+        }
+    }
+    // Training by professional group: the organisation's own groups, adding up to its row
+    // where every group is printed.
+    let groups = data["training_groups"].as_array().unwrap();
+    assert!(groups.len() >= 2, "{groups:?}");
+    let in_post: Vec<i64> = groups
+        .iter()
+        .filter_map(|g| g["figure"]["denominator"].as_str()?.parse().ok())
+        .collect();
+    let total: i64 = row["now"]["denominator"].as_str().unwrap().parse().unwrap();
+    assert!(!in_post.is_empty(), "{groups:?}");
+    if in_post.len() == groups.len() {
+        assert_eq!(in_post.iter().sum::<i64>(), total);
+    } else {
+        assert!(in_post.iter().sum::<i64>() < total, "{groups:?}");
+    }
     // The headline repeats the table's figure beside the footprint's, which is the annual
     // report's total.
     assert_eq!(data["headlines"][0]["value"], row["now"]["percent"]);
@@ -328,4 +367,156 @@ fn the_nightly_refresh_publishes_packs_and_puts_back_a_missing_one() {
     assert!(std::fs::read(&n7g).unwrap() == published);
     let third = run_in(dir.path(), &["refresh"]);
     assert!(third.stdout.contains("nothing changed"), "{}", third.stdout);
+}
+
+/// Writes `files` (path, text) under a fresh folder `name` in the sample scratch folder.
+fn narrative_folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = sample_scratch().join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `name<TAB>value` lines as pairs.
+fn figures_of(run: &Run) -> std::collections::HashMap<String, String> {
+    run.stdout
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_pack_typesets_its_organisations_own_narrative_with_its_own_figures() {
+    let code = "N2B";
+    let dir = narrative_folder(
+        "pack-narrative",
+        &[
+            // The footprint's narrative speaks of every organisation: never in a pack.
+            (
+                "foreword.md",
+                "The footprint foreword, for the board only.\n",
+            ),
+            (
+                &format!("{code}/training.md"),
+                "Our training compliance is {{training_compliance}} against \
+                 {{footprint_training_compliance}} across the footprint.\n",
+            ),
+            (
+                &format!("{code}/priorities.md"),
+                "# Next quarter\n\nAudit level 3 uptake in #set page(width: 1cm) theatres.\n",
+            ),
+        ],
+    );
+    let nar = dir.to_str().unwrap();
+    let figures = report(&["--organisation", code, "--narrative", nar, "--list-figures"]);
+    assert_eq!(figures.code, 0, "{}", figures.stderr);
+    let figures = figures_of(&figures);
+    assert_eq!(figures["organisation_code"], code);
+    let own = &figures["training_compliance"];
+    let footprint = &figures["footprint_training_compliance"];
+    // The pack's figures are the pack's own: its headline and the footprint's beside it.
+    let data = pack_json(code);
+    assert_eq!(&data["headlines"][0]["value"], own.as_str());
+    assert_eq!(&data["headlines"][0]["footprint"], footprint.as_str());
+    assert!(
+        own.ends_with('%') && footprint.ends_with('%'),
+        "{own} {footprint}"
+    );
+
+    let pdf = sample_scratch().join("pack-narrative.pdf");
+    let run = report(&[
+        "--organisation",
+        code,
+        "--narrative",
+        nar,
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let seen = everything_in(&pdf);
+    assert!(
+        seen.contains(&format!(
+            "Our training compliance is {own} against {footprint} across the footprint."
+        )),
+        "{seen}"
+    );
+    assert!(seen.contains("Priorities for next year"), "{seen}");
+    // Narrative text is only text: the Typst in it prints as itself.
+    assert!(seen.contains("#set page(width: 1cm)"), "{seen}");
+    assert!(!seen.contains("footprint foreword"), "{seen}");
+
+    // Another organisation's pack has no folder of its own: no narrative at all.
+    let other = sample_scratch().join("pack-narrative-other.pdf");
+    let run = report(&[
+        "--organisation",
+        "N3C",
+        "--narrative",
+        nar,
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let seen = everything_in(&other);
+    assert!(!seen.contains("Our training compliance"), "{seen}");
+    assert!(!seen.contains("footprint foreword"), "{seen}");
+}
+
+#[test]
+fn a_pack_narrative_naming_another_organisation_is_refused() {
+    let (code, other) = ("N2B", "N3C");
+    let other_name = organisations()
+        .into_iter()
+        .find(|(c, _)| c == other)
+        .unwrap()
+        .1;
+    let dir = narrative_folder(
+        "pack-narrative-names",
+        &[(
+            &format!("{code}/context.md"),
+            &format!("We share a pathway with {other_name}.\n"),
+        )],
+    );
+    let pdf = sample_scratch().join("pack-narrative-names.pdf");
+    let run = report(&[
+        "--organisation",
+        code,
+        "--narrative",
+        dir.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(&format!("would name another organisation ({other})")),
+        "{}",
+        run.stderr
+    );
+    assert!(!pdf.exists());
+
+    // A figure name the pack does not have is the narrative's usual error.
+    let dir = narrative_folder(
+        "pack-narrative-unknown",
+        &[(
+            &format!("{code}/training.md"),
+            "The footprint has {{organisations}} organisations.\n",
+        )],
+    );
+    let run = report(&[
+        "--organisation",
+        code,
+        "--narrative",
+        dir.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("training.md:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("organisations"), "{}", run.stderr);
+    assert!(!pdf.exists());
 }

@@ -41,6 +41,15 @@ use crate::warehouse::DatasetStatus;
 
 /// Queries every view the report prints and builds its data, section by section.
 pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Result<ReportData> {
+    Ok(collect_planned(session, settings).await?.0)
+}
+
+/// The report's data and the suppression plans it was printed by (which the provider packs
+/// print by too).
+async fn collect_planned(
+    session: &Session,
+    settings: &ReportSettings,
+) -> anyhow::Result<(ReportData, suppression::Suppression)> {
     let p = params::params(session).await?;
     let organisations = organisations::organisations(session).await?;
     let names = organisations::Names::new(&organisations);
@@ -78,7 +87,7 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
         &section11,
         &reviews,
     );
-    Ok(ReportData {
+    let data = ReportData {
         meta: summary::meta(session, settings, &p, &organisations),
         summary,
         organisations,
@@ -92,7 +101,8 @@ pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Re
         spc,
         appendix,
         definitions: definitions::definitions(&p),
-    })
+    };
+    Ok((data, plans))
 }
 
 /// The disclosure audit of every period the report prints figures of (`report --audit`): each

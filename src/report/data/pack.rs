@@ -8,16 +8,19 @@
 use serde::Serialize;
 
 use super::model::{
-    Definition, Meta, Multiagency, MultiagencyRow, OrgRow, Organisation, Quality, ReportData,
+    Definition, LevelRow, Meta, Multiagency, MultiagencyRow, OrgRow, Organisation, Quality,
     Reviews, Section11, Section11Actions, Spc, Supervision, Training,
 };
 use super::organisations::{self, Names};
+use super::params::Params;
 use super::rows::{Row, query};
-use super::{definitions, has_view, multiagency, params, quality, reviews, section11};
-use super::{spc, summary, supervision, suppression, training};
+use super::suppression::{GROUP, Measure, Suppression, counts_anybody, printed};
+use super::trend::{quarters, series, trend};
+use super::{collect_planned, definitions, has_view, multiagency, params, quality, reviews};
+use super::{section11, spc, summary, supervision, training};
 use crate::query::Session;
 use crate::report::ReportSettings;
-use crate::report::format::{Rag, long_date};
+use crate::report::format::{Rag, long_date, professional_group};
 
 /// What the pack template receives as `/data.json`. Field names are its interface.
 #[derive(Debug, Serialize)]
@@ -26,7 +29,11 @@ pub struct PackData {
     /// The organisation the pack is about.
     pub organisation: Organisation,
     pub headlines: Vec<PackHeadline>,
+    /// The organisation's training: `detail` and `level_totals` are its rows by required level.
     pub training: Training,
+    /// The organisation's training by professional group.
+    pub training_groups: Vec<LevelRow>,
+    /// The organisation's supervision: `groups` are its rows by professional group.
     pub supervision: Supervision,
     pub section11: Section11,
     /// The organisation's Section 11 actions of every round, by due date.
@@ -64,8 +71,8 @@ pub struct ActionLine {
 }
 
 /// The footprint's figures printed beside a pack's, taken from the annual report's data so they
-/// carry its disclosure control.
-#[derive(Debug, Clone)]
+/// carry its disclosure control, and the annual report's suppression plans, by which every
+/// pack prints its own figures too.
 pub struct Footprint {
     training: OrgRow,
     supervision: OrgRow,
@@ -77,19 +84,21 @@ pub struct Footprint {
     reviews_completed: String,
     /// Every organisation, for the check that a pack names only its own.
     pub organisations: Vec<Organisation>,
+    plans: Suppression,
 }
 
 /// What the footprint row is called in a pack's tables.
 const FOOTPRINT: &str = "All organisations (footprint)";
 
 impl Footprint {
-    /// The footprint's figures from the annual report's data.
-    pub fn of(data: &ReportData) -> Footprint {
+    /// The annual report's data over the whole footprint, and its plans.
+    pub async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Result<Self> {
+        let (data, plans) = collect_planned(session, settings).await?;
         let relabel = |row: &OrgRow| OrgRow {
             name: FOOTPRINT.to_owned(),
             ..row.clone()
         };
-        Footprint {
+        Ok(Footprint {
             training: relabel(&data.training.total),
             supervision: relabel(&data.supervision.total),
             multiagency: data.multiagency.as_ref().map(|m| MultiagencyRow {
@@ -102,8 +111,9 @@ impl Footprint {
             },
             section11_green: green_of_rated(&data.section11),
             reviews_completed: completed_of(&data.reviews),
-            organisations: data.organisations.clone(),
-        }
+            organisations: data.organisations,
+            plans,
+        })
     }
 }
 
@@ -130,11 +140,23 @@ pub async fn collect(
         anyhow::bail!("there is no organisation {code} in the organisations dataset");
     };
     let names = Names::new(&orgs);
-    // The pack's own plans: its tables are the organisation's rows and their margins.
-    let plans = suppression::Suppression::new(scoped, &p, &orgs).await?;
+    // The annual report's plans, which cover every pack's tables too.
+    let plans = &footprint.plans;
     let (_, mut training) = training::training(scoped, &p, &orgs, &plans.training).await?;
     let (_, mut supervision) =
         supervision::supervision(scoped, &p, &orgs, &plans.supervision).await?;
+    // The breakdowns of the organisation's own rows, not the footprint's.
+    training.level_totals = own_rows(&plans.training, &p, code, None, |l| format!("Level {l}"))?;
+    let training_groups = own_rows(&plans.training, &p, code, Some(GROUP), professional_group)?;
+    supervision.groups = own_rows(&plans.supervision, &p, code, None, professional_group)?;
+    let quarters = quarters(scoped).await?;
+    supervision.trend = trend(
+        series(&plans.supervision, &quarters, Some(code))?,
+        &p,
+        &quarters,
+        &organisation.name,
+        "safeguarding supervision compliance",
+    );
     let mut section11 = section11::section11(scoped, &names).await?;
     let reviews = reviews::reviews(scoped).await?;
     let multiagency = if has_view(scoped, "multiagency_contribution") {
@@ -155,7 +177,7 @@ pub async fn collect(
         code,
         name: &organisation.name,
     };
-    let spc = spc::spc(scoped, &p, &names, &plans, charted).await?;
+    let spc = spc::spc(scoped, &p, &names, plans, charted).await?;
 
     // The organisation's own total is its one row; the total row becomes the footprint's.
     let own_training = training.organisations.first().cloned();
@@ -166,7 +188,6 @@ pub async fn collect(
     }
     let own_supervision = supervision.organisations.first().cloned();
     supervision.total = footprint.supervision.clone();
-    supervision.trend.name = organisation.name.clone();
     section11.actions_total = footprint.section11_actions.clone();
 
     let mut headlines = vec![
@@ -226,6 +247,7 @@ pub async fn collect(
         organisation,
         headlines,
         training,
+        training_groups,
         supervision,
         section11,
         section11_actions,
@@ -236,6 +258,35 @@ pub async fn collect(
         spc,
         definitions: definitions::definitions(&p),
     })
+}
+
+/// The organisation's rows at the period end by the measure's breakdown (`by` none) or by a
+/// further breakdown, for every value with anyone in it.
+fn own_rows(
+    m: &Measure,
+    p: &Params,
+    code: &str,
+    by: Option<&str>,
+    label: impl Fn(&str) -> String,
+) -> anyhow::Result<Vec<LevelRow>> {
+    let values = match by {
+        Some(dimension) => m.values_of(dimension),
+        None => &m.breakdown,
+    };
+    let mut rows = vec![];
+    for v in values {
+        let f = match by {
+            Some(dimension) => m.figure_by(p.period_end, Some(code), dimension, v)?,
+            None => m.figure(p.period_end, Some(code), Some(v))?,
+        };
+        if counts_anybody(f) {
+            rows.push(LevelRow {
+                level: label(v),
+                figure: printed(f, p),
+            });
+        }
+    }
+    Ok(rows)
 }
 
 fn headline(label: &str, own: Option<&OrgRow>, footprint: &OrgRow) -> PackHeadline {

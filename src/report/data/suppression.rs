@@ -4,11 +4,13 @@
 //!
 //! Every period end (the quarter ends of the tables, the year-earlier column and the trends,
 //! and the month ends of the SPC series) gets a plan for training (organisation × required
-//! level, printed by organisation, by level, by both and in total) and one for supervision
-//! (organisation × professional group, printed by organisation, by group and in total), each
-//! with the same layout. Linked tables are suppressed together, and a figure of an earlier
-//! period is printed only where that period's own plan prints it, so this year's report and
-//! last year's read together reveal nothing either hides.
+//! level × professional group, printed by organisation, by level, by both and in total, and by
+//! organisation and group in the provider packs) and one for supervision (organisation ×
+//! professional group, printed by organisation, by group, by both in the packs, and in total),
+//! each with the same layout. Linked tables are suppressed together, the annual report's and
+//! every pack's as one publication, and a figure of an earlier period is printed only where
+//! that period's own plan prints it, so this year's report, last year's and any pack read
+//! together reveal nothing any of them hides.
 //!
 //! The sections read their figures from here as the typed values they print; nothing else in
 //! the report decides what to hide.
@@ -29,6 +31,10 @@ use crate::report::printed::{Count, Percent, Shown};
 
 /// The dimension every measure breaks down by first.
 const ORGANISATION: &str = "organisation";
+/// Training's breakdown in the annual report.
+const LEVEL: &str = "required level";
+/// Supervision's breakdown, and training's in the provider packs.
+pub(super) const GROUP: &str = "professional group";
 
 /// One measure's plans: a plan per period end, all with the report's layout for the measure.
 pub(super) struct Measure {
@@ -38,6 +44,9 @@ pub(super) struct Measure {
     dimension: &'static str,
     /// The breakdown's values, in the order tables list them.
     pub(super) breakdown: Vec<String>,
+    /// Further breakdowns the plans cover, with their values (training's professional group,
+    /// which the provider packs print).
+    others: Vec<(&'static str, Vec<String>)>,
     plans: Plans,
 }
 
@@ -64,6 +73,38 @@ impl Measure {
                 long_date(period)
             )
         })
+    }
+
+    /// A row at `period` of a further breakdown (`professional group` of training): an
+    /// organisation's or the footprint's figure for one of its values.
+    pub(super) fn figure_by(
+        &self,
+        period: NaiveDate,
+        organisation: Option<&str>,
+        dimension: &str,
+        value: &str,
+    ) -> anyhow::Result<disclosure::Figure> {
+        let mut at = vec![];
+        if let Some(o) = organisation {
+            at.push((ORGANISATION, o));
+        }
+        at.push((dimension, value));
+        self.plans.figure(period, &at).with_context(|| {
+            format!(
+                "the {} figure by {dimension} at {} has no disclosure plan",
+                self.what,
+                long_date(period)
+            )
+        })
+    }
+
+    /// The values of a further breakdown, in the order tables list them (none when the plans
+    /// do not cover it).
+    pub(super) fn values_of(&self, dimension: &str) -> &[String] {
+        self.others
+            .iter()
+            .find(|(d, _)| *d == dimension)
+            .map_or(&[], |(_, v)| v.as_slice())
     }
 
     /// A row's percentage at `period`: a trend point, an SPC point, a year-earlier figure.
@@ -126,8 +167,9 @@ impl Suppression {
             .collect();
         let training = query(
             session,
-            "SELECT period_end, organisation_code, required_level, SUM(staff_compliant) AS num, \
-             SUM(staff_in_post) AS den FROM training_counts GROUP BY 1, 2, 3",
+            "SELECT period_end, organisation_code, required_level, professional_group, \
+             SUM(staff_compliant) AS num, SUM(staff_in_post) AS den FROM training_counts \
+             GROUP BY 1, 2, 3, 4",
         )
         .await?;
         let supervision = query(
@@ -138,32 +180,37 @@ impl Suppression {
         )
         .await?;
         let codes: Vec<&str> = organisations.iter().map(|o| o.code.as_str()).collect();
-        let training = Counts::read(&training, &codes, |r| {
+        let level = |r: &Row| {
             r.int("required_level")
                 .map_or_else(|| r.string("required_level"), |l| l.to_string())
-        })?;
-        let supervision = Counts::read(&supervision, &codes, |r| r.string("professional_group"))?;
-        let training_layout = layout("Training", "required level", "required level").table(
-            "Training compliance by organisation and required level",
-            &[ORGANISATION, "required level"],
-        );
-        let supervision_layout = layout("Supervision", "professional group", "professional group");
+        };
+        let group = |r: &Row| r.string("professional_group");
+        let training = Counts::read(&training, &codes, &[(LEVEL, &level), (GROUP, &group)])?;
+        let supervision = Counts::read(&supervision, &codes, &[(GROUP, &group)])?;
+        // The annual report's tables and every provider pack's, planned together: a pack
+        // prints its organisation's row of the tables by organisation and level and by
+        // organisation and group, so a cell hidden in one publication is hidden in all, and
+        // the annual report and any pack read side by side reveal nothing either hides.
+        let by_organisation_and_group = |what: &str| {
+            (
+                format!("{what} compliance by organisation and professional group (packs)"),
+                [ORGANISATION, GROUP],
+            )
+        };
+        let (name, dims) = by_organisation_and_group("Training");
+        let training_layout = layout("Training", "required level", LEVEL)
+            .table(
+                "Training compliance by organisation and required level",
+                &[ORGANISATION, LEVEL],
+            )
+            .table(&name, &dims);
+        let (name, dims) = by_organisation_and_group("Supervision");
+        let supervision_layout =
+            layout("Supervision", "professional group", GROUP).table(&name, &dims);
         Ok(Suppression {
             rule: p.rule,
-            training: training.plan(
-                "training",
-                "required level",
-                &training_layout,
-                p.rule,
-                &periods,
-            )?,
-            supervision: supervision.plan(
-                "supervision",
-                "professional group",
-                &supervision_layout,
-                p.rule,
-                &periods,
-            )?,
+            training: training.plan("training", &training_layout, p.rule, &periods)?,
+            supervision: supervision.plan("supervision", &supervision_layout, p.rule, &periods)?,
         })
     }
 
@@ -233,9 +280,10 @@ impl Suppression {
             "No counts are suppressed in this report: the disclosure threshold is off.".to_owned()
         } else {
             format!(
-                "Of the {counts} counts of staff in the training and supervision tables at {} (rows \
-                 with nobody in them included), \
-                 {} are suppressed: {primary} because they are from 1 to {}, {derived} because \
+                "Of the {counts} counts of staff in the training and supervision tables at {} (this \
+                 report's and those of every provider's assurance pack, which are planned \
+                 together so that no two of them read side by side reveal what either hides; \
+                 rows with nobody in them included), {} are suppressed: {primary} because they are from 1 to {}, {derived} because \
                  they count within such a small group, and {secondary} more (secondary \
                  suppression) so that none of those can be worked out from the other tables, \
                  their totals or the reports for earlier periods; primary suppression alone \
@@ -264,36 +312,42 @@ impl Suppression {
     }
 }
 
-/// (numerator, denominator) by organisation and breakdown value, at one period.
-type Period = HashMap<(String, String), (i64, i64)>;
+/// (numerator, denominator) by organisation and breakdown values, at one period.
+type Period = HashMap<(String, Vec<String>), (i64, i64)>;
 
-/// One measure's true counts: (numerator, denominator) by period, organisation and breakdown.
+/// What reads a breakdown's value from a row of counts.
+type Key<'k> = (&'static str, &'k dyn Fn(&Row) -> String);
+
+/// One measure's true counts: (numerator, denominator) by period, organisation and breakdowns.
 struct Counts {
     cells: BTreeMap<NaiveDate, Period>,
     organisations: Vec<String>,
-    breakdown: Vec<String>,
+    /// Each breakdown's name and values, the first the measure's main breakdown.
+    breakdowns: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Counts {
     /// The counts of a view's (period_end, organisation_code, num, den) rows, with the
-    /// breakdown value `key` reads. Organisations are the dataset's (`codes`) and any others
+    /// breakdown values `keys` read. Organisations are the dataset's (`codes`) and any others
     /// counted.
-    fn read(rows: &[Row], codes: &[&str], key: impl Fn(&Row) -> String) -> anyhow::Result<Counts> {
+    fn read(rows: &[Row], codes: &[&str], keys: &[Key<'_>]) -> anyhow::Result<Counts> {
         let mut cells: BTreeMap<NaiveDate, Period> = BTreeMap::new();
         let mut organisations: BTreeSet<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-        let mut breakdown = BTreeSet::new();
+        let mut values = vec![BTreeSet::new(); keys.len()];
         for r in rows {
             let period = r
                 .date("period_end")
                 .context("a count of staff without period_end")?;
             let org = r.string("organisation_code");
-            let b = key(r);
+            let labels: Vec<String> = keys.iter().map(|(_, key)| key(r)).collect();
             organisations.insert(org.clone());
-            breakdown.insert(b.clone());
+            for (seen, label) in values.iter_mut().zip(&labels) {
+                seen.insert(label.clone());
+            }
             let e = cells
                 .entry(period)
                 .or_default()
-                .entry((org, b))
+                .entry((org, labels))
                 .or_default();
             e.0 += r.count("num");
             e.1 += r.count("den");
@@ -301,7 +355,11 @@ impl Counts {
         Ok(Counts {
             cells,
             organisations: organisations.into_iter().collect(),
-            breakdown: breakdown.into_iter().collect(),
+            breakdowns: keys
+                .iter()
+                .zip(values)
+                .map(|((name, _), v)| (*name, v.into_iter().collect()))
+                .collect(),
         })
     }
 
@@ -309,7 +367,6 @@ impl Counts {
     fn plan(
         self,
         what: &'static str,
-        dimension: &'static str,
         layout: &Layout,
         rule: Rule,
         periods: &[NaiveDate],
@@ -317,12 +374,20 @@ impl Counts {
         let empty = HashMap::new();
         let mut cubes = vec![];
         for &period in periods {
-            let mut cube = Cube::new(vec![
-                Dimension::new(ORGANISATION, self.organisations.iter().cloned()),
-                Dimension::new(dimension, self.breakdown.iter().cloned()),
-            ])?;
-            for ((org, b), (num, den)) in self.cells.get(&period).unwrap_or(&empty) {
-                cube.add(&[org, b], *num, *den).with_context(|| {
+            let mut dimensions = vec![Dimension::new(
+                ORGANISATION,
+                self.organisations.iter().cloned(),
+            )];
+            dimensions.extend(
+                self.breakdowns
+                    .iter()
+                    .map(|(name, values)| Dimension::new(name, values.iter().cloned())),
+            );
+            let mut cube = Cube::new(dimensions)?;
+            for ((org, labels), (num, den)) in self.cells.get(&period).unwrap_or(&empty) {
+                let mut at: Vec<&str> = vec![org];
+                at.extend(labels.iter().map(String::as_str));
+                cube.add(&at, *num, *den).with_context(|| {
                     format!(
                         "the {what} counts at {} are inconsistent",
                         long_date(period)
@@ -337,10 +402,13 @@ impl Counts {
                  no report was written"
             )
         })?;
+        let mut breakdowns = self.breakdowns.into_iter();
+        let (dimension, breakdown) = breakdowns.next().expect("every measure has a breakdown");
         Ok(Measure {
             what,
             dimension,
-            breakdown: self.breakdown,
+            breakdown,
+            others: breakdowns.collect(),
             plans,
         })
     }

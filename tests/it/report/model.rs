@@ -181,7 +181,8 @@ fn every_field_a_pack_template_reads_is_in_the_pack_data() {
     for path in [
         "headlines[].footprint",
         "section11_actions[].status",
-        "training.detail[].levels[].figure.percent",
+        "training_groups[].figure.percent",
+        "training.level_totals[].figure.rag.key",
     ] {
         assert!(read.contains(path), "the check did not follow {path}");
     }
