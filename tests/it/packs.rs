@@ -520,3 +520,73 @@ fn a_pack_narrative_naming_another_organisation_is_refused() {
     assert!(run.stderr.contains("organisations"), "{}", run.stderr);
     assert!(!pdf.exists());
 }
+
+/// The annual report's data for the sample year (made once).
+fn annual_json() -> &'static serde_json::Value {
+    static ANNUAL: OnceLock<serde_json::Value> = OnceLock::new();
+    ANNUAL.get_or_init(|| {
+        let json = sample_scratch().join("annual-for-packs.json");
+        let pdf = sample_scratch().join("annual-for-packs.pdf");
+        let run = report(&[
+            "-o",
+            pdf.to_str().unwrap(),
+            "--data-json",
+            json.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+    })
+}
+
+/// (in post, compliant, percent) of a row's figure as printed.
+fn cells(figure: &serde_json::Value) -> [String; 3] {
+    ["denominator", "numerator", "percent"].map(|k| figure[k].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn a_pack_prints_its_rows_exactly_as_the_annual_report_does() {
+    // One plan for both: a cell the annual report hides (as a complement protecting another
+    // organisation, say) is hidden in the pack too, and a printed one is the same figure.
+    let annual = annual_json();
+    let mut compared = 0;
+    let mut hidden = 0;
+    for (code, name) in organisations().into_iter().take(4) {
+        let pack = pack_json(&code);
+        for measure in ["training", "supervision"] {
+            let in_annual = annual[measure]["organisations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == name.as_str());
+            let in_pack = pack[measure]["organisations"].as_array().unwrap().first();
+            match (in_annual, in_pack) {
+                (Some(a), Some(p)) => {
+                    let (a, p) = (cells(&a["now"]), cells(&p["now"]));
+                    assert_eq!(a, p, "{code} {measure}");
+                    hidden += a.iter().filter(|c| *c == "*").count();
+                    compared += 1;
+                }
+                (None, None) => {}
+                (a, p) => panic!("{code} {measure}: annual {a:?}, pack {p:?}"),
+            }
+        }
+        // The pack's rows by level are the annual report's organisation-by-level rows.
+        let detail = annual["training"]["detail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name.as_str());
+        let levels = pack["training"]["level_totals"].as_array().unwrap();
+        if let Some(d) = detail {
+            let annual_levels = d["levels"].as_array().unwrap();
+            assert_eq!(annual_levels.len(), levels.len(), "{code}");
+            for (a, p) in annual_levels.iter().zip(levels) {
+                assert_eq!(a["level"], p["level"], "{code}");
+                assert_eq!(cells(&a["figure"]), cells(&p["figure"]), "{code}");
+            }
+        }
+    }
+    assert!(compared >= 6, "{compared}");
+    // The sample's small providers have hidden rows: the comparison covers suppression too.
+    assert!(hidden > 0, "no hidden cell was compared");
+}
