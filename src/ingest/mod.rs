@@ -13,6 +13,7 @@
 //! them.
 
 mod csv;
+mod records;
 pub mod digest;
 mod discover;
 pub mod formats;
