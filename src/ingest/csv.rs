@@ -262,9 +262,7 @@ impl CsvSource {
     ) -> Result<(), FileError> {
         let mut chunk = Chunk::with_capacity(rows, 0);
         loop {
-            let read = self
-                .records
-                .read(&mut chunk.bytes, &mut chunk.field_starts);
+            let read = self.records.read(&mut chunk.bytes, &mut chunk.field_starts);
             match read.map_err(|e| csv_error(&self.display, e))? {
                 Some(line) => {
                     chunk.row_starts.push(chunk.field_starts.len() - 1);

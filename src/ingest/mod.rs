@@ -13,7 +13,6 @@
 //! them.
 
 mod csv;
-mod records;
 pub mod digest;
 mod discover;
 pub mod formats;
@@ -22,6 +21,7 @@ pub mod mapping;
 mod parallel;
 mod parquet;
 pub mod problem;
+mod records;
 mod sink;
 pub mod source;
 pub mod validate;

@@ -28,7 +28,9 @@ const READ_BYTES: usize = 1 << 20;
 pub enum RecordError {
     Io(std::io::Error),
     /// The record starting on `line` runs past [`MAX_ROW_BYTES`].
-    TooLong { line: u64 },
+    TooLong {
+        line: u64,
+    },
 }
 
 impl From<std::io::Error> for RecordError {
@@ -142,8 +144,7 @@ impl<R: Read> Records<R> {
             match memchr3(b'"', b'\n', b'\r', rest) {
                 Some(i) if rest[i] == b'"' => {
                     let data = &self.buf[self.pos..self.end];
-                    return match split_quoted(data, self.at_end, self.keep_padding, bytes, starts)
-                    {
+                    return match split_quoted(data, self.at_end, self.keep_padding, bytes, starts) {
                         Some(stop) => {
                             self.pos += stop;
                             Ok(Some(line))
@@ -159,7 +160,12 @@ impl<R: Read> Records<R> {
                     return Ok(Some(line));
                 }
                 None if self.at_end => {
-                    split(&self.buf[self.pos..self.end], self.keep_padding, bytes, starts);
+                    split(
+                        &self.buf[self.pos..self.end],
+                        self.keep_padding,
+                        bytes,
+                        starts,
+                    );
                     self.pos = self.end;
                     return Ok(Some(line));
                 }
@@ -184,11 +190,9 @@ impl<R: Read> Records<R> {
         let (mut written, mut fields, mut consumed) = (0, 0, 0);
         loop {
             let input = &self.buf[self.pos..self.end];
-            let (result, nin, nout, nend) = self.core.read_record(
-                input,
-                &mut self.out[written..],
-                &mut self.ends[fields..],
-            );
+            let (result, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.out[written..], &mut self.ends[fields..]);
             self.newlines += count_newlines(&input[..nin]);
             self.pos += nin;
             consumed += nin;

@@ -133,8 +133,14 @@ mod tests {
             .map(str::to_owned)
             .to_vec();
         texts.extend(
-            ["31-Apr-2028", "00-Dec-2028", "3O-Nov-2028", "30-Nov-28", "30-Nvo-2028"]
-                .map(str::to_owned),
+            [
+                "31-Apr-2028",
+                "00-Dec-2028",
+                "3O-Nov-2028",
+                "30-Nov-28",
+                "30-Nvo-2028",
+            ]
+            .map(str::to_owned),
         );
         for day in 0..=32 {
             for month in ["Jan", "feb", "MAR", "Jun", "Sep", "Dec"] {
@@ -146,7 +152,10 @@ mod tests {
                 assert_eq!(Some(date), read(&items, text), "{text}");
             }
         }
-        assert_eq!(day_mon_year("30-Nov-2028"), NaiveDate::from_ymd_opt(2028, 11, 30));
+        assert_eq!(
+            day_mon_year("30-Nov-2028"),
+            NaiveDate::from_ymd_opt(2028, 11, 30)
+        );
         assert_eq!(day_mon_year("31-Apr-2028"), None);
         // Other spellings chrono reads are left to it, and still read.
         let f = formats(&[DAY_MON_YEAR]).unwrap();

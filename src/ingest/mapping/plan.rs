@@ -320,7 +320,9 @@ impl ColumnPlan {
                 )),
             };
             match cell {
-                Cell::Text(text) => values.apply_remembered(trim(&text), &slot.memo) == Mapped::Skip,
+                Cell::Text(text) => {
+                    values.apply_remembered(trim(&text), &slot.memo) == Mapped::Skip
+                }
                 other => {
                     values.apply_remembered(trim(&other.display()), &slot.memo) == Mapped::Skip
                 }
@@ -397,15 +399,17 @@ impl ColumnPlan {
         let cell = match &rule.values {
             None => cell,
             Some(values) => match cell {
-                Cell::Text(Cow::Borrowed(text)) => match values.apply_remembered(trim(text), memo) {
-                    Mapped::Skip => return Read::Skip,
-                    Mapped::Value(v) => Cell::Text(v),
-                    Mapped::Unmatched => {
-                        let cell = Cell::Text(Cow::Borrowed(text));
-                        unmatched = Some(cell.clone());
-                        cell
+                Cell::Text(Cow::Borrowed(text)) => {
+                    match values.apply_remembered(trim(text), memo) {
+                        Mapped::Skip => return Read::Skip,
+                        Mapped::Value(v) => Cell::Text(v),
+                        Mapped::Unmatched => {
+                            let cell = Cell::Text(Cow::Borrowed(text));
+                            unmatched = Some(cell.clone());
+                            cell
+                        }
                     }
-                },
+                }
                 other => {
                     let text = other.display().into_owned();
                     match values.apply_remembered(trim(&text), memo) {

@@ -397,11 +397,17 @@ mod tests {
         let memo = Memo::default();
         for _ in 0..3 {
             for value in values {
-                assert_eq!(map.apply_remembered(value, &memo), map.apply(value), "{value}");
+                assert_eq!(
+                    map.apply_remembered(value, &memo),
+                    map.apply(value),
+                    "{value}"
+                );
             }
         }
         // Past what a memo keeps, values are matched every time, with the same answers.
-        let many: Vec<String> = (0..MEMO_VALUES + 10).map(|i| format!("level {i}")).collect();
+        let many: Vec<String> = (0..MEMO_VALUES + 10)
+            .map(|i| format!("level {i}"))
+            .collect();
         for value in many.iter().chain(many.iter()) {
             assert_eq!(map.apply_remembered(value, &memo), map.apply(value));
         }
