@@ -1,15 +1,16 @@
 //! CSV input: UTF-8 with or without a byte-order mark, LF or CRLF, quoted fields that hold
-//! commas and newlines. Streams records; the file is never held in memory, nor is a row longer
-//! than [`MAX_ROW_BYTES`]. Every byte the parser reads is hashed on its way, so the file's
-//! digest is of the bytes loaded.
+//! commas and newlines. Streams records (cut by `records.rs`, in one pass that also counts
+//! lines and hashes every byte, so the file's digest is of the bytes loaded); the file is never
+//! held in memory, nor is a row longer than [`MAX_ROW_BYTES`].
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
-use super::digest::{Digest, Hasher};
+use super::digest::Digest;
 use super::limits::{BATCH_BYTES, MAX_ROW_BYTES};
+use super::records::{RecordError, Records, count_newlines};
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
@@ -17,24 +18,22 @@ use super::value::Cell;
 pub struct CsvSource {
     display: String,
     path: std::path::PathBuf,
-    reader: ::csv::Reader<Guarded<BufReader<File>>>,
+    records: Records<File>,
     headers: Vec<String>,
 }
 
 impl CsvSource {
     pub fn open(path: &Path, display: &str) -> Result<CsvSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let mut reader = ::csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(Guarded::new(BufReader::with_capacity(1 << 20, file)));
-        let headers = reader
-            .byte_headers()
-            .map_err(|e| csv_error(display, 1, e))?;
-        let headers = headers
-            .iter()
-            .map(|h| {
-                std::str::from_utf8(h)
+        let mut records = Records::new(file);
+        let (mut bytes, mut starts) = (vec![], vec![0]);
+        records
+            .read_whole(&mut bytes, &mut starts)
+            .map_err(|e| csv_error(display, e))?;
+        let headers = starts
+            .windows(2)
+            .map(|w| {
+                std::str::from_utf8(&bytes[w[0]..w[1] - 1])
                     .map(str::to_owned)
                     .map_err(|_| FileError::Format {
                         path: display.to_owned(),
@@ -46,31 +45,25 @@ impl CsvSource {
         Ok(CsvSource {
             display: display.to_owned(),
             path: path.to_owned(),
-            reader,
+            records,
             headers,
         })
     }
 }
 
-/// The parser's error as a file error; `line` is where the row being read starts.
-fn csv_error(display: &str, line: u64, e: ::csv::Error) -> FileError {
-    match e.into_kind() {
-        ::csv::ErrorKind::Io(source) if source.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => {
-            FileError::Format {
-                path: display.to_owned(),
-                message: format!(
-                    "line {line}: the row is longer than {} MiB, the most a row may hold (usually a quote that is never closed)",
-                    MAX_ROW_BYTES >> 20
-                ),
-            }
-        }
-        ::csv::ErrorKind::Io(source) => FileError::Io {
+/// The reader's error as a file error.
+fn csv_error(display: &str, e: RecordError) -> FileError {
+    match e {
+        RecordError::TooLong { line } => FileError::Format {
+            path: display.to_owned(),
+            message: format!(
+                "line {line}: the row is longer than {} MiB, the most a row may hold (usually a quote that is never closed)",
+                MAX_ROW_BYTES >> 20
+            ),
+        },
+        RecordError::Io(source) => FileError::Io {
             path: display.to_owned(),
             source,
-        },
-        other => FileError::Format {
-            path: display.to_owned(),
-            message: format!("not a readable CSV file: {other:?}"),
         },
     }
 }
@@ -82,7 +75,8 @@ pub struct Chunk {
     /// `bytes` as text, when all of it is UTF-8 (checked once for the chunk rather than once
     /// per cell); `bytes` is then empty.
     text: Option<String>,
-    /// Field `i` is `bytes[field_starts[i]..field_starts[i + 1]]`, row after row.
+    /// Field `i` is `bytes[field_starts[i]..field_starts[i + 1] - 1]`, row after row: each
+    /// field is followed by one separator byte, so a line with no quote in it is copied at once.
     field_starts: Vec<usize>,
     /// Row `r` is fields `row_starts[r]..row_starts[r + 1]`.
     row_starts: Vec<usize>,
@@ -91,48 +85,20 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    fn with_capacity(rows: usize) -> Chunk {
+    /// A chunk for `rows` rows of about `bytes` bytes (what the last chunk held, so a file of
+    /// long lines does not grow every chunk's buffer as it fills).
+    fn with_capacity(rows: usize, bytes: usize) -> Chunk {
         let mut field_starts = Vec::with_capacity(rows * 8 + 1);
         field_starts.push(0);
         let mut row_starts = Vec::with_capacity(rows + 1);
         row_starts.push(0);
         Chunk {
-            bytes: Vec::with_capacity(rows * 64),
+            bytes: Vec::with_capacity(bytes.max(rows * 64)),
             text: None,
             field_starts,
             row_starts,
             lines: Vec::with_capacity(rows),
         }
-    }
-
-    /// Copies a record in, without its trailing empty fields: a row a spreadsheet padded with
-    /// thousands of empty columns costs what its values cost. (Past its last value a row reads
-    /// as blank however long it is, so nothing is lost.)
-    fn push(&mut self, record: &::csv::ByteRecord, line: u64) {
-        // Fields end where the record's bytes end once only empty ones are left, so the last
-        // value is found by halving, not by walking thousands of empty fields.
-        let total = record.as_slice().len();
-        let filled = if total == 0 {
-            0
-        } else {
-            let ends = |i: usize| record.range(i).map_or(total, |r| r.end);
-            let (mut lo, mut hi) = (0, record.len());
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if ends(mid) < total {
-                    lo = mid + 1
-                } else {
-                    hi = mid
-                }
-            }
-            lo + 1
-        };
-        for field in record.iter().take(filled) {
-            self.bytes.extend_from_slice(field);
-            self.field_starts.push(self.bytes.len());
-        }
-        self.row_starts.push(self.field_starts.len() - 1);
-        self.lines.push(line);
     }
 
     /// Whether the chunk holds `rows` rows or [`BATCH_BYTES`] of fields, whichever comes first.
@@ -188,17 +154,17 @@ impl ChunkRow<'_> {
             return None;
         }
         let starts = &self.chunk.field_starts;
-        Some(&self.chunk.all_bytes()[starts[at]..starts[at + 1]])
+        Some(&self.chunk.all_bytes()[starts[at]..starts[at + 1] - 1])
     }
 
-    /// The field as text, without checking it again when the whole chunk is text and the field
-    /// starts and ends on character boundaries (a field cut inside a character is not).
+    /// The field as text, without checking it again when the whole chunk is text (each field
+    /// then is: fields are separated by an ASCII byte, so none can end inside a character).
     fn text(&self, index: usize) -> Option<&str> {
         let at = self.fields.start + index;
         let starts = &self.chunk.field_starts;
         let text = self.chunk.text.as_ref()?;
         (at < self.fields.end)
-            .then(|| text.get(starts[at]..starts[at + 1]))
+            .then(|| text.get(starts[at]..starts[at + 1] - 1))
             .flatten()
     }
 }
@@ -226,7 +192,7 @@ impl Row for ChunkRow<'_> {
     }
 
     fn defect(&self) -> Option<String> {
-        if self.chunk.text.is_some() && (0..self.len()).all(|i| self.text(i).is_some()) {
+        if self.chunk.text.is_some() {
             return None;
         }
         let bad = (0..self.len()).position(|i| {
@@ -260,7 +226,7 @@ impl Source for CsvSource {
     }
 
     fn digest(&self) -> Option<Digest> {
-        self.reader.get_ref().digest()
+        self.records.digest()
     }
 }
 
@@ -294,176 +260,26 @@ impl CsvSource {
         rows: usize,
         visit: &mut dyn FnMut(Chunk) -> bool,
     ) -> Result<(), FileError> {
-        let mut record = ::csv::ByteRecord::new();
-        let file = File::open(&self.path).map_err(io_error(&self.display))?;
-        let mut lines = LineCounter::new(BufReader::with_capacity(1 << 16, file));
-        let mut chunk = Chunk::with_capacity(rows);
+        let mut chunk = Chunk::with_capacity(rows, 0);
         loop {
-            let next = self.reader.position().byte();
-            self.reader.get_mut().row_starts_at(next);
-            match self.reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    let line = lines.line_of_record_at(next).unwrap_or(0);
-                    return Err(csv_error(&self.display, line, e));
+            let read = self.records.read(&mut chunk.bytes, &mut chunk.field_starts);
+            match read.map_err(|e| csv_error(&self.display, e))? {
+                Some(line) => {
+                    chunk.row_starts.push(chunk.field_starts.len() - 1);
+                    chunk.lines.push(line);
                 }
+                None => break,
             }
-            let start = record.position().map_or(0, |p| p.byte());
-            let line = lines
-                .line_of_record_at(start)
-                .map_err(io_error(&self.display))?;
-            chunk.push(&record, line);
-            if chunk.is_full(rows)
-                && !visit(std::mem::replace(&mut chunk, Chunk::with_capacity(rows)).seal())
-            {
-                return Ok(());
+            if chunk.is_full(rows) {
+                let next = Chunk::with_capacity(rows, chunk.bytes.len() + chunk.bytes.len() / 8);
+                if !visit(std::mem::replace(&mut chunk, next).seal()) {
+                    return Ok(());
+                }
             }
         }
         if !chunk.is_empty() {
             visit(chunk.seal());
         }
         Ok(())
-    }
-}
-
-/// The file on its way to the parser: every byte hashed (the digest is then of the bytes
-/// parsed, not of the file as it was before or after), and a row that runs past
-/// [`MAX_ROW_BYTES`] stopped before the parser holds more of it.
-struct Guarded<R> {
-    inner: R,
-    hasher: Hasher,
-    /// Where the row being read starts (the parser reads ahead of it by its buffer at most).
-    row_start: u64,
-    at_end: bool,
-}
-
-/// The error a [`Guarded`] reader stops the parser with.
-#[derive(Debug)]
-struct RowTooLong;
-
-impl std::fmt::Display for RowTooLong {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a row longer than {} MiB", MAX_ROW_BYTES >> 20)
-    }
-}
-
-impl std::error::Error for RowTooLong {}
-
-impl<R: Read> Guarded<R> {
-    fn new(inner: R) -> Self {
-        Guarded {
-            inner,
-            hasher: Hasher::default(),
-            row_start: 0,
-            at_end: false,
-        }
-    }
-
-    fn row_starts_at(&mut self, byte: u64) {
-        self.row_start = byte;
-    }
-
-    /// The digest of every byte, once the parser has read to the end.
-    fn digest(&self) -> Option<Digest> {
-        self.at_end.then(|| self.hasher.digest())
-    }
-}
-
-impl<R: Read> Read for Guarded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        // The parser's own buffer (8 KiB) is the most it reads ahead of the row it is in.
-        let ahead = self.hasher.bytes().saturating_sub(self.row_start);
-        if ahead > (MAX_ROW_BYTES + (64 << 10)) as u64 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                RowTooLong,
-            ));
-        }
-        let n = self.inner.read(buf)?;
-        self.at_end |= n == 0 && !buf.is_empty();
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// A plain count the compiler vectorises (faster here than searching newline by newline).
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-/// Physical line numbers, counted from the bytes themselves. The csv crate's own line count
-/// lags behind after a CRLF ending or skipped blank lines, and a person fixing a row needs the
-/// line their editor shows.
-struct LineCounter<R> {
-    reader: R,
-    byte: u64,
-    newlines: u64,
-}
-
-impl<R: BufRead> LineCounter<R> {
-    fn new(reader: R) -> Self {
-        LineCounter {
-            reader,
-            byte: 0,
-            newlines: 0,
-        }
-    }
-
-    /// The line on which the record starting at `offset` begins: the parser may place `offset` on
-    /// the line break before the record, or before blank lines, so those are stepped over.
-    fn line_of_record_at(&mut self, offset: u64) -> std::io::Result<u64> {
-        while self.byte < offset {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
-                break;
-            }
-            let take = buf.len().min((offset - self.byte) as usize);
-            self.newlines += count_newlines(&buf[..take]);
-            self.reader.consume(take);
-            self.byte += take as u64;
-        }
-        loop {
-            let buf = self.reader.fill_buf()?;
-            let breaks = buf
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            if breaks == 0 {
-                break;
-            }
-            self.newlines += count_newlines(&buf[..breaks]);
-            self.reader.consume(breaks);
-            self.byte += breaks as u64;
-        }
-        Ok(self.newlines + 1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_record_is_copied_up_to_its_last_value() {
-        let cases: &[(&[&str], usize)] = &[
-            (&[], 0),
-            (&["", "", ""], 0),
-            (&["a"], 1),
-            (&["a", "", "b", "", "", ""], 3),
-            (&["", "", "c"], 3),
-            (&["", "x", ""], 2),
-        ];
-        for (fields, kept) in cases {
-            let mut chunk = Chunk::with_capacity(1);
-            chunk.push(&::csv::ByteRecord::from(fields.to_vec()), 2);
-            assert_eq!(chunk.field_starts.len() - 1, *kept, "{fields:?}");
-        }
-        let mut padded = vec!["S1", "", "3"];
-        padded.extend(std::iter::repeat_n("", 16_000));
-        let mut chunk = Chunk::with_capacity(1);
-        chunk.push(&::csv::ByteRecord::from(padded), 2);
-        assert_eq!(chunk.field_starts.len() - 1, 3);
-        assert_eq!(chunk.bytes, b"S13");
     }
 }

@@ -21,6 +21,7 @@ pub mod mapping;
 mod parallel;
 mod parquet;
 pub mod problem;
+mod records;
 mod sink;
 pub mod source;
 pub mod validate;

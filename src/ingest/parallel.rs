@@ -114,6 +114,8 @@ pub fn read_file(
         for chunks in std::iter::repeat_n(chunks, workers) {
             let done = done.clone();
             let mut mine = validator.worker();
+            // Its own plan: what the mapping gave each value is remembered per thread.
+            let map = map.clone();
             scope.spawn(move || {
                 loop {
                     let next = chunks
@@ -121,7 +123,7 @@ pub fn read_file(
                         .map_err(|_| ())
                         .and_then(|r| r.recv().map_err(|_| ()));
                     let Ok((seq, chunk)) = next else { break };
-                    if done.send((seq, check(&mut mine, map, chunk))).is_err() {
+                    if done.send((seq, check(&mut mine, &map, chunk))).is_err() {
                         break;
                     }
                 }

@@ -26,26 +26,64 @@ pub struct Loaded {
 /// Every file of a listed input folder with its size and content hash, as the manifest
 /// records them and refresh compares them. Each file of `discovery` keeps its hash too: the
 /// reader hashes the bytes it reads, and a file whose bytes differ from these (rewritten in
-/// between) is not loaded, so the manifest's hashes are of the bytes loaded.
+/// between) is not loaded, so the manifest's hashes are of the bytes loaded. Files are hashed on
+/// every core (an ESR export is gigabytes in a dozen files).
 pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
+    let mut found: Vec<(&'static str, &mut ingest::InputFile)> = discovery
+        .datasets
+        .iter_mut()
+        .flat_map(|(dataset, files)| files.iter_mut().map(move |f| (*dataset, f)))
+        .collect();
+    let paths: Vec<&Path> = found.iter().map(|(_, f)| f.path.as_path()).collect();
+    let digests = hash_files(&paths);
     let mut files = vec![];
-    for (dataset, found) in &mut discovery.datasets {
-        for f in found {
-            let digest =
-                hash_file(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
-            f.digest = Some(digest);
-            files.push(InputFileRecord {
-                dataset: (*dataset).to_owned(),
-                path: f.relative.clone(),
-                format: f.format,
-                bytes: digest.bytes,
-                xxh3_128: digest.hex(),
-                mapping: f.mapping.as_ref().map(|m| m.name()),
-                rows_skipped: 0,
-            });
-        }
+    for ((dataset, f), digest) in found.iter_mut().zip(digests) {
+        let digest = digest.with_context(|| format!("cannot read {}", f.path.display()))?;
+        f.digest = Some(digest);
+        files.push(InputFileRecord {
+            dataset: (*dataset).to_owned(),
+            path: f.relative.clone(),
+            format: f.format,
+            bytes: digest.bytes,
+            xxh3_128: digest.hex(),
+            mapping: f.mapping.as_ref().map(|m| m.name()),
+            rows_skipped: 0,
+        });
     }
     Ok(files)
+}
+
+/// The hash of each file, in order, the files shared among up to one thread a core.
+fn hash_files(paths: &[&Path]) -> Vec<std::io::Result<ingest::digest::Digest>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(paths.len());
+    if threads <= 1 {
+        return paths.iter().map(|p| hash_file(p)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut hashed: Vec<(usize, std::io::Result<ingest::digest::Digest>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = vec![];
+                        loop {
+                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(path) = paths.get(at) else { break };
+                            mine.push((at, hash_file(path)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("hashing a file does not panic"))
+                .collect()
+        });
+    hashed.sort_by_key(|(at, _)| *at);
+    hashed.into_iter().map(|(_, digest)| digest).collect()
 }
 
 /// Why a warehouse whose live snapshot has `live` as its manifest must load `input` before it is

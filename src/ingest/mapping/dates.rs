@@ -20,6 +20,10 @@ pub struct DateFormats {
     formats: Vec<(String, Vec<Item<'static>>)>,
 }
 
+/// ESR's format, read without chrono's general parser when a date is spelt the usual way
+/// (every date cell of an export comes through here).
+const DAY_MON_YEAR: &str = "%d-%b-%Y";
+
 impl DateFormats {
     /// Checks and compiles `formats`; an error names the format and says what is wrong.
     pub fn new(formats: &[String]) -> Result<DateFormats, String> {
@@ -45,7 +49,14 @@ impl DateFormats {
 
     /// The first format that reads `text` as a date.
     pub fn parse(&self, text: &str) -> Option<NaiveDate> {
-        self.formats.iter().find_map(|(_, items)| read(items, text))
+        self.formats.iter().find_map(|(format, items)| {
+            if format == DAY_MON_YEAR
+                && let Some(date) = day_mon_year(text)
+            {
+                return Some(date);
+            }
+            read(items, text)
+        })
     }
 
     /// What a date is expected to look like, for a reject's reason: the contract's spellings
@@ -61,6 +72,28 @@ impl DateFormats {
             examples.join(" or ")
         )
     }
+}
+
+/// `30-Nov-2028` exactly (two digits, a month's three letters in any case, four digits): what
+/// chrono reads it as with `%d-%b-%Y`. Any other spelling, or an impossible date, is `None`,
+/// and left to chrono.
+fn day_mon_year(text: &str) -> Option<NaiveDate> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let &[d0, d1, b'-', m0, m1, m2, b'-', y0, y1, y2, y3] = text.as_bytes() else {
+        return None;
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let month = [m0, m1, m2].map(|b| b.to_ascii_lowercase());
+    let month = MONTHS.iter().position(|m| **m == month)? as u32 + 1;
+    let year = number(&[y0, y1, y2, y3])? as i32;
+    NaiveDate::from_ymd_opt(year, month, number(&[d0, d1])?)
 }
 
 fn read(items: &[Item<'static>], text: &str) -> Option<NaiveDate> {
@@ -91,6 +124,43 @@ mod tests {
             f.hint(),
             "expected YYYY-MM-DD, DD/MM/YYYY or a date like 30-Nov-2028 or 20281130 or 2028-11-30 00:00:00"
         );
+    }
+
+    #[test]
+    fn the_esr_shortcut_reads_what_chrono_reads() {
+        let items = StrftimeItems::new(DAY_MON_YEAR).parse_to_owned().unwrap();
+        let mut texts: Vec<String> = ["30-Nov-2028", "01-jan-1999", "29-Feb-2024", "29-FEB-2023"]
+            .map(str::to_owned)
+            .to_vec();
+        texts.extend(
+            [
+                "31-Apr-2028",
+                "00-Dec-2028",
+                "3O-Nov-2028",
+                "30-Nov-28",
+                "30-Nvo-2028",
+            ]
+            .map(str::to_owned),
+        );
+        for day in 0..=32 {
+            for month in ["Jan", "feb", "MAR", "Jun", "Sep", "Dec"] {
+                texts.push(format!("{day:02}-{month}-2027"));
+            }
+        }
+        for text in &texts {
+            if let Some(date) = day_mon_year(text) {
+                assert_eq!(Some(date), read(&items, text), "{text}");
+            }
+        }
+        assert_eq!(
+            day_mon_year("30-Nov-2028"),
+            NaiveDate::from_ymd_opt(2028, 11, 30)
+        );
+        assert_eq!(day_mon_year("31-Apr-2028"), None);
+        // Other spellings chrono reads are left to it, and still read.
+        let f = formats(&[DAY_MON_YEAR]).unwrap();
+        assert_eq!(day_mon_year("1-Nov-2028"), None);
+        assert_eq!(f.parse("1-Nov-2028"), NaiveDate::from_ymd_opt(2028, 11, 1));
     }
 
     #[test]

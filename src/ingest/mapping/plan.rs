@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::compile::{ColumnRule, Mapping};
-use super::values::Mapped;
+use super::values::{Mapped, Memo};
 use crate::contract::{Column, Dataset, Kind, normalise_name};
 use crate::ingest::problem::ProblemKind;
 use crate::ingest::source::{FileError, Row};
@@ -195,6 +195,9 @@ struct Slot {
     mapped_header: Option<String>,
     /// The file's header the cells come from, however it was found.
     header: Option<String>,
+    /// What the column's value map gave each value so far (a plan is cloned for each thread
+    /// that reads with it, and the clone starts empty).
+    memo: Memo,
 }
 
 /// A contract column's value in one row, as the plan reads it.
@@ -254,6 +257,7 @@ impl ColumnPlan {
                         .is_some_and(|v| v.can_skip()),
                     mapped_header,
                     header,
+                    memo: Memo::default(),
                 }
             })
             .collect();
@@ -316,8 +320,12 @@ impl ColumnPlan {
                 )),
             };
             match cell {
-                Cell::Text(text) => values.apply(trim(&text)) == Mapped::Skip,
-                other => values.apply(trim(&other.display())) == Mapped::Skip,
+                Cell::Text(text) => {
+                    values.apply_remembered(trim(&text), &slot.memo) == Mapped::Skip
+                }
+                other => {
+                    values.apply_remembered(trim(&other.display()), &slot.memo) == Mapped::Skip
+                }
             }
         })
     }
@@ -387,21 +395,24 @@ impl ColumnPlan {
         column: &Column,
     ) -> Read<'r> {
         let mut unmatched: Option<Cell<'r>> = None;
+        let memo = &self.slots[index].memo;
         let cell = match &rule.values {
             None => cell,
             Some(values) => match cell {
-                Cell::Text(Cow::Borrowed(text)) => match values.apply(trim(text)) {
-                    Mapped::Skip => return Read::Skip,
-                    Mapped::Value(v) => Cell::Text(v),
-                    Mapped::Unmatched => {
-                        let cell = Cell::Text(Cow::Borrowed(text));
-                        unmatched = Some(cell.clone());
-                        cell
+                Cell::Text(Cow::Borrowed(text)) => {
+                    match values.apply_remembered(trim(text), memo) {
+                        Mapped::Skip => return Read::Skip,
+                        Mapped::Value(v) => Cell::Text(v),
+                        Mapped::Unmatched => {
+                            let cell = Cell::Text(Cow::Borrowed(text));
+                            unmatched = Some(cell.clone());
+                            cell
+                        }
                     }
-                },
+                }
                 other => {
                     let text = other.display().into_owned();
-                    match values.apply(trim(&text)) {
+                    match values.apply_remembered(trim(&text), memo) {
                         Mapped::Skip => return Read::Skip,
                         Mapped::Value(v) => Cell::Text(Cow::Owned(v.into_owned())),
                         Mapped::Unmatched => {

@@ -5,10 +5,14 @@
 //! This runs for every cell of a mapped column, so the common cases allocate nothing: an exact
 //! value is looked up through a lower-cased copy on the stack, a fixed replacement is borrowed
 //! from the mapping, and a replacement that is one capture group (`$1`) is borrowed from the cell.
+//! A column of an export holds few distinct values (ESR: a few dozen course names over millions
+//! of rows), so a [`Memo`] keeps what each gave and a value seen before is not matched again.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
 use regex::Regex;
 
 /// The word that drops a row on purpose (MAPPING.md).
@@ -40,9 +44,41 @@ enum Template {
 /// One column's exact values and patterns, compiled once per mapping.
 #[derive(Debug, Clone, Default)]
 pub struct ValueMap {
-    /// Keyed by the lower-cased value.
-    exact: HashMap<Box<str>, Template>,
+    /// Keyed by the lower-cased value: where its target is in `targets`.
+    exact: HashMap<Box<str>, usize, FixedState>,
+    /// What the exact values give (fixed text or `skip`).
+    targets: Vec<Template>,
     patterns: Vec<(Regex, Template)>,
+}
+
+/// What a value was found to give, borrowing neither the value nor the map.
+#[derive(Debug, Clone, Copy)]
+enum Hit {
+    Unmatched,
+    /// The target of an exact value.
+    Exact(usize),
+    /// The fixed text (or `skip`) of the pattern at this index.
+    Pattern(usize),
+    /// This part of the value: the one capture group a pattern's replacement is.
+    Part(usize, usize),
+    /// The replacement of the pattern at this index, expanded again (an allocation anyway).
+    Expand(usize),
+}
+
+/// Distinct values a [`Memo`] keeps: far more than an export's course names, few enough that a
+/// column of free text (every value distinct) costs a bounded few hundred kilobytes.
+const MEMO_VALUES: usize = 4096;
+
+/// What a value map gave each value seen so far, for one thread (a clone starts empty).
+#[derive(Debug, Default)]
+pub struct Memo {
+    seen: RefCell<HashMap<Box<str>, Hit, FixedState>>,
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
 }
 
 /// Lower-casing a value longer than this goes to the heap (rare: values are short codes).
@@ -57,11 +93,13 @@ impl ValueMap {
         } else {
             Template::Literal(to.to_owned())
         };
-        if self.exact.insert(key.into(), target).is_some() {
+        if self.exact.contains_key(key.as_str()) {
             return Err(format!(
                 "{from:?} is listed twice (values match whatever their case, so {from:?} and another spelling of it are the same value)"
             ));
         }
+        self.exact.insert(key.into(), self.targets.len());
+        self.targets.push(target);
         Ok(())
     }
 
@@ -81,8 +119,8 @@ impl ValueMap {
 
     /// Whether some value maps to `skip`.
     pub fn can_skip(&self) -> bool {
-        self.exact
-            .values()
+        self.targets
+            .iter()
             .chain(self.patterns.iter().map(|(_, t)| t))
             .any(|t| matches!(t, Template::Skip))
     }
@@ -95,8 +133,8 @@ impl ValueMap {
     /// The fixed values the map can give (not `skip`, not expanded ones), to check them
     /// against the column's type once rather than reject every row that gets one.
     pub fn literals(&self) -> impl Iterator<Item = &str> {
-        self.exact
-            .values()
+        self.targets
+            .iter()
             .chain(self.patterns.iter().map(|(_, t)| t))
             .filter_map(|t| match t {
                 Template::Literal(s) => Some(s.as_str()),
@@ -106,45 +144,79 @@ impl ValueMap {
 
     /// Maps a (trimmed) value.
     pub fn apply<'a>(&'a self, value: &'a str) -> Mapped<'a> {
-        if !self.exact.is_empty()
-            && let Some(t) = self.exact_match(value)
-        {
-            return match t {
-                Template::Skip => Mapped::Skip,
-                Template::Literal(s) => Mapped::Value(Cow::Borrowed(s)),
-                // Exact values are never templates.
-                Template::Group(_) | Template::Expand(_) => Mapped::Unmatched,
-            };
-        }
-        for (regex, template) in &self.patterns {
-            match template {
-                Template::Skip if regex.is_match(value) => return Mapped::Skip,
-                Template::Literal(s) if regex.is_match(value) => {
-                    return Mapped::Value(Cow::Borrowed(s));
-                }
-                // Most values a pattern sees do not match it (the other courses of an export):
-                // finding that out needs no capture groups, which cost an allocation each.
-                Template::Group(_) | Template::Expand(_) if !regex.is_match(value) => {}
-                Template::Group(group) => {
-                    if let Some(caps) = regex.captures(value) {
-                        let part = caps.get(*group).map_or("", |m| m.as_str());
-                        return Mapped::Value(Cow::Borrowed(part));
-                    }
-                }
-                Template::Expand(replacement) => {
-                    if let Some(caps) = regex.captures(value) {
-                        let mut out = String::new();
-                        caps.expand(replacement, &mut out);
-                        return Mapped::Value(Cow::Owned(out));
-                    }
-                }
-                Template::Skip | Template::Literal(_) => {}
-            }
-        }
-        Mapped::Unmatched
+        self.give(value, self.find(value))
     }
 
-    fn exact_match(&self, value: &str) -> Option<&Template> {
+    /// [`ValueMap::apply`], with what each distinct value gave kept in `memo` (one per thread).
+    pub fn apply_remembered<'a>(&'a self, value: &'a str, memo: &Memo) -> Mapped<'a> {
+        let known = memo.seen.borrow().get(value).copied();
+        let hit = known.unwrap_or_else(|| {
+            let hit = self.find(value);
+            let mut seen = memo.seen.borrow_mut();
+            if seen.len() < MEMO_VALUES {
+                seen.insert(value.into(), hit);
+            }
+            hit
+        });
+        self.give(value, hit)
+    }
+
+    /// Which exact value or pattern matches `value` first.
+    fn find(&self, value: &str) -> Hit {
+        if !self.exact.is_empty()
+            && let Some(&at) = self.exact_match(value)
+        {
+            return Hit::Exact(at);
+        }
+        for (at, (regex, template)) in self.patterns.iter().enumerate() {
+            // Most values a pattern sees do not match it (the other courses of an export):
+            // finding that out needs no capture groups, which cost an allocation each.
+            if !regex.is_match(value) {
+                continue;
+            }
+            match template {
+                Template::Skip | Template::Literal(_) => return Hit::Pattern(at),
+                Template::Group(group) => {
+                    if let Some(caps) = regex.captures(value) {
+                        return caps
+                            .get(*group)
+                            .map_or(Hit::Part(0, 0), |m| Hit::Part(m.start(), m.end()));
+                    }
+                }
+                Template::Expand(_) => return Hit::Expand(at),
+            }
+        }
+        Hit::Unmatched
+    }
+
+    /// What `hit` gives `value`.
+    fn give<'a>(&'a self, value: &'a str, hit: Hit) -> Mapped<'a> {
+        let fixed = |t: &'a Template| match t {
+            Template::Skip => Mapped::Skip,
+            Template::Literal(s) => Mapped::Value(Cow::Borrowed(s)),
+            // Exact values are never templates; patterns with groups are other hits.
+            Template::Group(_) | Template::Expand(_) => Mapped::Unmatched,
+        };
+        match hit {
+            Hit::Unmatched => Mapped::Unmatched,
+            Hit::Exact(at) => fixed(&self.targets[at]),
+            Hit::Pattern(at) => fixed(&self.patterns[at].1),
+            Hit::Part(start, end) => Mapped::Value(Cow::Borrowed(&value[start..end])),
+            Hit::Expand(at) => {
+                let (regex, template) = &self.patterns[at];
+                match (template, regex.captures(value)) {
+                    (Template::Expand(replacement), Some(caps)) => {
+                        let mut out = String::new();
+                        caps.expand(replacement, &mut out);
+                        Mapped::Value(Cow::Owned(out))
+                    }
+                    _ => Mapped::Unmatched,
+                }
+            }
+        }
+    }
+
+    fn exact_match(&self, value: &str) -> Option<&usize> {
         if value.len() <= STACK_KEY && value.is_ascii() {
             let mut buf = [0u8; STACK_KEY];
             let key = &mut buf[..value.len()];
@@ -301,6 +373,46 @@ mod tests {
         assert!(e.contains("$m"), "{e}");
         assert!(map.add_pattern("x", "costs $$5").is_ok());
         assert_eq!(map.apply("x"), Mapped::Value(Cow::Borrowed("costs $5")));
+    }
+
+    #[test]
+    fn remembered_values_give_what_matching_gives() {
+        let mut map = ValueMap::default();
+        map.add_exact("Classroom", "face_to_face").unwrap();
+        map.add_exact("Fire Safety", "skip").unwrap();
+        map.add_pattern("(?i)level ([0-9]+)", "$1").unwrap();
+        map.add_pattern(r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)", "$y-$m-$d")
+            .unwrap();
+        map.add_pattern("^(?i)virtual", "virtual").unwrap();
+        map.add_pattern("(?i)^old", "skip").unwrap();
+        let values = [
+            "CLASSROOM",
+            "fire safety",
+            "Safeguarding Level 3",
+            "20281130",
+            "Virtual classroom",
+            "Old course",
+            "Basic Life Support",
+        ];
+        let memo = Memo::default();
+        for _ in 0..3 {
+            for value in values {
+                assert_eq!(
+                    map.apply_remembered(value, &memo),
+                    map.apply(value),
+                    "{value}"
+                );
+            }
+        }
+        // Past what a memo keeps, values are matched every time, with the same answers.
+        let many: Vec<String> = (0..MEMO_VALUES + 10)
+            .map(|i| format!("level {i}"))
+            .collect();
+        for value in many.iter().chain(many.iter()) {
+            assert_eq!(map.apply_remembered(value, &memo), map.apply(value));
+        }
+        assert_eq!(memo.seen.borrow().len(), MEMO_VALUES);
+        assert!(memo.clone().seen.borrow().is_empty());
     }
 
     #[test]
