@@ -42,9 +42,12 @@ spells AS (
         -- LEAST skips nulls: no next record, or still in post
         LEAST(o.completed_on + p.training_validity, o.next_completed_on, s.end_date + INTERVAL '1 day')
             AS compliant_until
+    -- The post holders before their records: the join builds its hash table on the post
+    -- holders (params is one row) and streams the far more numerous records past it; listed
+    -- the other way round, it built the table on every record.
     FROM params p
-    CROSS JOIN ordered o
-    JOIN staff s ON s.staff_id = o.staff_id
+    CROSS JOIN staff s
+    JOIN ordered o ON o.staff_id = s.staff_id
 )
 SELECT *
 FROM spells
