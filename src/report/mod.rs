@@ -155,11 +155,7 @@ impl Prepared {
         let json = serde_json::to_vec_pretty(&self.data)?;
         let as_of = NaiveDate::parse_from_str(&self.data.meta.as_of, "%Y-%m-%d")?;
         let narrative = self.narrative.as_ref();
-        let mut extra = narrated::images(narrative);
-        extra.push((
-            world::NARRATIVE.to_owned(),
-            serde_json::to_vec(&narrated::json(narrative, settings.draft))?,
-        ));
+        let extra = narrated::world_files(narrative, settings.draft)?;
         let mut out = pdf::typeset(
             settings,
             world::MAIN,

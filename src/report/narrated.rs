@@ -118,14 +118,23 @@ pub fn json(read: Option<&ReadNarrative>, draft: bool) -> Value {
     }
 }
 
-/// The narrative's files for the Typst World besides its JSON: its images, by their path
-/// inside the World without the leading `/`.
-pub fn images(read: Option<&ReadNarrative>) -> Vec<(String, Vec<u8>)> {
-    read.map(|r| {
-        r.narrative
-            .virtual_files()
-            .map(|(path, bytes)| (path.trim_start_matches('/').to_owned(), bytes.to_vec()))
-            .collect()
-    })
-    .unwrap_or_default()
+/// Every file the narrative adds to the Typst World: `/narrative.json` and its images, by
+/// their path inside the World without the leading `/`.
+pub fn world_files(
+    read: Option<&ReadNarrative>,
+    draft: bool,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut files: Vec<(String, Vec<u8>)> = read
+        .map(|r| {
+            r.narrative
+                .virtual_files()
+                .map(|(path, bytes)| (path.trim_start_matches('/').to_owned(), bytes.to_vec()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.push((
+        super::world::NARRATIVE.to_owned(),
+        serde_json::to_vec(&json(read, draft))?,
+    ));
+    Ok(files)
 }

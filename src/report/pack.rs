@@ -200,11 +200,7 @@ impl Prepared {
     /// Typesets the pack to PDF/A-2a + PDF/UA-1.
     pub fn typeset(&self, settings: &ReportSettings) -> anyhow::Result<ReportOutput> {
         let narrative = self.narrative.as_ref();
-        let mut extra = narrated::images(narrative);
-        extra.push((
-            world::NARRATIVE.to_owned(),
-            serde_json::to_vec(&narrated::json(narrative, settings.draft))?,
-        ));
+        let extra = narrated::world_files(narrative, settings.draft)?;
         let mut out = pdf::typeset(
             settings,
             world::PACK,

@@ -381,6 +381,18 @@ fn narrative_folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
+/// The pack of `code` with the narrative folder `narrative`, written to `pdf`.
+fn pack_with(code: &str, narrative: &Path, pdf: &Path) -> Run {
+    report(&[
+        "--organisation",
+        code,
+        "--narrative",
+        narrative.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ])
+}
+
 /// `name<TAB>value` lines as pairs.
 fn figures_of(run: &Run) -> std::collections::HashMap<String, String> {
     run.stdout
@@ -429,14 +441,7 @@ fn a_pack_typesets_its_organisations_own_narrative_with_its_own_figures() {
     );
 
     let pdf = sample_scratch().join("pack-narrative.pdf");
-    let run = report(&[
-        "--organisation",
-        code,
-        "--narrative",
-        nar,
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let run = pack_with(code, &dir, &pdf);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let seen = everything_in(&pdf);
     assert!(
@@ -452,14 +457,7 @@ fn a_pack_typesets_its_organisations_own_narrative_with_its_own_figures() {
 
     // Another organisation's pack has no folder of its own: no narrative at all.
     let other = sample_scratch().join("pack-narrative-other.pdf");
-    let run = report(&[
-        "--organisation",
-        "N3C",
-        "--narrative",
-        nar,
-        "-o",
-        other.to_str().unwrap(),
-    ]);
+    let run = pack_with("N3C", &dir, &other);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let seen = everything_in(&other);
     assert!(!seen.contains("Our training compliance"), "{seen}");
@@ -482,14 +480,7 @@ fn a_pack_narrative_naming_another_organisation_is_refused() {
         )],
     );
     let pdf = sample_scratch().join("pack-narrative-names.pdf");
-    let run = report(&[
-        "--organisation",
-        code,
-        "--narrative",
-        dir.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let run = pack_with(code, &dir, &pdf);
     assert_ne!(run.code, 0, "{}", run.stdout);
     assert!(
         run.stderr
@@ -507,14 +498,7 @@ fn a_pack_narrative_naming_another_organisation_is_refused() {
             "The footprint has {{organisations}} organisations.\n",
         )],
     );
-    let run = report(&[
-        "--organisation",
-        code,
-        "--narrative",
-        dir.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let run = pack_with(code, &dir, &pdf);
     assert_ne!(run.code, 0, "{}", run.stdout);
     assert!(run.stderr.contains("training.md:1"), "{}", run.stderr);
     assert!(run.stderr.contains("organisations"), "{}", run.stderr);
