@@ -103,19 +103,25 @@ fn sql_number(query: &str) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn pack_json(code: &str) -> serde_json::Value {
-    let json = sample_scratch().join(format!("pack-{code}.json"));
-    let pdf = sample_scratch().join(format!("pack-{code}.pdf"));
-    let run = report(&[
-        "--organisation",
-        code,
+/// The data a report run gave its templates (`--data-json`), the PDF written beside it as
+/// `NAME.pdf` in the scratch folder.
+fn data_of(name: &str, extra: &[&str]) -> serde_json::Value {
+    let json = sample_scratch().join(format!("{name}.json"));
+    let pdf = sample_scratch().join(format!("{name}.pdf"));
+    let mut args = extra.to_vec();
+    args.extend([
         "-o",
         pdf.to_str().unwrap(),
         "--data-json",
         json.to_str().unwrap(),
     ]);
+    let run = report(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+fn pack_json(code: &str) -> serde_json::Value {
+    data_of(&format!("pack-{code}"), &["--organisation", code])
 }
 
 #[test]
@@ -142,16 +148,7 @@ fn a_packs_figures_are_the_views_for_that_organisation() {
     // Supervision groups are small: the organisation's row may be suppressed, and then by the
     // same plan as the annual report's (the packs and the annual report are planned together).
     let supervision = &data["supervision"]["organisations"][0]["now"]["percent"];
-    let annual = sample_scratch().join("pack-annual.json");
-    let run = report(&[
-        "-o",
-        sample_scratch().join("pack-annual.pdf").to_str().unwrap(),
-        "--data-json",
-        annual.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let annual: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(annual).unwrap()).unwrap();
+    let annual = annual_json();
     let in_annual = annual["supervision"]["organisations"]
         .as_array()
         .unwrap()
@@ -508,18 +505,7 @@ fn a_pack_narrative_naming_another_organisation_is_refused() {
 /// The annual report's data for the sample year (made once).
 fn annual_json() -> &'static serde_json::Value {
     static ANNUAL: OnceLock<serde_json::Value> = OnceLock::new();
-    ANNUAL.get_or_init(|| {
-        let json = sample_scratch().join("annual-for-packs.json");
-        let pdf = sample_scratch().join("annual-for-packs.pdf");
-        let run = report(&[
-            "-o",
-            pdf.to_str().unwrap(),
-            "--data-json",
-            json.to_str().unwrap(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
-    })
+    ANNUAL.get_or_init(|| data_of("annual-for-packs", &[]))
 }
 
 /// (in post, compliant, percent) of a row's figure as printed.
