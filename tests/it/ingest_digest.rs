@@ -19,8 +19,9 @@ impl Progress for Quiet {
 }
 
 /// Lists and hashes `env`'s input, lets `rewrite` change it, then reads and publishes it as a
-/// load would; returns the staff dataset's outcome as text (the error, or "loaded").
-fn load_rewritten_between(env: &Env, rewrite: impl FnOnce()) -> String {
+/// load would; returns `dataset`'s outcome as text (the error, or "loaded"). A failed dataset
+/// must have kept its previous data of `kept` rows.
+fn load_rewritten_between(env: &Env, dataset: &str, kept: u64, rewrite: impl FnOnce()) -> String {
     let warehouse = Warehouse::new(env.warehouse());
     let lock = warehouse.lock().unwrap();
     let mut discovery = discover(&env.input(), &Mappings::default()).unwrap();
@@ -36,17 +37,20 @@ fn load_rewritten_between(env: &Env, rewrite: impl FnOnce()) -> String {
         &Quiet,
     )
     .unwrap();
-    let staff = loaded
+    let report = loaded
         .report
         .datasets
         .iter()
-        .find(|d| d.dataset.name == "staff")
+        .find(|d| d.dataset.name == dataset)
         .unwrap();
-    let outcome = match &staff.outcome {
-        Outcome::Failed { error, kept } => {
+    let outcome = match &report.outcome {
+        Outcome::Failed {
+            error,
+            kept: previous,
+        } => {
             assert_eq!(
-                kept.map(|k| k.rows_loaded),
-                Some(3),
+                previous.map(|k| k.rows_loaded),
+                Some(kept),
                 "the previous data is kept"
             );
             error.to_string()
@@ -61,7 +65,7 @@ fn load_rewritten_between(env: &Env, rewrite: impl FnOnce()) -> String {
 fn a_csv_rewritten_after_it_was_hashed_is_not_loaded_and_keeps_the_previous_data() {
     let env = Env::base();
     env.load_ok();
-    let outcome = load_rewritten_between(&env, || {
+    let outcome = load_rewritten_between(&env, "staff", 3, || {
         env.write(
             "staff.csv",
             &format!("{STAFF}S4,ORG1,nursing,3,3,2020-01-01,\n"),
@@ -115,46 +119,18 @@ fn a_parquet_file_rewritten_after_it_was_hashed_is_not_loaded() {
     };
     write(false);
     env.load_ok();
-    let warehouse = Warehouse::new(env.warehouse());
-    let lock = warehouse.lock().unwrap();
-    let mut discovery = discover(&env.input(), &Mappings::default()).unwrap();
-    let files = hash_inputs(&mut discovery).unwrap();
-    write(true);
-    let loaded = load_input(
-        &warehouse,
-        &lock,
-        &env.input(),
-        discovery,
-        files,
-        &mut |_| Ok(()),
-        &Quiet,
-    )
-    .unwrap();
-    let supervision = loaded
-        .report
-        .datasets
-        .iter()
-        .find(|d| d.dataset.name == "supervision")
-        .unwrap();
-    match &supervision.outcome {
-        Outcome::Failed { error, kept } => {
-            assert!(
-                error
-                    .to_string()
-                    .starts_with("supervision.parquet: the file changed while it was being read"),
-                "{error}"
-            );
-            assert_eq!(kept.map(|k| k.rows_loaded), Some(2));
-        }
-        other => panic!("a rewritten file loaded: {other:?}"),
-    }
+    let outcome = load_rewritten_between(&env, "supervision", 2, || write(true));
+    assert!(
+        outcome.starts_with("supervision.parquet: the file changed while it was being read"),
+        "{outcome}"
+    );
 }
 
 #[test]
 fn an_unchanged_file_loads_and_the_manifest_hash_is_of_its_bytes() {
     let env = Env::base();
     env.load_ok();
-    let outcome = load_rewritten_between(&env, || {});
+    let outcome = load_rewritten_between(&env, "staff", 3, || {});
     assert!(outcome.starts_with("Loaded"), "{outcome}");
     let manifest = env.manifest();
     let bytes = std::fs::read(env.input().join("staff.csv")).unwrap();
