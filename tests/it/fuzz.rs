@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::util::Env;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use proptest::strategy::Strategy;
@@ -178,6 +179,25 @@ pub fn ingest_holds(input: &Path, mappings: &Mappings) -> Result<IngestReport, T
         }
     }
     Ok(report)
+}
+
+/// The training dataset's contract header, in order.
+pub const TRAINING_HEADER: &[&str] = &[
+    "record_id",
+    "staff_id",
+    "level",
+    "completed_on",
+    "hours",
+    "delivery",
+];
+
+/// Loads the base input with its training data as the file `name` holding `bytes` (a Parquet
+/// file or a workbook): whether it loaded a row.
+pub fn training_file_holds(name: &str, bytes: &[u8]) -> Result<bool, TestCaseError> {
+    let env = Env::base();
+    env.remove("training.csv");
+    std::fs::write(env.input().join(name), bytes).unwrap();
+    ingest_holds(&env.input(), &Mappings::default()).map(|r| loaded_rows(&r, "training"))
 }
 
 /// Whether `dataset` loaded at least one row.

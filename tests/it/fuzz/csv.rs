@@ -4,17 +4,8 @@
 use proptest::prelude::*;
 use safeguard::ingest::mapping::Mappings;
 
-use super::{ingest_holds, loaded_rows, run};
+use super::{TRAINING_HEADER, ingest_holds, loaded_rows, run};
 use crate::util::Env;
-
-const HEADER: &[&str] = &[
-    "record_id",
-    "staff_id",
-    "level",
-    "completed_on",
-    "hours",
-    "delivery",
-];
 
 /// A cell: mostly plausible values, some arbitrary text, some of the characters that break
 /// CSV (quotes, separators, line ends, NUL).
@@ -123,7 +114,7 @@ impl File {
 }
 
 fn header() -> impl Strategy<Value = Vec<String>> {
-    let contract: Vec<String> = HEADER.iter().map(|h| (*h).to_owned()).collect();
+    let contract: Vec<String> = TRAINING_HEADER.iter().map(|h| (*h).to_owned()).collect();
     prop_oneof![
         4 => Just(contract.clone()),
         1 => Just(contract.clone()).prop_shuffle(),
@@ -186,7 +177,12 @@ fn fuzz_csv_arbitrary_bytes() {
         prop::collection::vec(any::<u8>(), 0..2048),
         // After a good header, so the rows are read too.
         prop::collection::vec(any::<u8>(), 0..2048).prop_map(|b| {
-            [HEADER.join(",").as_bytes(), b"\n".as_slice(), b.as_slice()].concat()
+            [
+                TRAINING_HEADER.join(",").as_bytes(),
+                b"\n".as_slice(),
+                b.as_slice(),
+            ]
+            .concat()
         }),
     ];
     run("csv (arbitrary bytes)", 96, bytes, |b| load_training(&b));
@@ -195,7 +191,7 @@ fn fuzz_csv_arbitrary_bytes() {
 /// The hostile inputs tried by hand when the issue was filed; each must load or fail cleanly.
 #[test]
 fn fuzz_csv_regressions() {
-    let header = HEADER.join(",");
+    let header = TRAINING_HEADER.join(",");
     let cases: Vec<Vec<u8>> = vec![
         vec![],
         header.clone().into_bytes(),

@@ -10,10 +10,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use proptest::prelude::*;
-use safeguard::ingest::mapping::Mappings;
 
-use super::{ingest_holds, loaded_rows, run};
-use crate::util::Env;
+use super::{run, training_file_holds};
 
 const NAMES: &[&str] = &[
     "record_id",
@@ -202,10 +200,7 @@ impl File {
 
 /// Loads the base input with its training data as the Parquet file `bytes`.
 fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
-    let env = Env::base();
-    env.remove("training.csv");
-    std::fs::write(env.input().join("training.parquet"), bytes).unwrap();
-    ingest_holds(&env.input(), &Mappings::default()).map(|r| loaded_rows(&r, "training"))
+    training_file_holds("training.parquet", bytes)
 }
 
 #[test]

@@ -4,19 +4,8 @@
 
 use proptest::prelude::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use safeguard::ingest::mapping::Mappings;
 
-use super::{ingest_holds, loaded_rows, run};
-use crate::util::Env;
-
-const HEADER: &[&str] = &[
-    "record_id",
-    "staff_id",
-    "level",
-    "completed_on",
-    "hours",
-    "delivery",
-];
+use super::{TRAINING_HEADER, run, training_file_holds};
 
 #[derive(Debug, Clone)]
 enum Value {
@@ -67,7 +56,7 @@ struct Book {
 
 fn book() -> impl Strategy<Value = Book> {
     let header = prop_oneof![
-        4 => Just(HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()),
+        4 => Just(TRAINING_HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()),
         1 => prop::collection::vec("[a-z_ ]{0,10}", 0..8),
     ];
     (
@@ -148,10 +137,7 @@ impl Book {
 
 /// Loads the base input with its training data as the workbook `bytes`.
 fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
-    let env = Env::base();
-    env.remove("training.csv");
-    std::fs::write(env.input().join("training.xlsx"), bytes).unwrap();
-    ingest_holds(&env.input(), &Mappings::default()).map(|r| loaded_rows(&r, "training"))
+    training_file_holds("training.xlsx", bytes)
 }
 
 #[test]
