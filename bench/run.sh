@@ -32,26 +32,11 @@ if [ -z "$bin" ]; then
     bin="$CARGO_TARGET_DIR/release/safeguard"
 fi
 
-# Runs a command $runs times; prints "median_seconds median_peak_mib".
-measure() {
-    local out secs=() mems=() stats="$work/time.txt"
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$stats" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
-        out=$(tail -1 "$stats")
-        secs+=("${out% *}"); mems+=("${out#* }")
-    done
-    "$py" - "${secs[*]}" "${mems[*]}" <<'PY'
-import statistics, sys
-secs = [float(x) for x in sys.argv[1].split()]
-mems = [float(x) / 1024 for x in sys.argv[2].split()]
-print(f"{statistics.median(secs):.3f} {statistics.median(mems):.0f}")
-PY
-}
+source "$root/bench/measure.sh"
 
 # Data rows in every CSV file under a folder (lines less one header each).
 csv_rows() { find "$1" -name '*.csv' -exec awk 'FNR > 1 { n++ } END { print n + 0 }' {} + | awk '{ s += $1 } END { print s }'; }
 
-ratio() { "$py" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
 
 # Run from the scratch folder, so a safeguard.toml in the clone cannot change what is measured.
 mkdir -p "$work"

@@ -37,22 +37,7 @@ PY
     touch "$base/plain/.complete"
 fi
 
-# Runs a command $runs times; prints "median_seconds median_peak_mib".
-measure() {
-    local out secs=() mems=() stats="$work/wide-time.txt"
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$stats" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
-        out=$(tail -1 "$stats")
-        secs+=("${out% *}"); mems+=("${out#* }")
-    done
-    "$py" - "${secs[*]}" "${mems[*]}" <<'PY'
-import statistics, sys
-secs = [float(x) for x in sys.argv[1].split()]
-mems = [float(x) / 1024 for x in sys.argv[2].split()]
-print(f"{statistics.median(secs):.3f} {statistics.median(mems):.0f}")
-PY
-}
-ratio() { "$py" -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
+source "$(dirname "${BASH_SOURCE[0]}")/measure.sh"
 
 declare -A label=(
     [plain]="staff.csv as generated"

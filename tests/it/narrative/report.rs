@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Run, bin, sample_scratch};
+use crate::util::{Run, bin, poppler, sample_scratch};
 
 /// The shipped, fictional, complete narrative for the sample data.
 fn sample_narrative() -> PathBuf {
@@ -39,19 +39,6 @@ fn report(dir: &Path, name: &str, extra: &[&str]) -> (Run, PathBuf) {
     ];
     args.extend_from_slice(extra);
     (run(&args), out)
-}
-
-/// Runs a poppler tool and returns its standard output.
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run {tool} ({e}): install poppler-utils, as scripts/test does")
-    });
-    assert!(
-        out.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn squash(text: &str) -> String {
