@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::util::{Run, bin, copy_dir, poppler, sample_scratch, sample_sql};
+use crate::util::{
+    Run, assert_tagged_pdf_a_and_ua, bin, copy_dir, poppler, sample_scratch, sample_sql,
+};
 
 const AS_OF: &str = "2026-03-31";
 
@@ -238,8 +240,7 @@ fn a_pack_is_reproducible_and_passes_the_pdf_ua_checks() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let first = std::fs::read(dir.join(format!("N7G-{AS_OF}.pdf"))).unwrap();
     assert!(first == std::fs::read(&again).unwrap(), "two runs differ");
-    let info = poppler("pdfinfo", &["-meta", again.to_str().unwrap()]);
-    assert!(info.contains("<pdfuaid:part>1</pdfuaid:part>"), "{info}");
+    assert_tagged_pdf_a_and_ua(again.to_str().unwrap());
     // The pdfua checker sits beside the Python scripts/test installs.
     let Some(python) = std::env::var_os("SAFEGUARD_PYTHON") else {
         eprintln!("SAFEGUARD_PYTHON is not set (scripts/test sets it): pdfua not run");

@@ -605,6 +605,23 @@ pub fn sample_sql(query: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Asserts `pdf` is tagged and says in its XMP metadata that it is PDF/A-2a and PDF/UA-1, in
+/// British English; returns its `pdfinfo` for further checks.
+pub fn assert_tagged_pdf_a_and_ua(pdf: &str) -> String {
+    let info = poppler("pdfinfo", &[pdf]);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    let meta = poppler("pdfinfo", &["-meta", pdf]);
+    for needle in [
+        "<pdfaid:part>2</pdfaid:part>",
+        "<pdfaid:conformance>A</pdfaid:conformance>",
+        "<pdfuaid:part>1</pdfuaid:part>",
+        "<rdf:li>en-GB</rdf:li>",
+    ] {
+        assert!(meta.contains(needle), "no {needle} in the XMP metadata");
+    }
+    info
+}
+
 /// Runs a poppler tool (pdftotext, pdfinfo) and returns its standard output.
 pub fn poppler(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{Run, bin, poppler, sample_scratch};
+use crate::util::{Run, assert_tagged_pdf_a_and_ua, bin, poppler, sample_scratch};
 
 /// The shipped, fictional, complete narrative for the sample data.
 fn sample_narrative() -> PathBuf {
@@ -357,17 +357,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 fn the_narrated_report_is_tagged_pdf_a_and_pdf_ua_and_the_same_bytes_twice() {
     let s = sample();
     let pdf = s.pdf.to_str().unwrap();
-    let info = poppler("pdfinfo", &[pdf]);
-    assert!(info.contains("Tagged:          yes"), "{info}");
-    let meta = poppler("pdfinfo", &["-meta", pdf]);
-    for needle in [
-        "<pdfaid:part>2</pdfaid:part>",
-        "<pdfaid:conformance>A</pdfaid:conformance>",
-        "<pdfuaid:part>1</pdfuaid:part>",
-        "<rdf:li>en-GB</rdf:li>",
-    ] {
-        assert!(meta.contains(needle), "no {needle} in the XMP metadata");
-    }
+    assert_tagged_pdf_a_and_ua(pdf);
     let (run, again) = report(&sample_narrative(), "narrated-again.pdf", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
