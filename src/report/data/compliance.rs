@@ -82,26 +82,14 @@ pub(super) fn table(
         rows.push(r);
     }
     let total = row("All organisations", None)?;
-    let breakdown_rows = |org: Option<&str>| -> anyhow::Result<Vec<LevelRow>> {
-        let mut out = vec![];
-        for b in &m.breakdown {
-            let f = m.figure(now, org, Some(b))?;
-            if counts_anybody(f) {
-                out.push(LevelRow {
-                    level: label(b),
-                    figure: printed(f, p),
-                });
-            }
-        }
-        Ok(out)
-    };
-    let level_rows = breakdown_rows(None)?;
+    let rows_of = |org: Option<&str>| breakdown_rows(m, p, org, None, &label);
+    let level_rows = rows_of(None)?;
     let mut detail = vec![];
     if print_inner {
         for (o, r) in orgs.iter().zip(&rows) {
             detail.push(OrgLevels {
                 name: o.name.clone(),
-                levels: breakdown_rows(Some(&o.code))?,
+                levels: rows_of(Some(&o.code))?,
                 total: r.now.clone(),
             });
         }
@@ -117,4 +105,34 @@ pub(super) fn table(
         breakdown: level_rows,
         detail,
     })
+}
+
+/// An organisation's (or, with `org` none, the footprint's) rows at the period end by the
+/// measure's breakdown (`by` none) or by a further breakdown the plans cover, for every value
+/// with anyone in it, as the plans print them.
+pub(super) fn breakdown_rows(
+    m: &Measure,
+    p: &Params,
+    org: Option<&str>,
+    by: Option<&str>,
+    label: impl Fn(&str) -> String,
+) -> anyhow::Result<Vec<LevelRow>> {
+    let values = match by {
+        Some(dimension) => m.values_of(dimension),
+        None => &m.breakdown,
+    };
+    let mut rows = vec![];
+    for v in values {
+        let f = match by {
+            Some(dimension) => m.figure_by(p.period_end, org, dimension, v)?,
+            None => m.figure(p.period_end, org, Some(v))?,
+        };
+        if counts_anybody(f) {
+            rows.push(LevelRow {
+                level: label(v),
+                figure: printed(f, p),
+            });
+        }
+    }
+    Ok(rows)
 }

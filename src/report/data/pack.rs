@@ -7,14 +7,14 @@
 
 use serde::Serialize;
 
+use super::compliance::breakdown_rows;
 use super::model::{
     Definition, LevelRow, Meta, Multiagency, MultiagencyRow, OrgRow, Organisation, Quality,
     Reviews, Section11, Section11Actions, Spc, Supervision, Training,
 };
 use super::organisations::{self, Names};
-use super::params::Params;
 use super::rows::{Row, query};
-use super::suppression::{GROUP, Measure, Suppression, counts_anybody, printed};
+use super::suppression::{GROUP, Suppression};
 use super::trend::{quarters, series, trend};
 use super::{collect_planned, definitions, has_view, multiagency, params, quality, reviews};
 use super::{section11, spc, summary, supervision, training};
@@ -146,9 +146,12 @@ pub async fn collect(
     let (_, mut supervision) =
         supervision::supervision(scoped, &p, &orgs, &plans.supervision).await?;
     // The breakdowns of the organisation's own rows, not the footprint's.
-    training.level_totals = own_rows(&plans.training, &p, code, None, |l| format!("Level {l}"))?;
-    let training_groups = own_rows(&plans.training, &p, code, Some(GROUP), professional_group)?;
-    supervision.groups = own_rows(&plans.supervision, &p, code, None, professional_group)?;
+    let own = Some(code);
+    training.level_totals =
+        breakdown_rows(&plans.training, &p, own, None, |l| format!("Level {l}"))?;
+    let training_groups =
+        breakdown_rows(&plans.training, &p, own, Some(GROUP), professional_group)?;
+    supervision.groups = breakdown_rows(&plans.supervision, &p, own, None, professional_group)?;
     let quarters = quarters(scoped).await?;
     supervision.trend = trend(
         series(&plans.supervision, &quarters, Some(code))?,
@@ -258,35 +261,6 @@ pub async fn collect(
         spc,
         definitions: definitions::definitions(&p),
     })
-}
-
-/// The organisation's rows at the period end by the measure's breakdown (`by` none) or by a
-/// further breakdown, for every value with anyone in it.
-fn own_rows(
-    m: &Measure,
-    p: &Params,
-    code: &str,
-    by: Option<&str>,
-    label: impl Fn(&str) -> String,
-) -> anyhow::Result<Vec<LevelRow>> {
-    let values = match by {
-        Some(dimension) => m.values_of(dimension),
-        None => &m.breakdown,
-    };
-    let mut rows = vec![];
-    for v in values {
-        let f = match by {
-            Some(dimension) => m.figure_by(p.period_end, Some(code), dimension, v)?,
-            None => m.figure(p.period_end, Some(code), Some(v))?,
-        };
-        if counts_anybody(f) {
-            rows.push(LevelRow {
-                level: label(v),
-                figure: printed(f, p),
-            });
-        }
-    }
-    Ok(rows)
 }
 
 fn headline(label: &str, own: Option<&OrgRow>, footprint: &OrgRow) -> PackHeadline {
