@@ -20,6 +20,7 @@ pub mod printed;
 pub mod sentences;
 pub mod world;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -30,6 +31,7 @@ pub use world::Templates;
 
 use crate::narrative::{Figures, Slot};
 use crate::query::Session;
+use data::privacy::staff_ids;
 
 /// The `[report]` table of `safeguard.toml`: who the report is from and for.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -169,23 +171,26 @@ impl Prepared {
     }
 }
 
-/// Queries the views into the report's data and checks it holds no staff identifier.
-async fn collect(session: &Session, settings: &ReportSettings) -> anyhow::Result<data::ReportData> {
+/// Queries the views into the report's data and checks it holds none of the staff
+/// identifiers `staff_ids`.
+async fn collect(
+    session: &Session,
+    settings: &ReportSettings,
+    staff_ids: &HashSet<String>,
+) -> anyhow::Result<data::ReportData> {
     let data = data::collect(session, settings).await?;
-    data.check_no_staff_ids(session).await?;
+    data.check_no_staff_ids(staff_ids)?;
     Ok(data)
 }
 
 /// Gathers the report: the data, its figures and the configured narrative. A narrative with
 /// problems is a [`crate::narrative::Problems`] error (each `file:line: reason`).
 pub async fn prepare(session: &Session, settings: &ReportSettings) -> anyhow::Result<Prepared> {
-    let data = collect(session, settings).await?;
+    let staff_ids = staff_ids(session).await?;
+    let data = collect(session, settings, &staff_ids).await?;
     let figures = figures::figures(&data);
     let narrative = match &settings.narrative {
-        Some(dir) => {
-            let staff_ids = narrated::staff_ids(session).await?;
-            Some(narrated::read(dir, &figures, &staff_ids)?)
-        }
+        Some(dir) => Some(narrated::read(dir, &figures, &staff_ids)?),
         None => None,
     };
     Ok(Prepared {
@@ -205,7 +210,10 @@ pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Resu
 /// The figures the narrative may quote, as the report prints them (`--list-figures`). The
 /// narrative itself is not read, so the list can be printed while it still has problems.
 pub async fn list_figures(session: &Session, settings: &ReportSettings) -> anyhow::Result<Figures> {
-    Ok(figures::figures(&collect(session, settings).await?))
+    let staff_ids = staff_ids(session).await?;
+    Ok(figures::figures(
+        &collect(session, settings, &staff_ids).await?,
+    ))
 }
 
 /// The disclosure audit of everything the report prints (`safeguard report --audit`): for each
@@ -216,7 +224,8 @@ pub async fn audit(session: &Session) -> anyhow::Result<String> {
 
 /// The report data as the template receives it (`/data.json`), for template authors.
 pub async fn data_json(session: &Session, settings: &ReportSettings) -> anyhow::Result<String> {
+    let staff_ids = staff_ids(session).await?;
     Ok(serde_json::to_string_pretty(
-        &collect(session, settings).await?,
+        &collect(session, settings, &staff_ids).await?,
     )?)
 }

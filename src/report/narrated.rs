@@ -20,13 +20,8 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use datafusion::arrow::array::AsArray;
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
-
 use super::format::thousands;
 use crate::narrative::{self, Figures, Inputs, Narrative, Problems};
-use crate::query::{Session, exec};
 use crate::warehouse::manifest::hash_file;
 
 /// One file the narrative was read from, for the provenance appendix.
@@ -72,26 +67,6 @@ pub fn read(
         });
     }
     Ok(ReadNarrative { narrative, files })
-}
-
-/// Every staff identifier of the warehouse: the narrative is text no query produced, so it is
-/// checked word by word against these before it reaches the template.
-pub async fn staff_ids(session: &Session) -> anyhow::Result<HashSet<String>> {
-    let batches = exec::collect(session, "SELECT DISTINCT staff_id FROM staff")
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read the staff identifiers: {e}"))?;
-    let mut ids = HashSet::new();
-    for batch in &batches {
-        let column = cast(batch.column(0), &DataType::Utf8)?;
-        ids.extend(
-            column
-                .as_string::<i32>()
-                .iter()
-                .flatten()
-                .map(str::to_owned),
-        );
-    }
-    Ok(ids)
 }
 
 /// Whether an error is the narrative's own problems (each `file:line: reason`).

@@ -18,7 +18,7 @@ use tokio::runtime::Handle;
 
 use super::data::Organisation;
 use super::data::pack::{Footprint, PackData, collect};
-use super::data::privacy::{check_names_only, check_no_staff_ids_in};
+use super::data::privacy::{check_names_only, check_no_staff_ids, staff_ids};
 use super::narrated::{self, ReadNarrative};
 use super::{ReportOutput, ReportSettings, figures, pdf, world};
 use crate::narrative::Figures;
@@ -54,7 +54,7 @@ impl<'a> Packer<'a> {
     pub async fn new(session: &Session, settings: &'a ReportSettings) -> anyhow::Result<Self> {
         let session = session.frozen().await?;
         let footprint = Footprint::collect(&session, settings).await?;
-        let staff_ids = narrated::staff_ids(&session).await?;
+        let staff_ids = staff_ids(&session).await?;
         Ok(Packer {
             session,
             footprint,
@@ -86,7 +86,7 @@ impl<'a> Packer<'a> {
             .await?;
         let data = collect(&scoped, code, &self.footprint, self.settings).await?;
         let json = serde_json::to_string_pretty(&data)?;
-        check_no_staff_ids_in(&json, self.staff_ids.iter().map(String::as_str))?;
+        check_no_staff_ids(&json, &self.staff_ids)?;
         check_names_only(&json, &data.organisation, every)?;
         let figures = figures::pack_figures(&data);
         let narrative = match self.narrative_dir(code) {

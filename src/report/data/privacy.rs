@@ -3,34 +3,50 @@
 
 use std::collections::HashSet;
 
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+
 use super::model::{Organisation, ReportData};
-use super::rows::query;
-use crate::query::Session;
+use crate::query::{Session, exec};
 
 impl ReportData {
-    /// Refuses data holding any staff identifier of the warehouse, as defence in depth: no
-    /// query above reads staff_id, and this keeps it so.
-    pub async fn check_no_staff_ids(&self, session: &Session) -> anyhow::Result<()> {
-        check_no_staff_ids(&serde_json::to_string(self)?, session).await
+    /// Refuses data holding any of the warehouse's staff identifiers `ids` (from
+    /// [`staff_ids`]), as defence in depth: no query above reads staff_id, and this keeps it so.
+    pub fn check_no_staff_ids(&self, ids: &HashSet<String>) -> anyhow::Result<()> {
+        check_no_staff_ids(&serde_json::to_string(self)?, ids)
     }
 }
 
-/// Refuses `json` (data for a template) if it holds any staff identifier of the warehouse.
-pub async fn check_no_staff_ids(json: &str, session: &Session) -> anyhow::Result<()> {
-    let ids = query(session, "SELECT DISTINCT staff_id FROM staff").await?;
-    check_no_staff_ids_in(json, ids.iter().filter_map(|r| r.text("staff_id")))
+/// Every staff identifier of the warehouse, read once per report (or run of packs): the data
+/// and the narrative, which is text no query produced, are checked against these before they
+/// reach a template.
+pub async fn staff_ids(session: &Session) -> anyhow::Result<HashSet<String>> {
+    let batches = exec::collect(session, "SELECT DISTINCT staff_id FROM staff")
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the staff identifiers: {e}"))?;
+    let mut ids = HashSet::new();
+    for batch in &batches {
+        let column = cast(batch.column(0), &DataType::Utf8)?;
+        ids.extend(
+            column
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .map(str::to_owned),
+        );
+    }
+    Ok(ids)
 }
 
-/// Refuses `json` if it holds any of the staff identifiers `ids`.
-pub fn check_no_staff_ids_in<'i>(
-    json: &str,
-    ids: impl IntoIterator<Item = &'i str>,
-) -> anyhow::Result<()> {
+/// Refuses `json` (data for a template) if it holds any of the staff identifiers `ids`.
+pub fn check_no_staff_ids(json: &str, ids: &HashSet<String>) -> anyhow::Result<()> {
     let tokens: HashSet<&str> = json
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
         .collect();
     for id in ids {
+        let id = id.as_str();
         let simple = id.chars().all(|c| c.is_ascii_alphanumeric());
         let found = if simple {
             tokens.contains(id)
