@@ -1,11 +1,10 @@
-//! The one place an integer program is solved: `good_lp` with its pure-Rust `microlp` backend
-//! (simplex, then branch and bound on the integer unknowns), so the audit needs no C library
-//! and nothing fetched at run time.
+//! The one place an integer program is solved: `microlp` (simplex, then branch and bound on
+//! the integer unknowns), pure Rust, so the audit needs no C library and nothing fetched at
+//! run time. It is called directly rather than through a modelling layer: an audit solves
+//! thousands of small programs, and building each one's expressions in hash maps cost more
+//! than solving it.
 
-use good_lp::{
-    Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, microlp,
-    variable,
-};
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
 use super::Error;
 use super::model::Lin;
@@ -32,51 +31,66 @@ pub(crate) fn optimise(
     maximise: bool,
     upper: Option<&[f64]>,
 ) -> Result<Outcome, Error> {
-    let mut vars = ProblemVariables::new();
-    let xs: Vec<Variable> = (0..n)
-        .map(|i| {
-            let max = upper.map_or(UNBOUNDED, |u| u[i].min(UNBOUNDED));
-            vars.add(variable().integer().min(0).max(max))
-        })
-        .collect();
-    let expr = |terms: &[(u32, f64)]| -> Expression {
-        terms
-            .iter()
-            .map(|&(v, a)| a * xs[v as usize])
-            .sum::<Expression>()
-    };
-    let goal = expr(objective);
-    let unsolved = if maximise {
-        vars.maximise(goal.clone())
+    let direction = if maximise {
+        OptimizationDirection::Maximize
     } else {
-        vars.minimise(goal.clone())
+        OptimizationDirection::Minimize
     };
-    let mut problem = unsolved.using(microlp);
+    let mut problem = Problem::new(direction);
+    let mut coefficient = vec![0.0; n];
+    for &(v, a) in objective {
+        coefficient[v as usize] += a;
+    }
+    let xs: Vec<microlp::Variable> = (0..n)
+        .map(|i| {
+            let max = upper.map_or(UNBOUNDED, |u| u[i].min(UNBOUNDED)).floor();
+            if max < 0.0 {
+                return Err(Error::Solver(
+                    "an unknown's upper bound is below zero".to_owned(),
+                ));
+            }
+            Ok(problem.add_integer_var(coefficient[i], (0, max as i32)))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut terms: Vec<(u32, f64)> = vec![];
     for c in constraints {
-        let e = expr(&c.terms);
+        // microlp wants each unknown once in a constraint.
+        terms.clear();
+        terms.extend_from_slice(&c.terms);
+        terms.sort_unstable_by_key(|t| t.0);
+        terms.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        let expr = || terms.iter().map(|&(v, a)| (xs[v as usize], a));
         if c.is_equation() {
-            problem = problem.with(e.eq(c.lo));
+            problem.add_constraint(expr(), ComparisonOp::Eq, c.lo);
         } else {
             if c.lo.is_finite() {
-                problem = problem.with(e.clone().geq(c.lo));
+                problem.add_constraint(expr(), ComparisonOp::Ge, c.lo);
             }
             if c.hi.is_finite() {
-                problem = problem.with(e.leq(c.hi));
+                problem.add_constraint(expr(), ComparisonOp::Le, c.hi);
             }
         }
     }
-    match problem.solve() {
-        Ok(solution) => {
-            let point: Vec<f64> = xs.iter().map(|&x| solution.value(x).round()).collect();
-            if upper.is_none() && point.iter().any(|&x| x >= UNBOUNDED) {
-                return Ok(Outcome::Unbounded);
-            }
-            let value = objective.iter().map(|&(v, a)| a * point[v as usize]).sum();
-            Ok(Outcome::Optimal { value, point })
-        }
-        Err(ResolutionError::Unbounded) => Ok(Outcome::Unbounded),
-        Err(e) => Err(Error::Solver(e.to_string())),
+    let outcome = match problem.solve() {
+        Ok(outcome) => outcome,
+        Err(microlp::Error::Unbounded) => return Ok(Outcome::Unbounded),
+        Err(e) => return Err(Error::Solver(e.to_string())),
+    };
+    let solution = outcome
+        .into_solution()
+        .map_err(|_| Error::Solver("the solver stopped before finding a solution".to_owned()))?;
+    let point: Vec<f64> = xs.iter().map(|&x| solution.var_value(x).round()).collect();
+    if upper.is_none() && point.iter().any(|&x| x >= UNBOUNDED) {
+        return Ok(Outcome::Unbounded);
     }
+    let value = objective.iter().map(|&(v, a)| a * point[v as usize]).sum();
+    Ok(Outcome::Optimal { value, point })
 }
 
 #[cfg(test)]

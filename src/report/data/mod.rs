@@ -53,11 +53,12 @@ async fn collect_planned(
     let p = params::params(session).await?;
     let organisations = organisations::organisations(session).await?;
     let names = organisations::Names::new(&organisations);
-    // Every period's suppression plan first: the sections print only what these let through.
-    let plans = suppression::Suppression::new(session, &p, &organisations).await?;
-    let training = training::training(session, &p, &organisations, &plans.training).await?;
-    let supervision =
-        supervision::supervision(session, &p, &organisations, &plans.supervision).await?;
+    // Every period's suppression plan before the sections that print counts: those print
+    // only what the plans let through. Planning is pure computation, so it runs on its own
+    // threads while the sections that print no counts of staff are queried.
+    let unplanned = suppression::Unplanned::query(session, &p, &organisations).await?;
+    let planning = tokio::task::spawn_blocking(move || unplanned.plan());
+    let spc_rows = spc::SpcRows::query(session, spc::Charted::Footprint).await?;
     let section11 = section11::section11(session, &names).await?;
     let reviews = reviews::reviews(session).await?;
     // Optional datasets: their sections are left out when they were not supplied.
@@ -76,7 +77,13 @@ async fn collect_planned(
     } else {
         None
     };
-    let spc = spc::spc(session, &p, &names, &plans, spc::Charted::Footprint).await?;
+    let plans = planning
+        .await
+        .map_err(|e| anyhow::anyhow!("disclosure planning stopped unexpectedly: {e}"))??;
+    let training = training::training(session, &p, &organisations, &plans.training).await?;
+    let supervision =
+        supervision::supervision(session, &p, &organisations, &plans.supervision).await?;
+    let spc = spc::spc(&spc_rows, &p, &names, &plans, spc::Charted::Footprint)?;
     let appendix = appendix::appendix(session, &p, plans.appendix(&p)).await?;
     let summary = summary::summary(
         &p,

@@ -180,7 +180,13 @@ pub async fn collect(
         code,
         name: &organisation.name,
     };
-    let spc = spc::spc(scoped, &p, &names, plans, charted).await?;
+    let spc = spc::spc(
+        &spc::SpcRows::query(scoped, charted).await?,
+        &p,
+        &names,
+        plans,
+        charted,
+    )?;
 
     // The organisation's own total is its one row; the total row becomes the footprint's.
     let own_training = training.organisations.first().cloned();

@@ -71,64 +71,87 @@ pub(super) enum Charted<'a> {
     Organisation { code: &'a str, name: &'a str },
 }
 
-/// The SPC section.
-pub(super) async fn spc(
-    session: &Session,
+/// The SPC views' rows for one section, queried before the suppression plans are made.
+pub(super) struct SpcRows {
+    points: Vec<Row>,
+    summaries: Vec<Row>,
+    /// The months of every series (metric, organisation), earliest first.
+    months: HashMap<(String, Option<String>), Vec<NaiveDate>>,
+}
+
+impl SpcRows {
+    /// The points charted for `charted`, every series' reading and every series' months.
+    pub(super) async fn query(session: &Session, charted: Charted<'_>) -> anyhow::Result<SpcRows> {
+        let filter = match charted {
+            Charted::Footprint => "organisation_code IS NULL".to_owned(),
+            Charted::Organisation { code, .. } => {
+                format!("organisation_code = '{}'", code.replace('\'', "''"))
+            }
+        };
+        let points = query(
+            session,
+            &format!(
+                "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, \
+                 upper_limit, special_cause, point_type FROM spc_monthly WHERE {filter} \
+                 ORDER BY metric, month_end"
+            ),
+        )
+        .await?;
+        // The readings of every series.
+        let summaries = query(
+            session,
+            "SELECT metric, organisation_code, latest_month, latest_value, mean, lower_limit, \
+             upper_limit, target, variation, assurance FROM spc_summary \
+             ORDER BY CASE metric WHEN 'training' THEN 0 ELSE 1 END, metric, \
+             organisation_code NULLS FIRST",
+        )
+        .await?;
+        let mut months: HashMap<(String, Option<String>), Vec<NaiveDate>> = HashMap::new();
+        for r in query(
+            session,
+            "SELECT metric, organisation_code, month_end FROM spc_monthly ORDER BY month_end",
+        )
+        .await?
+        {
+            if let Some(month) = r.date("month_end") {
+                months
+                    .entry((
+                        r.string("metric"),
+                        r.text("organisation_code").map(str::to_owned),
+                    ))
+                    .or_default()
+                    .push(month);
+            }
+        }
+        Ok(SpcRows {
+            points,
+            summaries,
+            months,
+        })
+    }
+}
+
+/// The SPC section, each month's figure printed as its period's plan lets it be.
+pub(super) fn spc(
+    rows: &SpcRows,
     p: &Params,
     names: &Names,
     plans: &Suppression,
     charted: Charted<'_>,
 ) -> anyhow::Result<Spc> {
-    let (filter, whose) = match charted {
-        Charted::Footprint => (
-            "organisation_code IS NULL".to_owned(),
-            "across all organisations".to_owned(),
-        ),
-        Charted::Organisation { code, name } => (
-            format!("organisation_code = '{}'", code.replace('\'', "''")),
-            format!("of {name}"),
-        ),
+    let SpcRows {
+        points,
+        summaries,
+        months,
+    } = rows;
+    let whose = match charted {
+        Charted::Footprint => "across all organisations".to_owned(),
+        Charted::Organisation { name, .. } => format!("of {name}"),
     };
     let charted_code = match charted {
         Charted::Footprint => None,
         Charted::Organisation { code, .. } => Some(code),
     };
-    let points = query(
-        session,
-        &format!(
-            "SELECT metric, month_end, numerator, denominator, value, mean, lower_limit, \
-             upper_limit, special_cause, point_type FROM spc_monthly WHERE {filter} \
-             ORDER BY metric, month_end"
-        ),
-    )
-    .await?;
-    // The readings of every series.
-    let summaries = query(
-        session,
-        "SELECT metric, organisation_code, latest_month, latest_value, mean, lower_limit, \
-         upper_limit, target, variation, assurance FROM spc_summary \
-         ORDER BY CASE metric WHEN 'training' THEN 0 ELSE 1 END, metric, \
-         organisation_code NULLS FIRST",
-    )
-    .await?;
-    // The months of every series, and which of them their plans print.
-    let mut months: HashMap<(String, Option<String>), Vec<NaiveDate>> = HashMap::new();
-    for r in query(
-        session,
-        "SELECT metric, organisation_code, month_end FROM spc_monthly ORDER BY month_end",
-    )
-    .await?
-    {
-        if let Some(month) = r.date("month_end") {
-            months
-                .entry((
-                    r.string("metric"),
-                    r.text("organisation_code").map(str::to_owned),
-                ))
-                .or_default()
-                .push(month);
-        }
-    }
     let shown = |metric: &str, org: Option<&str>| -> anyhow::Result<SpcShown> {
         let measure: &Measure = match metric {
             "training" => &plans.training,
@@ -249,7 +272,7 @@ pub(super) async fn spc(
         });
     }
     let mut readings = vec![];
-    for s in &summaries {
+    for s in summaries {
         let org = s.text("organisation_code");
         let name = org.map_or_else(|| "All organisations".to_owned(), |c| names.of(c));
         let code = s.text("metric").unwrap_or_default();

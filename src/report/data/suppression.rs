@@ -152,14 +152,22 @@ fn layout(what: &str, by: &str, dimension: &str) -> Layout {
         .table(&format!("{what} compliance, all organisations"), &[])
 }
 
-impl Suppression {
-    /// Queries the true counts of every period end and plans each period's suppression.
-    /// Fails with a sentence when a plan cannot be made: no report is then written.
-    pub(super) async fn new(
+/// Both measures' true counts and layouts, queried but not yet planned: planning is pure
+/// computation, so it can run on its own threads while the other sections are queried.
+pub(super) struct Unplanned {
+    rule: Rule,
+    periods: Vec<NaiveDate>,
+    training: (Counts, Layout),
+    supervision: (Counts, Layout),
+}
+
+impl Unplanned {
+    /// Queries the true counts of every period end.
+    pub(super) async fn query(
         session: &Session,
         p: &Params,
         organisations: &[Organisation],
-    ) -> anyhow::Result<Suppression> {
+    ) -> anyhow::Result<Unplanned> {
         let periods: Vec<NaiveDate> = query(session, "SELECT period_end FROM period_ends")
             .await?
             .iter()
@@ -207,11 +215,48 @@ impl Suppression {
         let (name, dims) = by_organisation_and_group("Supervision");
         let supervision_layout =
             layout("Supervision", "professional group", GROUP).table(&name, &dims);
-        Ok(Suppression {
+        Ok(Unplanned {
             rule: p.rule,
-            training: training.plan("training", &training_layout, p.rule, &periods)?,
-            supervision: supervision.plan("supervision", &supervision_layout, p.rule, &periods)?,
+            periods,
+            training: (training, training_layout),
+            supervision: (supervision, supervision_layout),
         })
+    }
+
+    /// Plans each period's suppression, both measures at once. Fails with a sentence when a
+    /// plan cannot be made: no report is then written.
+    pub(super) fn plan(self) -> anyhow::Result<Suppression> {
+        let Unplanned {
+            rule,
+            periods,
+            training: (training, training_layout),
+            supervision: (supervision, supervision_layout),
+        } = self;
+        let (training, supervision) = std::thread::scope(|scope| {
+            let supervision = scope
+                .spawn(|| supervision.plan("supervision", &supervision_layout, rule, &periods));
+            let training = training.plan("training", &training_layout, rule, &periods);
+            (
+                training,
+                supervision.join().expect("the supervision planning thread panicked"),
+            )
+        });
+        Ok(Suppression {
+            rule,
+            training: training?,
+            supervision: supervision?,
+        })
+    }
+}
+
+impl Suppression {
+    /// Queries the true counts of every period end and plans each period's suppression.
+    pub(super) async fn new(
+        session: &Session,
+        p: &Params,
+        organisations: &[Organisation],
+    ) -> anyhow::Result<Suppression> {
+        Unplanned::query(session, p, organisations).await?.plan()
     }
 
     /// The exact audit of every plan, as an information governance lead reads it: for each
