@@ -3,10 +3,10 @@
     python bench/duckdb_run.py --sql project|oracle WAREHOUSE AS_OF OUT_DIR [VIEW ...]
 
 Writes each view (default: the nine contract views) as OUT_DIR/<view>.csv and prints one line,
-`seconds peak_mib`: the seconds from connecting to the last CSV written (connect, define the
-tables and views, run, write), and the process's peak resident memory less its resident memory
-once `import duckdb` has finished. Starting Python and importing duckdb (about 0.3 s) is left
-out: a program embedding DuckDB pays it once, not per query.
+`seconds peak_mib` (bench/inprocess.py): the seconds from connecting to the last CSV written
+(connect, define the tables and views, run, write), and the peak resident memory less what the
+process held once `import duckdb` was done. Starting Python and importing duckdb (about 0.3 s)
+is left out: a program embedding DuckDB pays it once, not per query.
 
 --sql project: the project's own queries/*.sql, translated by bench/translate.py, each result
 written by DuckDB's COPY. A view that safeguard keeps once computed (cached in
@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import resource
 import sys
-import time
 
 import duckdb
 
@@ -32,6 +30,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "oracle"))
 import duckdb_views as dv  # noqa: E402  (imported before the clock starts, like duckdb)
 import translate  # noqa: E402
+from inprocess import Clock  # noqa: E402
 
 CONTRACT_VIEWS = [
     "training_compliance", "supervision_compliance", "section11_summary", "review_action_status",
@@ -40,18 +39,10 @@ CONTRACT_VIEWS = [
 ]
 
 
-def rss_kib() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise SystemExit("bench/duckdb_run.py: no VmRSS in /proc/self/status")
-
-
 def run_project(warehouse: str, as_of: dt.date, out: str, names: list[str]) -> None:
     every = translate.views()
     cached = {v.name for v in every if v.cached}
-    closure = {n: translate._closure(every, [n]) for n in names}
+    closure = {n: translate.closure(every, [n]) for n in names}
     shared = {c for c in cached if sum(c in closure[n] for n in names) >= 2}
     con = duckdb.connect()
     defined = {v.name for v in translate.define(con, warehouse, as_of, names, shared)}
@@ -59,7 +50,12 @@ def run_project(warehouse: str, as_of: dt.date, out: str, names: list[str]) -> N
         if name not in defined and name != "load_rejects":
             continue  # an optional dataset's view, absent like the dataset
         path = os.path.join(out, f"{name}.csv").replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (HEADER)")
+        try:
+            con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (HEADER)")
+        except duckdb.Error as e:
+            raise translate.TranslationError(
+                f"bench/duckdb_run.py: DuckDB cannot run {name} (queries/{name}.sql as "
+                f"bench/translate.py defines it): {e}") from e
 
 
 def run_oracle(warehouse: str, as_of: dt.date, out: str, names: list[str]) -> None:
@@ -77,12 +73,13 @@ def main(argv: list[str]) -> int:
     which, warehouse, as_of, out = argv[1], argv[2], dt.date.fromisoformat(argv[3]), argv[4]
     names = argv[5:] or CONTRACT_VIEWS
     os.makedirs(out, exist_ok=True)
-    base = rss_kib()
-    began = time.perf_counter()
+    for name in names:  # a stale result must not pass for this run's
+        path = os.path.join(out, f"{name}.csv")
+        if os.path.exists(path):
+            os.remove(path)
+    clock = Clock()
     (run_project if which == "project" else run_oracle)(warehouse, as_of, out, names)
-    seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(f"{seconds:.3f} {(peak - base) / 1024:.0f}")
+    clock.report()
     return 0
 
 

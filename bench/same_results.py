@@ -32,15 +32,23 @@ def rows(path: str) -> tuple[list[str], list[tuple]]:
         reader = csv.reader(f)
         header = next(reader, [])
         body = [tuple(value(x) for x in row) for row in reader]
-    # Sort on the text fields and rounded numbers, so floating-point noise cannot reorder rows.
-    body.sort(key=lambda r: tuple((k, round(v, 6) if k == 1 else v) for k, v in r))
+    body.sort(key=sort_key)
     return header, body
+
+
+def sort_key(row: tuple) -> tuple:
+    """Nulls, then numbers (rounded, so floating-point noise cannot reorder rows; NaN and the
+    infinities after the finite ones), then text, field by field."""
+    return tuple((k, 0, round(v, 6)) if k == 1 and math.isfinite(v)
+                 else (k, 1, str(v)) if k == 1 else (k, 0, v) for k, v in row)
 
 
 def same(a, b) -> bool:
     if a[0] != b[0]:
         return False
     if a[0] == 1:
+        if math.isnan(a[1]) or math.isnan(b[1]):
+            return math.isnan(a[1]) and math.isnan(b[1])
         return math.isclose(a[1], b[1], rel_tol=TOL, abs_tol=TOL)
     return a[1] == b[1]
 
@@ -55,6 +63,10 @@ def main(argv: list[str]) -> int:
         if not os.path.exists(path_a) and not os.path.exists(path_b):
             print(f"{name}: absent on both sides")
             continue
+        for path in (path_a, path_b):
+            if not os.path.exists(path):
+                print(f"{name}: no result in {path} (the other side has one)", file=sys.stderr)
+                return 1
         (head_a, rows_a), (head_b, rows_b) = rows(path_a), rows(path_b)
         if head_a != head_b:
             print(f"{name}: columns differ: {head_a} / {head_b}", file=sys.stderr)

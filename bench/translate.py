@@ -65,8 +65,11 @@ def views(root: pathlib.Path = ROOT) -> list[View]:
     source = (root / "src" / "query" / "views.rs").read_text()
     block = source.split("pub const VIEWS", 1)[-1].split("];", 1)[0]
     found = re.findall(r'(view|cached)!\("(\w+)"(?:,\s*\[([^\]]*)\])?\)', block)
-    if not found:
-        raise TranslationError("bench/translate.py: no views found in src/query/views.rs")
+    entries = re.findall(r'\w+!\(', block)
+    if not found or len(found) != len(entries):
+        raise TranslationError(
+            f"bench/translate.py: read {len(found)} of the {len(entries)} entries of VIEWS in "
+            "src/query/views.rs; teach views() its new form")
     out = []
     for kind, name, requires in found:
         sql = (root / "queries" / f"{name}.sql").read_text()
@@ -147,7 +150,7 @@ def define(con, warehouse: str, as_of: dt.date, names: list[str] | None = None,
         FROM period_ends e, range(1, {max(TRAINING_VALIDITY_MONTHS, 12) + 1}) r(m)""")
 
     all_views = views()
-    wanted = _closure(all_views, names) if names else {v.name for v in all_views}
+    wanted = closure(all_views, names) if names else {v.name for v in all_views}
     defined = []
     for v in all_views:
         if v.name not in wanted or not all(d in present for d in v.requires):
@@ -168,7 +171,7 @@ def reads(view: View, names: set[str]) -> set[str]:
     return {n for n in names if re.search(rf"\b{n}\b", view.sql)}
 
 
-def _closure(all_views: list[View], names: list[str]) -> set[str]:
+def closure(all_views: list[View], names: list[str]) -> set[str]:
     """`names` and every view they read, directly or not."""
     by_name = {v.name: v for v in all_views}
     unknown = [n for n in names if n not in by_name and n != "load_rejects"]
