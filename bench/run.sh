@@ -17,9 +17,9 @@
 #   SAFEGUARD_BIN  a release binary to measure (otherwise `cargo build --release` here)
 #   INPUT_<staff>  an input folder to use for that size instead of generating one, for example
 #                  INPUT_1000000=/data/in-1m (its generate row is then left out)
-#   WAREHOUSE_<staff>  a loaded warehouse for that size's views, report, packs and serve parts;
-#                  otherwise $BENCH_DIR/warehouse-<staff>, loaded from the input when absent.
-#                  The load parts always write their own warehouses under BENCH_DIR.
+#   WAREHOUSE_<staff>  a loaded warehouse for that size's views, report, packs and serve parts
+#                  (only read); otherwise $BENCH_DIR/warehouse-<staff>, where the load part
+#                  loads, loaded once from the input when absent.
 #   BENCH_DIR      scratch folder, kept between runs (default /tmp/safeguard-bench)
 #
 # Public tools only: a release build of safeguard, Python duckdb (the same virtual environment as
@@ -128,8 +128,9 @@ in_process() {
 
 # Runs one view (or every view) in RUNS rounds on each side and appends its row to view_rows:
 #   paired_views LABEL STARTUP_SECONDS (-c SQL | -f FILE) -- VIEW ...
-# safeguard writes the CSV to a file as DuckDB does; the same-SQL results of the last round are
-# then checked equal to safeguard's, view by view, and the benchmark stops if they are not.
+# safeguard writes the CSV to a file as DuckDB does; the last round's results on both DuckDB
+# sides are then checked equal to safeguard's (the nine together: the same-SQL side), and the
+# benchmark stops if they are not.
 # Sets $views_median, safeguard's median seconds.
 paired_views() {
     local label=$1 start_s=$2 flag=$3 arg=$4
@@ -142,10 +143,10 @@ paired_views() {
     for ((i = 0; i < runs; i++)); do
         for tool in $(rotation "$i" sg dp oq); do
             case $tool in
-                sg) out=$(whole_process "$target" "$bin" sql --warehouse "$view_wh" --as-of "$as_of" \
+                sg) out=$(whole_process "$target" "$bin" sql --warehouse "$wh" --as-of "$as_of" \
                         --format csv "$flag" "$arg") ;;
-                dp) out=$(in_process "$root/bench/duckdb_run.py" --sql project "$view_wh" "$as_of" "$out_dp" "${names[@]}") ;;
-                oq) out=$(in_process "$root/bench/duckdb_run.py" --sql oracle "$view_wh" "$as_of" "$out_do" "${names[@]}") ;;
+                dp) out=$(in_process "$root/bench/duckdb_run.py" --sql project "$wh" "$as_of" "$out_dp" "${names[@]}") ;;
+                oq) out=$(in_process "$root/bench/duckdb_run.py" --sql oracle "$wh" "$as_of" "$out_do" "${names[@]}") ;;
             esac
             read -r s m <<<"$out"
             case $tool in
@@ -159,6 +160,8 @@ paired_views() {
         "$py" "$root/bench/same_results.py" --concatenated "$target" "$out_dp" "${names[@]}" >&2 || exit 1
     else
         "$py" "$root/bench/same_results.py" "$out_sg" "$out_dp" "${names[@]}" >&2 || exit 1
+        # The oracle computes the same figures too (its load_rejects has fewer columns).
+        "$py" "$root/bench/same_results.py" --b-columns "$out_sg" "$out_do" "${names[@]}" >/dev/null || exit 1
     fi
     views_median=$("$py" -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.3f}")' "${sg[@]}")
     local less
@@ -176,7 +179,7 @@ paired_load() {
     for ((i = 0; i < runs; i++)); do
         for tool in $(rotation "$i" sg dk); do
             case $tool in
-                sg) out=$(whole_process /dev/null "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-load-$staff" --keep 1) ;;
+                sg) out=$(whole_process /dev/null "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-$staff" --keep 1) ;;
                 dk) out=$(in_process "$root/bench/duckdb_load.py" "$input" "$work/duckdb-$staff") ;;
             esac
             read -r s m <<<"$out"
@@ -194,6 +197,7 @@ paired_load() {
 
 # Run from the scratch folder, so a safeguard.toml in the clone cannot change what is measured.
 mkdir -p "$work"
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$work"
 
 # The annual report from a loaded warehouse: time, peak memory and pages; the ratio column is
@@ -283,19 +287,6 @@ for staff in $staff_sizes; do
         read -r g_s g_kb <<<"$(cat "$input/.complete")"
         generate_rows+=("| generate, $staff staff | ${g_s:-?} s | $(( ${g_kb:-0} / 1024 )) MiB | $t_csv_mb MB | $(csv_rows "$input") |")
     fi
-    given="WAREHOUSE_$staff"
-    wh="${!given:-}"
-    if [ -n "$wh" ]; then
-        wh=$(realpath "$wh")
-        [ -d "$wh/current" ] || { echo "bench/run.sh: $given=$wh holds no loaded warehouse (no current/)" >&2; exit 2; }
-    else
-        wh="$work/warehouse-$staff"
-        if { want views || want report || want packs || want serve; } && [ ! -d "$wh/current" ]; then
-            echo "==> load $staff staff (once, not measured)" >&2
-            "$bin" load --quiet --input "$input" --warehouse "$wh" --keep 1 >/dev/null
-        fi
-    fi
-
     load_median="" load_mb=""
     if want load; then
         echo "==> load against DuckDB's CSV to Parquet ($staff staff)" >&2
@@ -304,7 +295,7 @@ for staff in $staff_sizes; do
 
     if want esr; then
         if [ -z "$load_median" ]; then
-            read -r load_median load_mb <<<"$(measure "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-load-$staff" --keep 1)"
+            read -r load_median load_mb <<<"$(measure "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-$staff" --keep 1)"
         fi
         esr_input="$work/input-esr-$staff"
         if [ ! -f "$esr_input/.complete" ]; then
@@ -319,7 +310,19 @@ for staff in $staff_sizes; do
         esr_rows+=("| load, $staff staff | $esr_s s ($esr_mb_in MB) | $esr_mb MiB | $load_median s ($t_csv_mb MB) | $load_mb MiB | $(ratio "$esr_s" "$load_median") |")
     fi
 
-    view_wh="$wh"
+    given="WAREHOUSE_$staff"
+    wh="${!given:-}"
+    if [ -n "$wh" ]; then
+        wh=$(realpath "$wh")
+        [ -d "$wh/current" ] || { echo "bench/run.sh: $given=$wh holds no loaded warehouse (no current/)" >&2; exit 2; }
+    else
+        wh="$work/warehouse-$staff"
+        if { want views || want report || want packs || want serve; } && [ ! -d "$wh/current" ]; then
+            echo "==> load $staff staff (once, not measured)" >&2
+            "$bin" load --quiet --input "$input" --warehouse "$wh" --keep 1 >/dev/null
+        fi
+    fi
+
     v_s=""
     if want views; then
         # Every contract view alone, then the nine in one process (safeguard: one `sql -f`).
@@ -361,7 +364,7 @@ end='<!-- measured by bench/run.sh: end -->'
 {
     echo "$begin"
     echo "Measured by \`${ONLY:+ONLY=$ONLY }bash bench/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB memory,"
-    echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run;"
+    echo "load average $load_at_start at the start of the run, $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
     echo "$("$bin" --version) ($(case "$bin" in */release/*) echo "release build" ;; *) echo "binary $bin" ;; esac)), DuckDB $("$py" -c 'import duckdb; print(duckdb.__version__)')$(command -v rustc >/dev/null && echo ", $(rustc --version | cut -d' ' -f1-2)")."
     echo "$runs runs each; peak memory is the maximum resident set size; ratio = safeguard / DuckDB."
     if want views; then
@@ -383,7 +386,8 @@ end='<!-- measured by bench/run.sh: end -->'
         echo "safeguard's by \`bench/same_results.py\` in every run of the bench; a view that safeguard keeps"
         echo "once computed is a DuckDB table, computed once, when two or more of the views run read it);"
         echo "\`oracle SQL\` is the test oracle's independent definitions (\`tests/oracle/duckdb_views.py\`,"
-        echo "its SPC rules in Python). Ratios use safeguard's whole-process time."
+        echo "its SPC rules in Python; its results checked equal to safeguard's too, on its columns)."
+        echo "Ratios use safeguard's whole-process time."
         echo
         echo "| start-up: \`safeguard sql -c 'SELECT 1'\` | time | peak |"
         echo "|---|---|---|"
