@@ -108,13 +108,17 @@ rotation() {
 
 # Runs a command as a whole process, its output to the file $1; prints "seconds peak_kib", or
 # stops the bench with the command's error output if it fails. (Call it as out=$(...), so that
-# its exit stops the bench.)
+# its exit stops the bench.) Seconds from the shell's microsecond clock around the process
+# (GNU time's own are to the hundredth, too coarse for the small views; a comma locale's
+# decimal comma read as a point); peak from GNU time.
 whole_process() {
-    local output=$1
+    local output=$1 began ended
     shift
-    /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" > "$output" 2> "$work/err.txt" \
+    began=${EPOCHREALTIME/,/.}
+    /usr/bin/time -f '%M' -o "$work/time.txt" "$@" > "$output" 2> "$work/err.txt" \
         || { cat "$work/err.txt" >&2; echo "bench/run.sh: failed: $*" >&2; exit 1; }
-    tail -1 "$work/time.txt"
+    ended=${EPOCHREALTIME/,/.}
+    echo "$(awk -v a="$began" -v b="$ended" 'BEGIN { printf "%.3f", b - a }') $(tail -1 "$work/time.txt")"
 }
 
 # Runs a DuckDB script that prints "seconds peak_mib" on its last line of stdout; prints that
@@ -135,7 +139,7 @@ in_process() {
 paired_views() {
     local label=$1 start_s=$2 flag=$3 arg=$4
     shift 5
-    local names=("$@") sg=() sg_mb=() dp=() dp_mb=() oq=() oq_mb=() out s m tool
+    local names=("$@") sg=() sg_mb=() dp=() dp_mb=() oq=() oq_mb=() out s m tool i
     local out_sg="$work/out-safeguard" out_dp="$work/out-duckdb-sql" out_do="$work/out-duckdb-oracle"
     mkdir -p "$out_sg"
     local target="$out_sg/${names[0]}.csv"
@@ -175,7 +179,7 @@ paired_views() {
 # the order alternating; appends the row to load_rows and sets $load_median (safeguard's median
 # seconds) and $load_mb.
 paired_load() {
-    local label=$1 input=$2 sg=() sg_mb=() dk=() dk_mb=() out s m tool
+    local label=$1 input=$2 sg=() sg_mb=() dk=() dk_mb=() out s m tool i
     for ((i = 0; i < runs; i++)); do
         for tool in $(rotation "$i" sg dk); do
             case $tool in

@@ -1,6 +1,6 @@
 """Summaries of paired benchmark runs, for bench/run.sh's table rows.
 
-    python bench/spread.py secs "X ..."            # median (min–max), two places
+    python bench/spread.py secs "X ..."            # median (min–max); three places below 1 s
     python bench/spread.py ratio "A ..." "B ..."   # A/B run by run (paired): median (min–max)
     python bench/spread.py median "X ..."          # the median, nearest whole number
 
@@ -21,14 +21,16 @@ def numbers(text: str) -> list[float]:
     return xs
 
 
-def spread(xs: list[float]) -> str:
-    return f"{statistics.median(xs):.2f} ({min(xs):.2f}–{max(xs):.2f})"
+def spread(xs: list[float], places: int = 2) -> str:
+    m = statistics.median(xs)
+    return f"{m:.{places}f} ({min(xs):.{places}f}–{max(xs):.{places}f})"
 
 
 def main(argv: list[str]) -> int:
     match argv:
         case ["secs", xs]:
-            print(spread(numbers(xs)))
+            figures = numbers(xs)
+            print(spread(figures, 3 if statistics.median(figures) < 1 else 2))
         case ["ratio", a, b]:
             xa, xb = numbers(a), numbers(b)
             if len(xa) != len(xb) or not all(xb):
