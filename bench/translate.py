@@ -98,11 +98,12 @@ def _dates(values: list[dt.date]) -> str:
 
 
 def define(con, warehouse: str, as_of: dt.date, names: list[str] | None = None,
-           materialise: set[str] = frozenset()) -> list[View]:
+           materialise: set[str] = frozenset(), all_views: list[View] | None = None) -> list[View]:
     """Registers the warehouse's datasets and load tables, the small tables and the views in
     `con`; returns the views defined (an optional dataset's views only when it is present).
     Views in `materialise` become tables, computed here once, as a safeguard session keeps its
-    cached views. `names`: define only these views and the ones they read."""
+    cached views. `names`: define only these views and the ones they read. `all_views`: views(),
+    when the caller has it already."""
     snapshot = os.path.join(warehouse, "current")
     present = set()
     for name, cols in oracle.DATASET_COLUMNS.items():
@@ -149,7 +150,7 @@ def define(con, warehouse: str, as_of: dt.date, names: list[str] | None = None,
                CAST(e.period_end - INTERVAL (m) MONTH AS DATE) AS shifted
         FROM period_ends e, range(1, {max(TRAINING_VALIDITY_MONTHS, 12) + 1}) r(m)""")
 
-    all_views = views()
+    all_views = all_views if all_views is not None else views()
     wanted = closure(all_views, names) if names else {v.name for v in all_views}
     defined = []
     for v in all_views:
