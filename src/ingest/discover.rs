@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::digest::Digest;
+use super::digest::Listed;
 use super::formats::Format;
 use super::limits::{MAX_DEPTH, MAX_FILES};
 use super::mapping::{Mapping, Mappings};
@@ -25,9 +25,9 @@ pub struct InputFile {
     pub format: Format,
     /// The mapping it is read through, when one of the configuration's mappings matched it.
     pub mapping: Option<Arc<Mapping>>,
-    /// Its size and hash when it was listed for a load (`None` for `check`): the bytes read
-    /// must be these, or the file changed while it was being read.
-    pub digest: Option<Digest>,
+    /// What a load knew of it when it listed it (`None` for `check`): the file read must still
+    /// be that file, or it changed while it was being read.
+    pub listed: Option<Listed>,
 }
 
 /// The files of each dataset in an input folder, in path order.
@@ -200,7 +200,7 @@ impl Finder<'_> {
                     relative: relative.to_owned(),
                     format,
                     mapping,
-                    digest: None,
+                    listed: None,
                 }),
             None => {
                 let message = if in_folder && mapping.is_none() {

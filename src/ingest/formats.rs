@@ -26,6 +26,12 @@ impl Format {
             _ => None,
         }
     }
+
+    /// Whether its reader hashes the bytes it reads ([`Source::digest`]), so the file need not
+    /// be read a second time to be hashed.
+    pub fn hashed_as_read(self) -> bool {
+        matches!(self, Format::Csv | Format::Parquet)
+    }
 }
 
 /// Opens `path` as `format`; `display` is the name used in messages.

@@ -54,6 +54,9 @@ pub struct FileReport {
     pub layout: Option<Layout>,
     /// Its rows (all zero when the dataset stopped before they were read).
     pub stats: DatasetStats,
+    /// The size and hash of the bytes its rows were read from, when it was read to its end by
+    /// a reader that hashes (CSV, Parquet).
+    pub digest: Option<digest::Digest>,
 }
 
 /// What happened to one dataset.
@@ -202,6 +205,7 @@ fn read_dataset(
             file: file.relative.clone(),
             layout: layout.as_ref().ok().cloned(),
             stats: DatasetStats::default(),
+            digest: None,
         });
         let layout = layout?;
         for (_, name, _) in &layout.extras {
@@ -251,7 +255,7 @@ fn read_dataset(
                 &mut stats,
             )?
             .map_err(sink_error)?;
-            same_bytes(file, source.as_ref())?;
+            report.digest = same_file(file, source.as_ref())?;
             report.stats = stats.since(&before);
             continue;
         }
@@ -293,7 +297,7 @@ fn read_dataset(
         if let Some(e) = failure {
             return Err(sink_error(e));
         }
-        same_bytes(file, source.as_ref())?;
+        report.digest = same_file(file, source.as_ref())?;
         report.stats = stats.since(&before);
     }
     if validator.buffered() > 0 {
@@ -303,16 +307,25 @@ fn read_dataset(
     Ok((stats, validator.into_keys()))
 }
 
-/// A file error when the bytes just read are not those hashed when the file was listed: the
-/// file was rewritten in between (or while it was read), so what was read is neither the file
-/// the manifest would name nor, perhaps, any whole file.
-fn same_bytes(file: &InputFile, source: &dyn source::Source) -> Result<(), FileError> {
-    match (file.digest, source.digest()) {
-        (Some(listed), Some(read)) if listed != read => Err(FileError::Format {
+/// The size and hash of the bytes just read (when the reader hashes them), or a file error when
+/// they are not of the file listed: it was rewritten in between (or while it was read), so what
+/// was read is neither the file the manifest would name nor, perhaps, any whole file.
+fn same_file(
+    file: &InputFile,
+    source: &dyn source::Source,
+) -> Result<Option<digest::Digest>, FileError> {
+    let read = source.digest();
+    let same = match file.listed {
+        Some(digest::Listed::Hashed(listed)) => read.is_none_or(|read| read == listed),
+        Some(digest::Listed::Stamped(listed)) => listed.still(&file.path, read),
+        None => true,
+    };
+    match same {
+        true => Ok(read),
+        false => Err(FileError::Format {
             path: file.relative.clone(),
-            message: "the file changed while it was being read (it is not the file that was hashed when the load began), so none of its dataset was loaded: load again once it is complete".into(),
+            message: "the file changed while it was being read (it is not the file listed when the load began), so none of its dataset was loaded: load again once it is complete".into(),
         }),
-        _ => Ok(()),
     }
 }
 

@@ -247,7 +247,6 @@ async fn work(
         lock,
         &job.input,
         discovery,
-        files,
         on_reject,
         steps,
     )?;

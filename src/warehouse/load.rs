@@ -9,7 +9,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use super::manifest::InputFileRecord;
 use super::{DatasetRecord, Manifest, SealedSnapshot, SnapshotWriter, Warehouse, WarehouseLock};
 use crate::contract::Dataset;
-use crate::ingest::digest::hash_file;
+use crate::ingest::digest::{Digest, Listed, Stamp, hash_file};
 use crate::ingest::mapping::Mappings;
 use crate::ingest::{
     self, DatasetStats, Discovery, FileError, IngestReport, Kept, Progress, Reject, Sink,
@@ -29,27 +29,91 @@ pub struct Loaded {
 /// between) is not loaded, so the manifest's hashes are of the bytes loaded. Files are hashed on
 /// every core (an ESR export is gigabytes in a dozen files).
 pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
-    let mut found: Vec<(&'static str, &mut ingest::InputFile)> = discovery
-        .datasets
-        .iter_mut()
-        .flat_map(|(dataset, files)| files.iter_mut().map(move |f| (*dataset, f)))
-        .collect();
+    let mut found = listed_files(discovery);
     let paths: Vec<&Path> = found.iter().map(|(_, f)| f.path.as_path()).collect();
     let digests = hash_files(&paths);
     let mut files = vec![];
     for ((dataset, f), digest) in found.iter_mut().zip(digests) {
         let digest = digest.with_context(|| format!("cannot read {}", f.path.display()))?;
-        f.digest = Some(digest);
-        files.push(InputFileRecord {
-            dataset: (*dataset).to_owned(),
-            path: f.relative.clone(),
-            format: f.format,
-            bytes: digest.bytes,
-            xxh3_128: digest.hex(),
-            mapping: f.mapping.as_ref().map(|m| m.name()),
-            rows_skipped: 0,
-        });
+        f.listed = Some(Listed::Hashed(digest));
+        files.push(record(dataset, f, digest, 0));
     }
+    Ok(files)
+}
+
+/// Lists `discovery`'s files for a load that reads each byte once: a file whose reader hashes
+/// what it reads (CSV, Parquet) is only stamped now (which file, its size, when it last
+/// changed), and its hash is taken as it is read; the rest are hashed now, as [`hash_inputs`]
+/// does. [`load_input`] then records the hash of the bytes read, and a file that is no longer
+/// the one stamped after it was read is not loaded.
+pub fn stamp_inputs(discovery: &mut Discovery) -> anyhow::Result<()> {
+    let mut found = listed_files(discovery);
+    let (hashed, stamped): (Vec<_>, Vec<_>) = found
+        .iter_mut()
+        .map(|(_, f)| f)
+        .partition(|f| !f.format.hashed_as_read());
+    for f in stamped {
+        let stamp =
+            Stamp::of(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
+        f.listed = Some(Listed::Stamped(stamp));
+    }
+    let paths: Vec<&Path> = hashed.iter().map(|f| f.path.as_path()).collect();
+    let digests = hash_files(&paths);
+    for (f, digest) in hashed.into_iter().zip(digests) {
+        let digest = digest.with_context(|| format!("cannot read {}", f.path.display()))?;
+        f.listed = Some(Listed::Hashed(digest));
+    }
+    Ok(())
+}
+
+/// Every file of `discovery` with its dataset, datasets in name order, each one's files in path
+/// order: the order of the manifest's files.
+fn listed_files(discovery: &mut Discovery) -> Vec<(&'static str, &mut ingest::InputFile)> {
+    discovery
+        .datasets
+        .iter_mut()
+        .flat_map(|(dataset, files)| files.iter_mut().map(move |f| (*dataset, f)))
+        .collect()
+}
+
+/// The manifest's record of one input file.
+fn record(
+    dataset: &str,
+    f: &ingest::InputFile,
+    digest: Digest,
+    rows_skipped: u64,
+) -> InputFileRecord {
+    InputFileRecord {
+        dataset: dataset.to_owned(),
+        path: f.relative.clone(),
+        format: f.format,
+        bytes: digest.bytes,
+        xxh3_128: digest.hex(),
+        mapping: f.mapping.as_ref().map(|m| m.name()),
+        rows_skipped,
+    }
+}
+
+/// The manifest's record of every input file `report` read or listed, in [`listed_files`]'s
+/// order: each with the size and hash of the bytes read from it; a file not read to its end
+/// (its dataset stopped first) or whose reader does not hash has the hash taken when it was
+/// listed, or is hashed now.
+fn input_records(report: &IngestReport) -> anyhow::Result<Vec<InputFileRecord>> {
+    let mut files = vec![];
+    for d in &report.datasets {
+        for f in &d.files {
+            let read = d.file_reports.iter().find(|r| r.file == f.relative);
+            let digest = match (read.and_then(|r| r.digest), f.listed) {
+                (Some(digest), _) | (None, Some(Listed::Hashed(digest))) => digest,
+                _ => hash_file(&f.path)
+                    .with_context(|| format!("cannot read {}", f.path.display()))?,
+            };
+            let skipped = read.map_or(0, |r| r.stats.rows_skipped);
+            files.push(record(d.dataset.name, f, digest, skipped));
+        }
+    }
+    // Stable: each dataset's files stay in path order.
+    files.sort_by(|a, b| a.dataset.cmp(&b.dataset));
     Ok(files)
 }
 
@@ -116,8 +180,8 @@ pub struct Published {
     pub records: Vec<DatasetRecord>,
 }
 
-/// `load`: hashes `input`'s files (as `discovery` lists them), reads them into a new snapshot,
-/// publishes the snapshot and prunes all but the newest `keep`. `step` hears each stage begin;
+/// `load`: stamps `input`'s files (as `discovery` lists them; [`stamp_inputs`]), reads and
+/// hashes them into a new snapshot, publishes the snapshot and prunes all but the newest `keep`. `step` hears each stage begin;
 /// `on_reject` and `progress` are as for [`load_input`].
 #[allow(clippy::too_many_arguments)]
 pub fn load_and_publish(
@@ -130,11 +194,9 @@ pub fn load_and_publish(
     step: &dyn Fn(&str),
     progress: &dyn Progress,
 ) -> anyhow::Result<Published> {
-    step("hashing input files");
-    let files = hash_inputs(&mut discovery)?;
-    let loaded = load_input(
-        warehouse, lock, input, discovery, files, on_reject, progress,
-    )?;
+    step("listing input files");
+    stamp_inputs(&mut discovery)?;
+    let loaded = load_input(warehouse, lock, input, discovery, on_reject, progress)?;
     step("publishing the snapshot");
     let snapshot = loaded.sealed.publish()?;
     warehouse.prune(keep, lock)?;
@@ -145,15 +207,15 @@ pub fn load_and_publish(
     })
 }
 
-/// Reads `discovery` (the listing of `input`) into a new snapshot and seals it. `files` are the
-/// input files' hashes, taken before reading; `on_reject` sees every rejected row (to print the
-/// first few) as it is written to the rejects table.
+/// Reads `discovery` (the listing of `input`, its files hashed by [`hash_inputs`] or stamped by
+/// [`stamp_inputs`]) into a new snapshot and seals it, the manifest naming each file with the
+/// hash of the bytes read from it; `on_reject` sees every rejected row (to print the first few)
+/// as it is written to the rejects table.
 pub fn load_input(
     warehouse: &Warehouse,
     lock: &WarehouseLock,
     input: &Path,
     discovery: Discovery,
-    mut files: Vec<InputFileRecord>,
     on_reject: &mut dyn FnMut(&Reject<'_>) -> anyhow::Result<()>,
     progress: &dyn Progress,
 ) -> anyhow::Result<Loaded> {
@@ -171,12 +233,14 @@ pub fn load_input(
         }
     };
     let writer = tee.writer;
-    let records = writer.records().to_vec();
-    for read in report.datasets.iter().flat_map(|d| &d.file_reports) {
-        if let Some(f) = files.iter_mut().find(|f| f.path == read.file) {
-            f.rows_skipped = read.stats.rows_skipped;
+    let files = match input_records(&report) {
+        Ok(files) => files,
+        Err(e) => {
+            writer.discard();
+            return Err(e);
         }
-    }
+    };
+    let records = writer.records().to_vec();
     let manifest = Manifest {
         snapshot: String::new(),
         program_version: env!("CARGO_PKG_VERSION").to_owned(),
