@@ -238,7 +238,9 @@ impl Unplanned {
             let training = training.plan("training", &training_layout, rule, &periods);
             (
                 training,
-                supervision.join().expect("the supervision planning thread panicked"),
+                supervision
+                    .join()
+                    .expect("the supervision planning thread panicked"),
             )
         });
         Ok(Suppression {
