@@ -30,15 +30,26 @@ pub struct Loaded {
 /// every core (an ESR export is gigabytes in a dozen files).
 pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRecord>> {
     let mut found = listed_files(discovery);
-    let paths: Vec<&Path> = found.iter().map(|(_, f)| f.path.as_path()).collect();
+    let digests = hash_listed(found.iter_mut().map(|(_, f)| &mut **f).collect())?;
+    Ok(found
+        .iter()
+        .zip(digests)
+        .map(|((dataset, f), digest)| record(dataset, f, digest, 0))
+        .collect())
+}
+
+/// Hashes `files` on every core, each remembering its hash as what the load listed; their
+/// digests, in order.
+fn hash_listed(mut files: Vec<&mut ingest::InputFile>) -> anyhow::Result<Vec<Digest>> {
+    let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     let digests = hash_files(&paths);
-    let mut files = vec![];
-    for ((dataset, f), digest) in found.iter_mut().zip(digests) {
+    let mut out = vec![];
+    for (f, digest) in files.iter_mut().zip(digests) {
         let digest = digest.with_context(|| format!("cannot read {}", f.path.display()))?;
         f.listed = Some(Listed::Hashed(digest));
-        files.push(record(dataset, f, digest, 0));
+        out.push(digest);
     }
-    Ok(files)
+    Ok(out)
 }
 
 /// Lists `discovery`'s files for a load that reads each byte once: a file whose reader hashes
@@ -47,9 +58,8 @@ pub fn hash_inputs(discovery: &mut Discovery) -> anyhow::Result<Vec<InputFileRec
 /// does. [`load_input`] then records the hash of the bytes read, and a file that is no longer
 /// the one stamped after it was read is not loaded.
 pub fn stamp_inputs(discovery: &mut Discovery) -> anyhow::Result<()> {
-    let mut found = listed_files(discovery);
-    let (hashed, stamped): (Vec<_>, Vec<_>) = found
-        .iter_mut()
+    let (hashed, stamped): (Vec<_>, Vec<_>) = listed_files(discovery)
+        .into_iter()
         .map(|(_, f)| f)
         .partition(|f| !f.format.hashed_as_read());
     for f in stamped {
@@ -57,12 +67,7 @@ pub fn stamp_inputs(discovery: &mut Discovery) -> anyhow::Result<()> {
             Stamp::of(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
         f.listed = Some(Listed::Stamped(stamp));
     }
-    let paths: Vec<&Path> = hashed.iter().map(|f| f.path.as_path()).collect();
-    let digests = hash_files(&paths);
-    for (f, digest) in hashed.into_iter().zip(digests) {
-        let digest = digest.with_context(|| format!("cannot read {}", f.path.display()))?;
-        f.listed = Some(Listed::Hashed(digest));
-    }
+    hash_listed(hashed)?;
     Ok(())
 }
 
