@@ -59,20 +59,8 @@ impl Measure {
         organisation: Option<&str>,
         breakdown: Option<&str>,
     ) -> anyhow::Result<disclosure::Figure> {
-        let mut at = vec![];
-        if let Some(o) = organisation {
-            at.push((ORGANISATION, o));
-        }
-        if let Some(b) = breakdown {
-            at.push((self.dimension, b));
-        }
-        self.plans.figure(period, &at).with_context(|| {
-            format!(
-                "the {} figure at {} has no disclosure plan",
-                self.what,
-                long_date(period)
-            )
-        })
+        let by = breakdown.map(|b| (self.dimension, b));
+        self.lookup(period, organisation, by, String::new)
     }
 
     /// A row at `period` of a further breakdown (`professional group` of training): an
@@ -84,15 +72,30 @@ impl Measure {
         dimension: &str,
         value: &str,
     ) -> anyhow::Result<disclosure::Figure> {
-        let mut at = vec![];
-        if let Some(o) = organisation {
-            at.push((ORGANISATION, o));
-        }
-        at.push((dimension, value));
+        self.lookup(period, organisation, Some((dimension, value)), || {
+            format!(" by {dimension}")
+        })
+    }
+
+    /// The row of `organisation` (none: every organisation) and the breakdown value `by` (none:
+    /// every value) at `period`; `described` names the breakdown in the error.
+    fn lookup(
+        &self,
+        period: NaiveDate,
+        organisation: Option<&str>,
+        by: Option<(&str, &str)>,
+        described: impl FnOnce() -> String,
+    ) -> anyhow::Result<disclosure::Figure> {
+        let at: Vec<(&str, &str)> = organisation
+            .map(|o| (ORGANISATION, o))
+            .into_iter()
+            .chain(by)
+            .collect();
         self.plans.figure(period, &at).with_context(|| {
             format!(
-                "the {} figure by {dimension} at {} has no disclosure plan",
+                "the {} figure{} at {} has no disclosure plan",
                 self.what,
+                described(),
                 long_date(period)
             )
         })
