@@ -62,14 +62,14 @@ impl Packs<'_> {
                 let path = self.output(p);
                 let built = built?;
                 write_atomically(&path, &built.pdf)?;
-                Ok::<_, anyhow::Error>((path, built))
+                Ok((path, built))
             },
         );
         progress.finish();
         let mut failed = vec![];
         let mut out = std::io::stdout().lock();
         for (code, outcome) in outcomes {
-            match outcome.and_then(|r| r.map_err(|e| format!("{e:#}"))) {
+            match outcome {
                 Ok((path, built)) => {
                     for warning in &built.warnings {
                         eprint!("{warning}");

@@ -62,7 +62,7 @@ pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Resu
     let mut packs = vec![];
     let mut problems = vec![];
     for (code, outcome) in outcomes {
-        match outcome.and_then(|r| r.map_err(|e| format!("{e:#}"))) {
+        match outcome {
             Ok(pack) => packs.push(pack),
             Err(why) => problems.push(format!("no pack was written for {code}: {why}")),
         }

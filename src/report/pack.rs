@@ -110,7 +110,8 @@ impl<'a> Packer<'a> {
     /// core) and handed to one of `threads` typesetting threads while the next is collected,
     /// so at most a few packs are held at once. `done` receives each typeset pack as it
     /// finishes (writing the file there keeps one failure from stopping the others). Returns
-    /// every organisation's outcome in the order of `codes`.
+    /// every organisation's outcome in the order of `codes`: what `done` made, or why the pack
+    /// failed (collecting, typesetting or in `done`).
     ///
     /// Blocks on `handle`: call it outside the runtime's own threads (or in
     /// `tokio::task::block_in_place`).
@@ -120,7 +121,7 @@ impl<'a> Packer<'a> {
         codes: &[String],
         threads: usize,
         on_start: impl Fn(&str),
-        done: impl Fn(&Prepared, anyhow::Result<ReportOutput>) -> T + Sync,
+        done: impl Fn(&Prepared, anyhow::Result<ReportOutput>) -> anyhow::Result<T> + Sync,
     ) -> Vec<Outcome<T>> {
         let results: Mutex<Vec<Option<Result<T, String>>>> =
             Mutex::new(codes.iter().map(|_| None).collect());
@@ -140,7 +141,7 @@ impl<'a> Packer<'a> {
                         // What every pack shares (the templates, the fonts' shaping) is used
                         // again and stays; a finished pack's own layout goes.
                         comemo::evict(EVICT_AFTER);
-                        record(i, Ok(made));
+                        record(i, made.map_err(|e| format!("{e:#}")));
                     }
                 });
             }
