@@ -621,11 +621,8 @@ fn connections_are_limited_and_statements_time_out_or_cancel() {
             "sorry, too many clients already".to_owned()
         ))
     );
-    assert!(
-        server.log().contains("connection refused"),
-        "{}",
-        server.log()
-    );
+    let log = server.log_once("connection refused");
+    assert!(log.contains("connection refused"), "{log}");
     // A place comes free when a client leaves.
     held.pop();
     std::thread::sleep(Duration::from_millis(200));
@@ -666,11 +663,8 @@ fn connections_are_limited_and_statements_time_out_or_cancel() {
         cancelled["after_seconds"].as_f64().unwrap() < 2.0,
         "{cancelled}"
     );
-    assert!(
-        server.log().contains("statement stopped: user \"analyst\""),
-        "{}",
-        server.log()
-    );
+    let log = server.log_once("statement stopped: user \"analyst\"");
+    assert!(log.contains("statement stopped: user \"analyst\""), "{log}");
 }
 
 #[test]
