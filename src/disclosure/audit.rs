@@ -8,8 +8,11 @@
 //! component of linked unknowns pushed in random directions and then towards the questions
 //! still open (one solution answers many questions); then rectangles around each question
 //! ([`super::cycles`]), and neighbourhoods of growing size, everything outside held at its true
-//! value (any solution of that is a solution of the whole). Only an optimum over the whole
-//! component of the exact knowledge equal to the true value proves a leak. LP bounds would be
+//! value (any solution of that is a solution of the whole). A leak is proven the other way
+//! round: over a neighbourhood of the exact knowledge with every constraint reaching outside it
+//! dropped (any solution of the whole is a solution of that, so a count pinned there is pinned);
+//! most leaks are local, so only a question neither settles is taken to the whole component of
+//! the exact knowledge, whose optimum equal to the true value proves a leak. LP bounds would be
 //! exact for two-way tables with margins, whose constraint matrices are totally unimodular,
 //! but not once compliant ≤ in post or a third dimension joins them, so every program here has
 //! integer unknowns.
@@ -17,7 +20,8 @@
 //! Hiding more only removes facts (a printed count becomes "at least 1"), so a count certified
 //! safe stays safe: the auditor remembers its certificates between the rounds of a plan.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -241,53 +245,51 @@ impl<'a> Auditor<'a> {
                 }
             }
         }
-        // Then each open question on its own, over ever larger neighbourhoods of the narrowed
-        // knowledge, and last over its whole component of the exact one.
-        let ladder = [
-            (&narrow, BUDGETS[0]),
-            (&narrow, BUDGETS[1]),
-            (&narrow, usize::MAX),
-            (&exact, usize::MAX),
-        ];
+        // Then each open question on its own, over ever larger neighbourhoods: a certificate
+        // from the narrowed knowledge, everything outside held at its truth, or a proof of a
+        // leak from the exact knowledge with every constraint reaching outside dropped (a
+        // relaxation: a count pinned there is pinned in the whole). Most leaks are local, so
+        // only what neither settles is taken to the whole component, last of the exact one.
         for (i, t) in targets.iter().enumerate() {
             if open.done[i] {
                 continue;
             }
-            let mut safe = false;
+            let mut verdict = None;
             let mut whole_narrow = false;
-            'ladder: for (step, &(red, budget)) in ladder.iter().enumerate() {
-                let exact_step = step == ladder.len() - 1;
-                let free = free_vars(red, &t.expr);
-                if free.is_empty() || (whole_narrow && !exact_step) {
-                    continue;
-                }
-                let (hood, complete) = neighbourhood(red, &free, budget);
-                for (maximise, cap) in directions(t) {
-                    let Some(point) = self.restricted(
-                        red,
-                        &base,
-                        &hood,
-                        Goal {
-                            expr: &t.expr,
-                            maximise,
-                            cap,
-                            upper: None,
-                        },
-                    )?
-                    else {
-                        // Unbounded: the count can be as large as anyone likes.
-                        safe = true;
-                        break 'ladder;
-                    };
-                    open.absorb(&point, &hood, &mut self.certified);
-                    if open.done[i] {
-                        safe = true;
-                        break 'ladder;
+            for budget in BUDGETS {
+                let free = free_vars(&narrow, &t.expr);
+                if !free.is_empty() && !whole_narrow {
+                    let (hood, complete) = neighbourhood(&narrow, &free, budget);
+                    whole_narrow = complete;
+                    if self.certify(&narrow, &base, &hood, t, i, &mut open)? {
+                        verdict = Some(false);
+                        break;
                     }
                 }
-                whole_narrow |= complete;
+                let free = free_vars(&exact, &t.expr);
+                let hood = compact(&exact, &free, budget);
+                if self.pinned(&exact, &hood, t)? {
+                    verdict = Some(true);
+                    break;
+                }
             }
-            if !safe {
+            if verdict.is_none() {
+                let whole = [&narrow, &exact];
+                let mut safe = false;
+                for (step, red) in whole.into_iter().enumerate() {
+                    let free = free_vars(red, &t.expr);
+                    if step == 0 && (free.is_empty() || whole_narrow) {
+                        continue;
+                    }
+                    let (hood, _) = neighbourhood(red, &free, usize::MAX);
+                    if self.certify(red, &base, &hood, t, i, &mut open)? {
+                        safe = true;
+                        break;
+                    }
+                }
+                verdict = Some(!safe);
+            }
+            if verdict == Some(true) {
                 open.done[i] = true;
                 leaks.push(Leak {
                     cell: t.cell,
@@ -296,6 +298,103 @@ impl<'a> Auditor<'a> {
             }
         }
         Ok(leaks)
+    }
+
+    /// Looks for a solution over `hood` (everything else at its truth) in which target `i` has
+    /// another value; whatever else it settles is settled too. Whether target `i` now is.
+    fn certify(
+        &mut self,
+        red: &Reduced,
+        base: &[f64],
+        hood: &[Var],
+        t: &Target,
+        i: usize,
+        open: &mut Open,
+    ) -> Result<bool, Error> {
+        for (maximise, cap) in directions(t) {
+            let goal = Goal {
+                expr: &t.expr,
+                maximise,
+                cap,
+                upper: None,
+            };
+            let Some(point) = self.restricted(red, base, hood, goal)? else {
+                // Unbounded: the count can be as large as anyone likes.
+                open.done[i] = true;
+                self.certified.insert((t.cell, t.kind));
+                return Ok(true);
+            };
+            open.absorb(&point, hood, &mut self.certified);
+            if open.done[i] {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether target `t` has only its true value under the constraints of `red` that lie
+    /// wholly within `hood`: then it has only that value under all of them.
+    fn pinned(&mut self, red: &Reduced, hood: &[Var], t: &Target) -> Result<bool, Error> {
+        let local: HashMap<Var, u32> = hood
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i as u32))
+            .collect();
+        let Some(objective) = t
+            .expr
+            .iter()
+            .map(|&(v, a)| match red.fixed[v as usize] {
+                Some(_) => Some(None),
+                None => local.get(&v).map(|&l| Some((l, a))),
+            })
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Ok(false);
+        };
+        let objective: Vec<(u32, f64)> = objective.into_iter().flatten().collect();
+        let shift: f64 = t
+            .expr
+            .iter()
+            .filter_map(|&(v, a)| red.fixed[v as usize].map(|x| a * x as f64))
+            .sum();
+        let mut used: Vec<u32> = hood
+            .iter()
+            .flat_map(|&v| red.uses[v as usize].iter().copied())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let cons: Vec<Lin> = used
+            .iter()
+            .filter_map(|&c| {
+                let c = &red.constraints[c as usize];
+                let terms = c
+                    .terms
+                    .iter()
+                    .map(|&(v, a)| local.get(&v).map(|&l| (l, a)))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Lin {
+                    terms,
+                    lo: c.lo,
+                    hi: c.hi,
+                })
+            })
+            .collect();
+        for (maximise, cap) in directions(t) {
+            let mut cons = cons.clone();
+            if let Some(cap) = cap {
+                cons.push(Lin {
+                    terms: objective.clone(),
+                    lo: f64::NEG_INFINITY,
+                    hi: cap - shift,
+                });
+            }
+            self.solves += 1;
+            match optimise(hood.len(), &cons, &objective, maximise, None)? {
+                Outcome::Optimal { value, .. } if (value + shift - t.truth).abs() < 0.5 => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     /// Solutions of each component of `red` that settle many questions at once: first pushed
@@ -549,6 +648,44 @@ fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool
         }
     }
     (hood, true)
+}
+
+/// The unknowns linked to `start`, at most `budget` of them, taken a constraint at a time with
+/// the shortest constraints first: a cell's own relations before the long margins that reach
+/// every organisation, so a small relaxation keeps the constraints that pin a count down.
+fn compact(red: &Reduced, start: &[Var], budget: usize) -> Vec<Var> {
+    let mut inside: HashSet<Var> = start.iter().copied().collect();
+    let mut hood: Vec<Var> = start.to_vec();
+    let mut seen_cons: HashSet<u32> = HashSet::new();
+    let mut queue: BinaryHeap<Reverse<(usize, u32)>> = BinaryHeap::new();
+    let push = |v: Var, queue: &mut BinaryHeap<Reverse<(usize, u32)>>, seen: &mut HashSet<u32>| {
+        for &c in &red.uses[v as usize] {
+            if seen.insert(c) {
+                queue.push(Reverse((red.constraints[c as usize].terms.len(), c)));
+            }
+        }
+    };
+    for &v in start {
+        push(v, &mut queue, &mut seen_cons);
+    }
+    while let Some(Reverse((_, c))) = queue.pop() {
+        let new: Vec<Var> = red.constraints[c as usize]
+            .terms
+            .iter()
+            .map(|t| t.0)
+            .filter(|v| !inside.contains(v))
+            .collect();
+        if hood.len() + new.len() > budget {
+            continue;
+        }
+        for v in new {
+            if inside.insert(v) {
+                hood.push(v);
+                push(v, &mut queue, &mut seen_cons);
+            }
+        }
+    }
+    hood
 }
 
 /// The unknowns of `expr` that `red` leaves free.

@@ -113,54 +113,56 @@ fn drop_free_slack(
     keep: &[bool],
     fixed: &[Option<i64>],
 ) {
-    let live_uses = |v: Var, alive: &[bool]| {
-        uses[v as usize]
-            .iter()
-            .filter(|&&j| alive[j as usize])
-            .count()
-    };
-    loop {
-        let mut changed = false;
-        for i in 0..cons.len() {
-            if !alive[i] {
-                continue;
-            }
-            let c = &cons[i];
-            let lonely = |v: Var, alive: &[bool]| !keep[v as usize] && live_uses(v, alive) == 1;
-            let free: Vec<&(Var, f64)> = c
-                .terms
-                .iter()
-                .filter(|(v, _)| fixed[*v as usize].is_none())
-                .collect();
-            let side_free = |sign: f64| {
-                free.iter()
-                    .filter(|t| t.1 * sign > 0.0)
-                    .all(|t| (t.1.abs() - 1.0).abs() < EPS && lonely(t.0, alive))
-                    && free.iter().any(|t| t.1 * sign > 0.0)
-            };
-            let unit = free.iter().all(|t| (t.1.abs() - 1.0).abs() < EPS);
-            let drop = if c.is_equation() {
-                // `Σu = b + Σw` is some non-negative integer for every `w` exactly when
-                // `b ≥ 0` (and `-Σu + Σw = b` when `b ≤ 0`).
-                unit && ((side_free(1.0) && c.lo >= -EPS) || (side_free(-1.0) && c.lo <= EPS))
-            } else {
-                // `Σ ≥ lo` with a lonely unknown of coefficient +1: make it large enough.
-                (c.hi.is_infinite()
-                    && free
-                        .iter()
-                        .any(|t| t.1 > 0.0 && (t.1 - 1.0).abs() < EPS && lonely(t.0, alive)))
-                    || (c.lo.is_infinite()
-                        && free
-                            .iter()
-                            .any(|t| t.1 < 0.0 && (t.1 + 1.0).abs() < EPS && lonely(t.0, alive)))
-            };
-            if drop {
-                alive[i] = false;
-                changed = true;
-            }
+    // Dropping a constraint only makes more unknowns lonely, so the constraints left do not
+    // depend on the order they are looked at: each is looked at again only when one of its
+    // unknowns has just become lonely.
+    let mut live: Vec<u32> = uses
+        .iter()
+        .map(|us| us.iter().filter(|&&j| alive[j as usize]).count() as u32)
+        .collect();
+    let mut queue: Vec<usize> = (0..cons.len()).rev().filter(|&i| alive[i]).collect();
+    let mut queued: Vec<bool> = alive.to_vec();
+    while let Some(i) = queue.pop() {
+        queued[i] = false;
+        if !alive[i] {
+            continue;
         }
-        if !changed {
-            break;
+        let c = &cons[i];
+        let lonely = |v: Var| !keep[v as usize] && live[v as usize] == 1;
+        let free = || c.terms.iter().filter(|(v, _)| fixed[*v as usize].is_none());
+        let side_free = |sign: f64| {
+            free()
+                .filter(|t| t.1 * sign > 0.0)
+                .all(|t| (t.1.abs() - 1.0).abs() < EPS && lonely(t.0))
+                && free().any(|t| t.1 * sign > 0.0)
+        };
+        let unit = free().all(|t| (t.1.abs() - 1.0).abs() < EPS);
+        let drop = if c.is_equation() {
+            // `Σu = b + Σw` is some non-negative integer for every `w` exactly when
+            // `b ≥ 0` (and `-Σu + Σw = b` when `b ≤ 0`).
+            unit && ((side_free(1.0) && c.lo >= -EPS) || (side_free(-1.0) && c.lo <= EPS))
+        } else {
+            // `Σ ≥ lo` with a lonely unknown of coefficient +1: make it large enough.
+            (c.hi.is_infinite()
+                && free().any(|t| t.1 > 0.0 && (t.1 - 1.0).abs() < EPS && lonely(t.0)))
+                || (c.lo.is_infinite()
+                    && free().any(|t| t.1 < 0.0 && (t.1 + 1.0).abs() < EPS && lonely(t.0)))
+        };
+        if !drop {
+            continue;
+        }
+        alive[i] = false;
+        for &(v, _) in &cons[i].terms {
+            live[v as usize] -= 1;
+            if live[v as usize] == 1 {
+                for &j in &uses[v as usize] {
+                    let j = j as usize;
+                    if alive[j] && !queued[j] {
+                        queued[j] = true;
+                        queue.push(j);
+                    }
+                }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod leaks;
 mod props;
+mod replay;
 mod scale;
 
 use super::audit::{Auditor, Leak};
