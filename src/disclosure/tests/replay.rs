@@ -4,7 +4,8 @@
 //! `training.csv` (period_end, organisation_code, required_level, professional_group, num,
 //! den), `supervision.csv` (period_end, organisation_code, professional_group, num, den) and
 //! `orgs.csv` (organisation_code), then run
-//! `SAFEGUARD_CUBES=DIR cargo test --release --lib disclosure::tests::replay -- --ignored --nocapture`.
+//! `SAFEGUARD_CUBES=DIR cargo test --release --lib disclosure::tests::replay -- --ignored --nocapture`
+//! (`SAFEGUARD_MEASURE=training` and `SAFEGUARD_PERIOD=YYYY-MM-DD` narrow it down).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,6 +79,7 @@ fn replay_a_reports_cubes() {
     };
     let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
     let only = std::env::var("SAFEGUARD_MEASURE").unwrap_or_default();
+    let period = std::env::var("SAFEGUARD_PERIOD").unwrap_or_default();
     let measures = [
         (
             "training",
@@ -111,7 +113,10 @@ fn replay_a_reports_cubes() {
         }
         let mut times = vec![];
         let measure = Instant::now();
-        for (period, cube) in cubes {
+        for (period, cube) in cubes
+            .iter()
+            .filter(|(p, _)| period.is_empty() || p.to_string() == period)
+        {
             let t = Instant::now();
             let plan = Plan::build(cube, layout, RULE).expect("plan");
             let s = plan.summary();
