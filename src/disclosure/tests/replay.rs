@@ -46,7 +46,7 @@ fn cubes(rows: &[Vec<String>], dims: &[(&str, &[&str])]) -> BTreeMap<NaiveDate, 
 
 fn report_layout(by: &str, dimension: &str, extra: &[&[&str]]) -> Layout {
     let mut l = Layout::new()
-        .table(&format!("by organisation"), &["organisation"])
+        .table("by organisation", &["organisation"])
         .table(&format!("by {by}"), &[dimension])
         .table("all organisations", &[]);
     for (i, dims) in extra.iter().enumerate() {
@@ -130,7 +130,7 @@ fn replay_a_reports_cubes() {
             ));
         }
         let total = measure.elapsed();
-        times.sort_by(|a, b| b.0.cmp(&a.0));
+        times.sort_by_key(|t| std::cmp::Reverse(t.0));
         println!("{name}: {} periods in {total:.2?}; slowest:", times.len());
         for (t, period, audits, solves, secondary, hidden) in times.iter().take(6) {
             println!(
