@@ -335,11 +335,7 @@ impl<'a> Auditor<'a> {
     /// Whether target `t` has only its true value under the constraints of `red` that lie
     /// wholly within `hood`: then it has only that value under all of them.
     fn pinned(&mut self, red: &Reduced, hood: &[Var], t: &Target) -> Result<bool, Error> {
-        let local: HashMap<Var, u32> = hood
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v, i as u32))
-            .collect();
+        let local = numbering(hood);
         let Some(objective) = t
             .expr
             .iter()
@@ -357,12 +353,7 @@ impl<'a> Auditor<'a> {
             .iter()
             .filter_map(|&(v, a)| red.fixed[v as usize].map(|x| a * x as f64))
             .sum();
-        let mut used: Vec<u32> = hood
-            .iter()
-            .flat_map(|&v| red.uses[v as usize].iter().copied())
-            .collect();
-        used.sort_unstable();
-        used.dedup();
+        let used = touching(red, hood);
         let cons: Vec<Lin> = used
             .iter()
             .filter_map(|&c| {
@@ -380,16 +371,15 @@ impl<'a> Auditor<'a> {
             })
             .collect();
         for (maximise, cap) in directions(t) {
-            let mut cons = cons.clone();
-            if let Some(cap) = cap {
-                cons.push(Lin {
-                    terms: objective.clone(),
-                    lo: f64::NEG_INFINITY,
-                    hi: cap - shift,
-                });
-            }
-            self.solves += 1;
-            match optimise(hood.len(), &cons, &objective, maximise, None)? {
+            let outcome = self.solve(
+                hood.len(),
+                cons.clone(),
+                &objective,
+                maximise,
+                cap.map(|c| c - shift),
+                None,
+            )?;
+            match outcome {
                 Outcome::Optimal { value, .. } if (value + shift - t.truth).abs() < 0.5 => {}
                 _ => return Ok(false),
             }
@@ -536,6 +526,27 @@ impl<'a> Auditor<'a> {
         Ok((min, max))
     }
 
+    /// Solves one program, the objective at most `cap` if given (so a maximum exists).
+    fn solve(
+        &mut self,
+        n: usize,
+        mut cons: Vec<Lin>,
+        objective: &[(u32, f64)],
+        maximise: bool,
+        cap: Option<f64>,
+        upper: Option<&[f64]>,
+    ) -> Result<Outcome, Error> {
+        if let Some(cap) = cap {
+            cons.push(Lin {
+                terms: objective.to_vec(),
+                lo: f64::NEG_INFINITY,
+                hi: cap,
+            });
+        }
+        self.solves += 1;
+        optimise(n, &cons, objective, maximise, upper)
+    }
+
     /// Optimises `goal` over the unknowns in `hood`, every other unknown at its value in
     /// `base`. `None` when unbounded; otherwise the whole point.
     fn restricted(
@@ -551,11 +562,7 @@ impl<'a> Auditor<'a> {
             cap,
             upper,
         } = goal;
-        let local: HashMap<Var, u32> = hood
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v, i as u32))
-            .collect();
+        let local = numbering(hood);
         let localise = |terms: &[(Var, f64)]| -> (Vec<(u32, f64)>, f64) {
             let mut inside = vec![];
             let mut shift = 0.0;
@@ -569,13 +576,8 @@ impl<'a> Auditor<'a> {
             }
             (inside, shift)
         };
-        let mut used: Vec<u32> = hood
-            .iter()
-            .flat_map(|&v| red.uses[v as usize].iter().copied())
-            .collect();
-        used.sort_unstable();
-        used.dedup();
-        let mut cons: Vec<Lin> = used
+        let used = touching(red, hood);
+        let cons: Vec<Lin> = used
             .iter()
             .map(|&c| {
                 let c = &red.constraints[c as usize];
@@ -588,15 +590,15 @@ impl<'a> Auditor<'a> {
             })
             .collect();
         let (objective, shift) = localise(expr);
-        if let Some(cap) = cap {
-            cons.push(Lin {
-                terms: objective.clone(),
-                lo: f64::NEG_INFINITY,
-                hi: cap - shift,
-            });
-        }
-        self.solves += 1;
-        match optimise(hood.len(), &cons, &objective, maximise, upper)? {
+        let outcome = self.solve(
+            hood.len(),
+            cons,
+            &objective,
+            maximise,
+            cap.map(|c| c - shift),
+            upper,
+        )?;
+        match outcome {
             Outcome::Unbounded => Ok(None),
             Outcome::Optimal { point, .. } => {
                 let mut full = base.to_vec();
@@ -686,6 +688,25 @@ fn compact(red: &Reduced, start: &[Var], budget: usize) -> Vec<Var> {
         }
     }
     hood
+}
+
+/// Each unknown of `hood` numbered by its place in it, as a program over `hood` numbers them.
+fn numbering(hood: &[Var]) -> HashMap<Var, u32> {
+    hood.iter()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect()
+}
+
+/// The constraints of `red` that use any unknown of `hood`, in order.
+fn touching(red: &Reduced, hood: &[Var]) -> Vec<u32> {
+    let mut used: Vec<u32> = hood
+        .iter()
+        .flat_map(|&v| red.uses[v as usize].iter().copied())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    used
 }
 
 /// The unknowns of `expr` that `red` leaves free.
