@@ -339,11 +339,6 @@ fn relations_pass(p: &Published, s: &mut State) {
     }
 }
 
-/// Relations with more parts than this (a margin across hundreds of organisations) do not
-/// hold a leak back for the next audit round: a complement among one organisation's cells
-/// rarely settles a leak among another's, and waiting would cost a round per leak.
-const LONG: usize = 64;
-
 /// Hides one complement for each leak whose relations no earlier repair of this round touched
 /// (a later audit says whether the others still leak).
 fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
@@ -351,8 +346,7 @@ fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
     let mut repaired = 0;
     for leak in leaks {
         let rels = &p.relations_of[leak.cell];
-        let short = |r: usize| p.relations[r].parts.len() <= LONG;
-        if repaired > 0 && rels.iter().any(|&r| touched[r] && short(r)) {
+        if repaired > 0 && rels.iter().any(|&r| touched[r]) {
             continue;
         }
         let need = Need::of(leak.kind);
