@@ -254,42 +254,36 @@ impl<'a> Auditor<'a> {
             if open.done[i] {
                 continue;
             }
-            let mut verdict = None;
-            let mut whole_narrow = false;
-            for budget in BUDGETS {
-                let free = free_vars(&narrow, &t.expr);
-                if !free.is_empty() && !whole_narrow {
-                    let (hood, complete) = neighbourhood(&narrow, &free, budget);
-                    whole_narrow = complete;
+            let free_narrow = free_vars(&narrow, &t.expr);
+            let free_exact = free_vars(&exact, &t.expr);
+            let (mut whole_narrow, mut whole_exact) = (free_narrow.is_empty(), false);
+            let leak = 'verdict: {
+                for budget in BUDGETS {
+                    if !whole_narrow {
+                        let (hood, complete) = neighbourhood(&narrow, &free_narrow, budget);
+                        whole_narrow = complete;
+                        if self.certify(&narrow, &base, &hood, t, i, &mut open)? {
+                            break 'verdict false;
+                        }
+                    }
+                    if !whole_exact {
+                        let (hood, complete) = compact(&exact, &free_exact, budget);
+                        whole_exact = complete;
+                        if self.pinned(&exact, &hood, t)? {
+                            break 'verdict true;
+                        }
+                    }
+                }
+                if !whole_narrow {
+                    let (hood, _) = neighbourhood(&narrow, &free_narrow, usize::MAX);
                     if self.certify(&narrow, &base, &hood, t, i, &mut open)? {
-                        verdict = Some(false);
-                        break;
+                        break 'verdict false;
                     }
                 }
-                let free = free_vars(&exact, &t.expr);
-                let hood = compact(&exact, &free, budget);
-                if self.pinned(&exact, &hood, t)? {
-                    verdict = Some(true);
-                    break;
-                }
-            }
-            if verdict.is_none() {
-                let whole = [&narrow, &exact];
-                let mut safe = false;
-                for (step, red) in whole.into_iter().enumerate() {
-                    let free = free_vars(red, &t.expr);
-                    if step == 0 && (free.is_empty() || whole_narrow) {
-                        continue;
-                    }
-                    let (hood, _) = neighbourhood(red, &free, usize::MAX);
-                    if self.certify(red, &base, &hood, t, i, &mut open)? {
-                        safe = true;
-                        break;
-                    }
-                }
-                verdict = Some(!safe);
-            }
-            if verdict == Some(true) {
+                let (hood, _) = neighbourhood(&exact, &free_exact, usize::MAX);
+                !self.certify(&exact, &base, &hood, t, i, &mut open)?
+            };
+            if leak {
                 open.done[i] = true;
                 leaks.push(Leak {
                     cell: t.cell,
@@ -336,23 +330,15 @@ impl<'a> Auditor<'a> {
     /// wholly within `hood`: then it has only that value under all of them.
     fn pinned(&mut self, red: &Reduced, hood: &[Var], t: &Target) -> Result<bool, Error> {
         let local = numbering(hood);
-        let Some(objective) = t
-            .expr
-            .iter()
-            .map(|&(v, a)| match red.fixed[v as usize] {
-                Some(_) => Some(None),
-                None => local.get(&v).map(|&l| Some((l, a))),
-            })
-            .collect::<Option<Vec<_>>>()
-        else {
-            return Ok(false);
-        };
-        let objective: Vec<(u32, f64)> = objective.into_iter().flatten().collect();
-        let shift: f64 = t
-            .expr
-            .iter()
-            .filter_map(|&(v, a)| red.fixed[v as usize].map(|x| a * x as f64))
-            .sum();
+        // `hood` grew from the target's free unknowns, so it holds every one of them.
+        let mut objective = vec![];
+        let mut shift = 0.0;
+        for &(v, a) in &t.expr {
+            match red.fixed[v as usize] {
+                Some(x) => shift += a * x as f64,
+                None => objective.push((local[&v], a)),
+            }
+        }
         let used = touching(red, hood);
         let cons: Vec<Lin> = used
             .iter()
@@ -654,12 +640,14 @@ fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool
 
 /// The unknowns linked to `start`, at most `budget` of them, taken a constraint at a time with
 /// the shortest constraints first: a cell's own relations before the long margins that reach
-/// every organisation, so a small relaxation keeps the constraints that pin a count down.
-fn compact(red: &Reduced, start: &[Var], budget: usize) -> Vec<Var> {
+/// every organisation, so a small relaxation keeps the constraints that pin a count down. And
+/// whether that is all of them (no constraint was left out).
+fn compact(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool) {
     let mut inside: HashSet<Var> = start.iter().copied().collect();
     let mut hood: Vec<Var> = start.to_vec();
     let mut seen_cons: HashSet<u32> = HashSet::new();
     let mut queue: BinaryHeap<Reverse<(usize, u32)>> = BinaryHeap::new();
+    let mut complete = true;
     let push = |v: Var, queue: &mut BinaryHeap<Reverse<(usize, u32)>>, seen: &mut HashSet<u32>| {
         for &c in &red.uses[v as usize] {
             if seen.insert(c) {
@@ -678,6 +666,7 @@ fn compact(red: &Reduced, start: &[Var], budget: usize) -> Vec<Var> {
             .filter(|v| !inside.contains(v))
             .collect();
         if hood.len() + new.len() > budget {
+            complete = false;
             continue;
         }
         for v in new {
@@ -687,7 +676,7 @@ fn compact(red: &Reduced, start: &[Var], budget: usize) -> Vec<Var> {
             }
         }
     }
-    hood
+    (hood, complete)
 }
 
 /// Each unknown of `hood` numbered by its place in it, as a program over `hood` numbers them.
