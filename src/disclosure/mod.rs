@@ -48,6 +48,7 @@ mod cube;
 mod cycles;
 mod layout;
 mod model;
+mod neighbourhoods;
 mod periods;
 mod plan;
 mod presolve;
