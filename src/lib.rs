@@ -16,6 +16,7 @@ pub mod config;
 pub mod contract;
 pub mod disclosure;
 pub mod fsutil;
+pub mod fuzz;
 pub mod generate;
 pub mod ingest;
 pub mod narrative;

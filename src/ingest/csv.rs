@@ -5,8 +5,9 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::digest::Digest;
 use super::limits::{BATCH_BYTES, MAX_ROW_BYTES};
@@ -17,15 +18,50 @@ use super::value::Cell;
 /// A CSV file being read.
 pub struct CsvSource {
     display: String,
-    path: std::path::PathBuf,
-    records: Records<File>,
+    whole: Whole,
+    records: Records<Box<dyn Read>>,
     headers: Vec<String>,
+}
+
+/// Where the file's bytes are, for a look at its start apart from the records being read.
+enum Whole {
+    Disk(PathBuf),
+    Memory(Arc<[u8]>),
+}
+
+impl Whole {
+    /// The file's size and up to its first `n` bytes.
+    fn head(&self, n: u64) -> std::io::Result<(u64, Vec<u8>)> {
+        match self {
+            Whole::Disk(path) => {
+                let file = File::open(path)?;
+                let size = file.metadata()?.len();
+                let mut head = Vec::with_capacity(n as usize);
+                file.take(n).read_to_end(&mut head)?;
+                Ok((size, head))
+            }
+            Whole::Memory(bytes) => Ok((
+                bytes.len() as u64,
+                bytes[..bytes.len().min(n as usize)].to_vec(),
+            )),
+        }
+    }
 }
 
 impl CsvSource {
     pub fn open(path: &Path, display: &str) -> Result<CsvSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
-        let mut records = Records::new(file);
+        CsvSource::new(Box::new(file), Whole::Disk(path.to_owned()), display)
+    }
+
+    /// A CSV file held in memory, read as one on disk is (the fuzz targets read files so).
+    pub fn from_bytes(bytes: Arc<[u8]>, display: &str) -> Result<CsvSource, FileError> {
+        let reader = Box::new(Cursor::new(bytes.clone()));
+        CsvSource::new(reader, Whole::Memory(bytes), display)
+    }
+
+    fn new(reader: Box<dyn Read>, whole: Whole, display: &str) -> Result<CsvSource, FileError> {
+        let mut records = Records::new(reader);
         let (mut bytes, mut starts) = (vec![], vec![0]);
         records
             .read_whole(&mut bytes, &mut starts)
@@ -44,7 +80,7 @@ impl CsvSource {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CsvSource {
             display: display.to_owned(),
-            path: path.to_owned(),
+            whole,
             records,
             headers,
         })
@@ -242,15 +278,11 @@ impl Chunked for CsvSource {
     /// The file's size over the line length of its first 256 KiB (rows with quoted line
     /// breaks count twice, so this errs high).
     fn rows_hint(&self) -> usize {
-        let sample = || -> std::io::Result<usize> {
-            let file = File::open(&self.path)?;
-            let size = file.metadata()?.len();
-            let mut head = Vec::with_capacity(256 << 10);
-            file.take(256 << 10).read_to_end(&mut head)?;
-            let lines = count_newlines(&head).max(1);
-            Ok((size as f64 * lines as f64 / head.len().max(1) as f64) as usize)
+        let Ok((size, head)) = self.whole.head(256 << 10) else {
+            return 0;
         };
-        sample().unwrap_or(0)
+        let lines = count_newlines(&head).max(1);
+        (size as f64 * lines as f64 / head.len().max(1) as f64) as usize
     }
 }
 

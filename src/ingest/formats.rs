@@ -3,6 +3,7 @@
 //! `Source` traits and nothing knows them back.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::source::{FileError, Source};
 
@@ -41,6 +42,25 @@ pub fn open(path: &Path, display: &str, format: Format) -> Result<Box<dyn Source
         Format::Xlsx => Ok(Box::new(super::xlsx::XlsxSource::open(path, display)?)),
         Format::Parquet => Ok(Box::new(super::parquet::ParquetSource::open(
             path, display,
+        )?)),
+    }
+}
+
+/// Opens a file held in memory as `format`, as [`open`] would open it on disk.
+pub fn open_bytes(
+    bytes: Arc<[u8]>,
+    display: &str,
+    format: Format,
+) -> Result<Box<dyn Source>, FileError> {
+    match format {
+        Format::Csv => Ok(Box::new(super::csv::CsvSource::from_bytes(bytes, display)?)),
+        Format::Xlsx => Ok(Box::new(super::xlsx::XlsxSource::from_bytes(
+            bytes.to_vec(),
+            display,
+        )?)),
+        Format::Parquet => Ok(Box::new(super::parquet::ParquetSource::from_bytes(
+            bytes::Bytes::from_owner(bytes),
+            display,
         )?)),
     }
 }

@@ -18,6 +18,7 @@ mod discover;
 pub mod formats;
 pub mod limits;
 pub mod mapping;
+pub mod memory;
 mod parallel;
 mod parquet;
 pub mod problem;
@@ -150,36 +151,65 @@ pub fn ingest_discovered(
                 });
                 continue;
             }
-            None => read_dataset(def, &files, &keys, sink, progress, &mut file_reports),
+            None => read_dataset(
+                def,
+                &files,
+                &from_disk,
+                &keys,
+                sink,
+                progress,
+                &mut file_reports,
+            ),
         };
-        let outcome = match result {
-            Ok((stats, own_keys)) => {
-                sink.commit(&stats)?;
-                keys.insert(def.name, own_keys);
-                Outcome::Loaded(stats)
-            }
-            Err(error) => {
-                let kept = sink.abandon(def, &error)?;
-                if let Some(k) = &kept {
-                    keys.insert(def.name, keys_of(def, &k.files)?);
-                }
-                Outcome::Failed {
-                    error,
-                    kept: kept.map(|k| k.stats),
-                }
-            }
-        };
-        datasets.push(DatasetReport {
-            dataset: def,
-            files,
-            file_reports,
-            outcome,
-        });
+        datasets.push(settle(def, files, file_reports, result, &mut keys, sink)?);
     }
     Ok(IngestReport {
         datasets,
         ignored: discovery.ignored,
     })
+}
+
+/// Commits a dataset read, or abandons it for the previous snapshot's data; either way its
+/// keys are kept for the datasets read after it.
+fn settle(
+    def: &'static Dataset,
+    files: Vec<InputFile>,
+    file_reports: Vec<FileReport>,
+    result: Result<(DatasetStats, KeySet), FileError>,
+    keys: &mut KeyIndex,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<DatasetReport> {
+    let outcome = match result {
+        Ok((stats, own_keys)) => {
+            sink.commit(&stats)?;
+            keys.insert(def.name, own_keys);
+            Outcome::Loaded(stats)
+        }
+        Err(error) => {
+            let kept = sink.abandon(def, &error)?;
+            if let Some(k) = &kept {
+                keys.insert(def.name, keys_of(def, &k.files)?);
+            }
+            Outcome::Failed {
+                error,
+                kept: kept.map(|k| k.stats),
+            }
+        }
+    };
+    Ok(DatasetReport {
+        dataset: def,
+        files,
+        file_reports,
+        outcome,
+    })
+}
+
+/// Opens one of a dataset's files as its format's source: from the input folder for a load,
+/// from memory for [`memory::Memory`].
+type Open<'a> = dyn Fn(&InputFile) -> Result<Box<dyn source::Source>, FileError> + 'a;
+
+fn from_disk(file: &InputFile) -> Result<Box<dyn source::Source>, FileError> {
+    formats::open(&file.path, &file.relative, file.format)
 }
 
 /// Reads all files of one dataset. Headers are checked first, so a file error in any file
@@ -189,6 +219,7 @@ pub fn ingest_discovered(
 fn read_dataset(
     def: &'static Dataset,
     files: &[InputFile],
+    open: &Open<'_>,
     keys: &KeyIndex,
     sink: &mut dyn Sink,
     progress: &dyn Progress,
@@ -198,9 +229,9 @@ fn read_dataset(
     let mut seen: HashSet<String> = HashSet::new();
     let mut layouts = Vec::with_capacity(files.len());
     for file in files {
-        let source = formats::open(&file.path, &file.relative, file.format)?;
+        let source = open(file)?;
         let layout = Layout::new(def, file.mapping.as_ref(), source.headers(), &file.relative)
-            .and_then(|mut layout| wide::narrow(&mut layout, file).map(|()| layout));
+            .and_then(|mut layout| wide::narrow(&mut layout, file, open).map(|()| layout));
         reports.push(FileReport {
             file: file.relative.clone(),
             layout: layout.as_ref().ok().cloned(),
@@ -234,7 +265,7 @@ fn read_dataset(
     let mut stats = DatasetStats::default();
     for ((file, layout), report) in files.iter().zip(&layouts).zip(reports.iter_mut()) {
         let before = stats;
-        let mut source = formats::open(&file.path, &file.relative, file.format)?;
+        let mut source = open(file)?;
         let mut map = ColumnPlan::new(layout, &extras);
         map.first_column = source.first_column();
         if let Some(workers) = parallel::workers()

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 
+use bytes::Bytes;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray,
 };
@@ -14,6 +15,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
+use datafusion::parquet::file::reader::ChunkReader;
 
 use super::digest::{Digest, hash_reader};
 use super::limits::BATCH_BYTES;
@@ -28,22 +30,41 @@ pub struct ParquetSource {
     headers: Vec<String>,
     /// Rows in the file, from its footer.
     rows: usize,
-    /// The open file (the reader reads it through handles of its own), hashed once every row
-    /// is read: a file renamed over this one meanwhile is not what was read.
-    file: File,
+    /// The file's bytes, hashed once every row is read: on disk, the open file (the reader
+    /// reads it through handles of its own), so a file renamed over this one meanwhile is not
+    /// what is hashed.
+    whole: Whole,
     digest: Option<Digest>,
+}
+
+enum Whole {
+    Disk(File),
+    Memory(Bytes),
 }
 
 impl ParquetSource {
     pub fn open(path: &Path, display: &str) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(io_error(display))?;
+        let clone = file.try_clone().map_err(io_error(display))?;
+        ParquetSource::new(clone, Whole::Disk(file), display)
+    }
+
+    /// A Parquet file held in memory, read as one on disk is (the fuzz targets read files so).
+    pub fn from_bytes(bytes: Bytes, display: &str) -> Result<ParquetSource, FileError> {
+        ParquetSource::new(bytes.clone(), Whole::Memory(bytes), display)
+    }
+
+    fn new(
+        reader: impl ChunkReader + 'static,
+        whole: Whole,
+        display: &str,
+    ) -> Result<ParquetSource, FileError> {
         // The columns' types come from the Parquet schema alone: the Arrow schema a writer may
         // embed is a second, unchecked copy, and a damaged one panics the decoder (found by
         // fuzzing: "Type <UNKNOWN 144> not supported").
         let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-        let clone = file.try_clone().map_err(io_error(display))?;
         let builder = survive(display, || {
-            ParquetRecordBatchReaderBuilder::try_new_with_options(clone, options)
+            ParquetRecordBatchReaderBuilder::try_new_with_options(reader, options)
                 .map_err(|e| format_error(display, e))
         })?;
         let headers: Vec<String> = builder
@@ -65,7 +86,7 @@ impl ParquetSource {
             reader: Some(reader),
             headers,
             rows,
-            file,
+            whole,
             digest: None,
         })
     }
@@ -73,10 +94,16 @@ impl ParquetSource {
     /// Hashes the file, once the reader has read what it needs.
     fn hash(&mut self) -> Result<(), FileError> {
         use std::io::{Seek, SeekFrom};
-        let mut file = self.file.try_clone().map_err(io_error(&self.display))?;
-        file.seek(SeekFrom::Start(0))
-            .map_err(io_error(&self.display))?;
-        self.digest = Some(hash_reader(file).map_err(io_error(&self.display))?);
+        let digest = match &self.whole {
+            Whole::Disk(file) => {
+                let mut file = file.try_clone().map_err(io_error(&self.display))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(io_error(&self.display))?;
+                hash_reader(file)
+            }
+            Whole::Memory(bytes) => hash_reader(bytes.as_ref()),
+        };
+        self.digest = Some(digest.map_err(io_error(&self.display))?);
         Ok(())
     }
 }

@@ -44,7 +44,7 @@ impl Hasher for PassThrough {
 pub type KeySet = HashSet<u128, BuildHasherDefault<PassThrough>>;
 
 /// The keys of every dataset loaded so far, for foreign-key checks.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct KeyIndex {
     sets: HashMap<&'static str, KeySet>,
 }

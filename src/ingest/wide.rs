@@ -6,8 +6,8 @@
 //! dropped, otherwise the file is refused. Either way the warehouse, and the memory of the load,
 //! follow the data, not the header.
 
+use super::Open;
 use super::discover::InputFile;
-use super::formats;
 use super::limits::MAX_COLUMNS;
 use super::mapping::Layout;
 use super::source::FileError;
@@ -17,7 +17,7 @@ use crate::numbers::thousands;
 /// Drops the extra columns of a file wider than [`MAX_COLUMNS`] when every one of them is
 /// empty in every row, or refuses the file when one holds a value. A file within the limit is
 /// left as it is (its named extra columns are kept, empty or not).
-pub fn narrow(layout: &mut Layout, file: &InputFile) -> Result<(), FileError> {
+pub fn narrow(layout: &mut Layout, file: &InputFile, open: &Open<'_>) -> Result<(), FileError> {
     if layout.named_width <= MAX_COLUMNS {
         return Ok(());
     }
@@ -25,7 +25,7 @@ pub fn narrow(layout: &mut Layout, file: &InputFile) -> Result<(), FileError> {
     for (k, (_, _, at)) in layout.extras.iter().enumerate() {
         extra_at[*at] = Some(k);
     }
-    let mut source = formats::open(&file.path, &file.relative, file.format)?;
+    let mut source = open(file)?;
     let mut filled: Option<(u64, usize)> = None;
     source.rows(&mut |row, line| {
         if filled.is_some() {

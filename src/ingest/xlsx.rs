@@ -35,15 +35,24 @@ pub struct XlsxSource {
 
 impl XlsxSource {
     pub fn open(path: &Path, display: &str) -> Result<XlsxSource, FileError> {
-        let format_error = |message: String| FileError::Format {
-            path: display.to_owned(),
-            message,
-        };
+        // Refused before it is read, so a huge file costs nothing.
         let size = std::fs::metadata(path).map_err(io_error(display))?.len();
         if size > MAX_XLSX_UNPACKED {
             return Err(too_big(display));
         }
         let bytes = std::fs::read(path).map_err(io_error(display))?;
+        XlsxSource::from_bytes(bytes, display)
+    }
+
+    /// A workbook held in memory, read as one on disk is (the fuzz targets read workbooks so).
+    pub fn from_bytes(bytes: Vec<u8>, display: &str) -> Result<XlsxSource, FileError> {
+        let format_error = |message: String| FileError::Format {
+            path: display.to_owned(),
+            message,
+        };
+        if bytes.len() as u64 > MAX_XLSX_UNPACKED {
+            return Err(too_big(display));
+        }
         let mut hasher = Hasher::default();
         hasher.update(&bytes);
         check_unpacked_size(&bytes, display)?;

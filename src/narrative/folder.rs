@@ -139,6 +139,20 @@ fn read_text(file: &Path) -> Result<String, (Option<usize>, Reason)> {
 
 type Found = Vec<(Option<usize>, Reason)>;
 
+/// Reads one slot's text as [`read`] reads its file, images relative to `dir`: its blocks, the
+/// cover sheet when the slot is the cover, and every problem with its line. For the fuzz entry
+/// points, which have the text but no folder.
+pub fn read_slot(
+    slot: Slot,
+    text: &str,
+    dir: &Path,
+    inputs: &Inputs<'_>,
+) -> (Vec<super::tree::Block>, Option<Cover>, Found) {
+    let mut found = Vec::new();
+    let (blocks, cover, _) = slot_text(slot, text, dir, inputs, &mut found);
+    (blocks, cover, found)
+}
+
 /// Converts one slot's text: its blocks, the cover sheet when the slot is the cover, and the
 /// images it shows; problems go to `found`.
 fn slot_text(

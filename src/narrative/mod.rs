@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 pub use cover::{Cover, Purpose};
 pub use error::{Problem, Problems, Reason};
 pub use figures::Figures;
-pub use folder::{Inputs, input_files, read};
+pub use folder::{Inputs, input_files, read, read_slot};
 pub use images::Image;
 pub use slots::Slot;
 pub use tree::{Align, Block, Inline};

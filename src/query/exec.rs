@@ -7,7 +7,8 @@ use std::io::Write;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::execution::context::SQLOptions;
+use datafusion::execution::context::{SQLOptions, SessionContext};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
@@ -108,13 +109,26 @@ async fn execute(
     session: &Session,
     statement: datafusion::sql::parser::Statement,
 ) -> Result<DataFrame, SqlError> {
+    let plan = plan_read_only(session.ctx(), statement).await?;
+    session
+        .ctx()
+        .execute_logical_plan(plan)
+        .await
+        .map_err(query_error)
+}
+
+/// Plans one statement in `ctx`, refusing it (by the words it starts with) if it would write:
+/// create, change or drop anything, copy out, or set an option.
+pub async fn plan_read_only(
+    ctx: &SessionContext,
+    statement: datafusion::sql::parser::Statement,
+) -> Result<LogicalPlan, SqlError> {
     let read_only = SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
     let text = statement.to_string();
-    let plan = session
-        .ctx()
+    let plan = ctx
         .state()
         .statement_to_plan(statement)
         .await
@@ -122,11 +136,7 @@ async fn execute(
     if read_only.verify_plan(&plan).is_err() {
         return Err(SqlError::ReadOnly(statement_words(&text)));
     }
-    session
-        .ctx()
-        .execute_logical_plan(plan)
-        .await
-        .map_err(query_error)
+    Ok(plan)
 }
 
 /// The sentence refusing a statement that would write, shared by `safeguard sql` and

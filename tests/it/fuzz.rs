@@ -3,6 +3,10 @@
 //! Every case must finish without a panic within [`BOUND`], and for every dataset that loads,
 //! rows read = loaded + rejected + skipped, with the sink seeing exactly those rows.
 //!
+//! Most cases go through `safeguard::fuzz`, the in-memory entry points the cargo-fuzz targets
+//! in `fuzz/` drive too; the regressions and the mapping cases load a real input folder, so
+//! listing and hashing are fuzzed as well.
+//!
 //! CI runs a fixed seed and a modest number of cases. A long run sets the count (and, to
 //! explore further, another seed) per target:
 //!
@@ -20,21 +24,15 @@ mod parquet;
 mod sql;
 mod xlsx;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::util::Env;
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
-use safeguard::contract::Dataset;
+use safeguard::fuzz::{Tally, dataset_holds};
 use safeguard::ingest::mapping::Mappings;
-use safeguard::ingest::{
-    DatasetStats, FileError, IngestReport, Kept, Outcome, Progress, Reject, Sink, discover,
-    ingest_discovered,
-};
+use safeguard::ingest::{IngestReport, Outcome, Progress, discover, ingest_discovered};
 
 /// The most one case may take (a debug build on a shared machine): an input that takes longer
 /// is a hang as far as a nightly load is concerned.
@@ -89,52 +87,6 @@ where
     through
 }
 
-/// What ingest handed over, per dataset: rows in batches, and rejects.
-#[derive(Default)]
-struct Tally {
-    current: Option<&'static str>,
-    loaded: BTreeMap<&'static str, u64>,
-    rejected: BTreeMap<&'static str, u64>,
-}
-
-impl Sink for Tally {
-    fn begin(&mut self, dataset: &'static Dataset, _: SchemaRef) -> anyhow::Result<()> {
-        self.current = Some(dataset.name);
-        self.loaded.remove(dataset.name);
-        self.rejected.remove(dataset.name);
-        Ok(())
-    }
-    fn rows(&mut self, batch: RecordBatch) -> anyhow::Result<()> {
-        let name = self.current.expect("begin before rows");
-        *self.loaded.entry(name).or_default() += batch.num_rows() as u64;
-        Ok(())
-    }
-    fn reject(&mut self, reject: Reject<'_>) -> anyhow::Result<()> {
-        assert_eq!(
-            Some(reject.dataset),
-            self.current,
-            "a reject outside its dataset"
-        );
-        assert!(!reject.problems.is_empty(), "a reject without a problem");
-        *self.rejected.entry(reject.dataset).or_default() += 1;
-        Ok(())
-    }
-    fn commit(&mut self, _: &DatasetStats) -> anyhow::Result<()> {
-        self.current = None;
-        Ok(())
-    }
-    fn abandon(
-        &mut self,
-        dataset: &'static Dataset,
-        _: &FileError,
-    ) -> anyhow::Result<Option<Kept>> {
-        self.current = None;
-        self.loaded.remove(dataset.name);
-        self.rejected.remove(dataset.name);
-        Ok(None)
-    }
-}
-
 struct Quiet;
 
 impl Progress for Quiet {
@@ -151,32 +103,7 @@ pub fn ingest_holds(input: &Path, mappings: &Mappings) -> Result<IngestReport, T
     let report = ingest_discovered(discovery, &mut tally, &Quiet)
         .map_err(|e| TestCaseError::fail(format!("ingest failed outright: {e:#}")))?;
     for d in &report.datasets {
-        let name = d.dataset.name;
-        match &d.outcome {
-            Outcome::Loaded(s) => {
-                proptest::prop_assert_eq!(
-                    s.rows_read,
-                    s.rows_loaded + s.rows_rejected + s.rows_skipped,
-                    "{}: read = loaded + rejected + skipped",
-                    name
-                );
-                proptest::prop_assert_eq!(
-                    tally.loaded.get(name).copied().unwrap_or(0),
-                    s.rows_loaded
-                );
-                proptest::prop_assert_eq!(
-                    tally.rejected.get(name).copied().unwrap_or(0),
-                    s.rows_rejected
-                );
-                let per_file: u64 = d.file_reports.iter().map(|f| f.stats.rows_read).sum();
-                proptest::prop_assert_eq!(per_file, s.rows_read, "{}: files add up", name);
-            }
-            Outcome::Failed { error, .. } => {
-                let text = error.to_string();
-                proptest::prop_assert!(!text.trim().is_empty());
-            }
-            Outcome::Absent => {}
-        }
+        dataset_holds(d, &tally);
     }
     Ok(report)
 }
@@ -213,4 +140,31 @@ pub fn outcome<'r>(report: &'r IngestReport, dataset: &str) -> &'r Outcome {
         .find(|d| d.dataset.name == dataset)
         .expect("every dataset is reported")
         .outcome
+}
+
+/// Every seed committed for the cargo-fuzz targets (`fuzz/seeds/<target>/`) goes all the way
+/// through its entry point, so a long run starts from inputs that load, convert or plan.
+#[test]
+fn fuzz_seeds_go_all_the_way() {
+    let targets: [(&str, fn(&[u8]) -> bool); 6] = [
+        ("csv", safeguard::fuzz::csv),
+        ("xlsx", safeguard::fuzz::xlsx),
+        ("parquet", safeguard::fuzz::parquet),
+        ("mapping", safeguard::fuzz::mapping),
+        ("narrative", safeguard::fuzz::narrative),
+        ("sql", safeguard::fuzz::sql),
+    ];
+    for (target, entry) in targets {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds")
+            .join(target);
+        let mut seeds = 0;
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let path = file.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(entry(&bytes), "{} did not go all the way", path.display());
+            seeds += 1;
+        }
+        assert!(seeds > 0, "no seeds in {}", dir.display());
+    }
 }

@@ -2,6 +2,7 @@
 //! headers, and arbitrary bytes.
 
 use proptest::prelude::*;
+use safeguard::fuzz;
 use safeguard::ingest::mapping::Mappings;
 
 use super::{TRAINING_HEADER, ingest_holds, loaded_rows, run};
@@ -167,7 +168,9 @@ fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
 
 #[test]
 fn fuzz_csv_generated_files() {
-    let loaded = run("csv (generated)", 96, file(), |f| load_training(&f.bytes()));
+    let loaded = run("csv (generated)", 512, file(), |f| {
+        Ok(fuzz::csv(&f.bytes()))
+    });
     assert!(loaded > 0, "no generated file loaded a row");
 }
 
@@ -185,7 +188,7 @@ fn fuzz_csv_arbitrary_bytes() {
             .concat()
         }),
     ];
-    run("csv (arbitrary bytes)", 96, bytes, |b| load_training(&b));
+    run("csv (arbitrary bytes)", 512, bytes, |b| Ok(fuzz::csv(&b)));
 }
 
 /// The hostile inputs tried by hand when the issue was filed; each must load or fail cleanly.

@@ -205,8 +205,8 @@ fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
 
 #[test]
 fn fuzz_parquet_random_schemas_truncated_and_overwritten() {
-    let loaded = run("parquet (schemas, damage)", 64, file(), |f| {
-        load_training(&f.bytes())
+    let loaded = run("parquet (schemas, damage)", 256, file(), |f| {
+        Ok(safeguard::fuzz::parquet(&f.bytes()))
     });
     assert!(loaded > 0, "no file loaded a row");
 }
@@ -223,8 +223,8 @@ fn fuzz_parquet_arbitrary_bytes() {
         ]
         .concat()),
     ];
-    run("parquet (arbitrary bytes)", 64, bytes, |b| {
-        load_training(&b)
+    run("parquet (arbitrary bytes)", 256, bytes, |b| {
+        Ok(safeguard::fuzz::parquet(&b))
     });
 }
 

@@ -1,9 +1,9 @@
-//! `sql`'s read-only check: arbitrary text through the statement splitter and the naming of a
-//! refused statement, and writing statements in many spellings through the path every query
+//! `sql`'s read-only check: arbitrary text through the statement splitter, the naming of a
+//! refused statement and the read-only planning (`safeguard::fuzz::sql`), and writing statements in many spellings through the path every query
 //! takes: each is refused (or fails), none writes, the warehouse is unchanged after them all.
 
 use proptest::prelude::*;
-use safeguard::query::exec::{SqlError, collect, split, statement_words};
+use safeguard::query::exec::{SqlError, collect};
 use safeguard::query::{Engine, Params, Thresholds};
 use safeguard::warehouse::Warehouse;
 
@@ -11,7 +11,7 @@ use super::run;
 use crate::util::Env;
 
 #[test]
-fn fuzz_sql_splitting_and_naming_never_panic() {
+fn fuzz_sql_splitting_naming_and_planning_never_panic() {
     let text = prop_oneof![
         any::<String>(),
         prop::collection::vec(
@@ -50,15 +50,8 @@ fn fuzz_sql_splitting_and_naming_never_panic() {
         )
         .prop_map(|t| t.concat()),
     ];
-    run("sql (split, statement words)", 256, text, |sql| {
-        let _ = statement_words(&sql);
-        if let Ok(statements) = split(&sql) {
-            for statement in statements {
-                let words = statement_words(&statement.to_string());
-                prop_assert!(!words.contains('\n'));
-            }
-        }
-        Ok(true)
+    run("sql (split, name, plan read-only)", 512, text, |sql| {
+        Ok(safeguard::fuzz::sql(sql.as_bytes()))
     });
 }
 

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use super::{TRAINING_HEADER, run, training_file_holds};
+use super::{TRAINING_HEADER, run};
 
 #[derive(Debug, Clone)]
 enum Value {
@@ -135,15 +135,10 @@ impl Book {
     }
 }
 
-/// Loads the base input with its training data as the workbook `bytes`.
-fn load_training(bytes: &[u8]) -> Result<bool, TestCaseError> {
-    training_file_holds("training.xlsx", bytes)
-}
-
 #[test]
 fn fuzz_xlsx_built_and_broken_workbooks() {
-    let loaded = run("xlsx (built, broken)", 64, book(), |b| {
-        load_training(&b.bytes())
+    let loaded = run("xlsx (built, broken)", 256, book(), |b| {
+        Ok(safeguard::fuzz::xlsx(&b.bytes()))
     });
     assert!(loaded > 0, "no workbook loaded a row");
 }
@@ -159,5 +154,7 @@ fn fuzz_xlsx_arbitrary_bytes() {
         ]
         .concat()),
     ];
-    run("xlsx (arbitrary bytes)", 64, bytes, |b| load_training(&b));
+    run("xlsx (arbitrary bytes)", 256, bytes, |b| {
+        Ok(safeguard::fuzz::xlsx(&b))
+    });
 }
