@@ -49,7 +49,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn quantity(self) -> Quantity {
+    pub(crate) fn quantity(self) -> Quantity {
         match self {
             Kind::Denominator => Quantity::Denominator,
             Kind::Numerator | Kind::NoneCompliant => Quantity::Numerator,
@@ -292,6 +292,37 @@ impl<'a> Auditor<'a> {
             }
         }
         Ok(leaks)
+    }
+
+    /// Whether the relaxation over the `budget`-unknown neighbourhood of the exact knowledge
+    /// alone proves question (`cell`, `kind`) a leak, no certificate looked for first; and
+    /// whether that neighbourhood was its whole component. For the tests of soundness, which
+    /// would otherwise reach `pinned` only where certificates failed.
+    #[cfg(test)]
+    pub(crate) fn pinned_within(
+        &mut self,
+        shown: &[Shown],
+        cell: usize,
+        kind: Kind,
+        budget: usize,
+    ) -> Result<(bool, bool), Error> {
+        let targets = targets(self.p, self.model, self.rule, shown);
+        let t = targets
+            .iter()
+            .find(|t| t.cell == cell && t.kind == kind)
+            .expect("a question of the audit");
+        let mut keep = vec![false; self.model.vars];
+        for &(v, _) in targets.iter().flat_map(|t| &t.expr) {
+            keep[v as usize] = true;
+        }
+        let facts = self.model.knowledge(self.p, shown, &[]);
+        let exact = presolve(self.model.vars, facts, &keep);
+        let free = free_vars(&exact, &t.expr);
+        if free.is_empty() {
+            return Ok((true, true));
+        }
+        let (hood, complete) = compact(&exact, &free, budget);
+        Ok((self.pinned(&exact, &hood, t)?, complete))
     }
 
     /// Looks for a solution over `hood` (everything else at its truth) in which target `i` has
@@ -636,6 +667,20 @@ fn narrowed(mut facts: Vec<Lin>, truth: &[i64]) -> Vec<Lin> {
 }
 
 /// Every question the audit must answer about a publication showing `shown`.
+/// The questions an audit of `shown` asks: each hidden cell and what it must not give away.
+#[cfg(test)]
+pub(crate) fn questions(
+    p: &Published,
+    model: &Model,
+    rule: Rule,
+    shown: &[Shown],
+) -> Vec<(usize, Kind)> {
+    targets(p, model, rule, shown)
+        .into_iter()
+        .map(|t| (t.cell, t.kind))
+        .collect()
+}
+
 fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Target> {
     let mut out = vec![];
     for (c, s) in shown.iter().enumerate() {

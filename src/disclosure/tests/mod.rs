@@ -6,6 +6,7 @@ mod leaks;
 mod props;
 mod replay;
 mod scale;
+mod soundness;
 
 use super::audit::{Auditor, Leak};
 use super::layout::Published;

@@ -14,7 +14,7 @@ const GROUPS: [&str; 3] = ["n", "m", "a"];
 
 /// A cube of organisation × level × group with `sizes` labels each, from `cells` (kind, size,
 /// share) triples: empty, small (1-4) or larger groups, with a share of them compliant.
-fn random_cube(sizes: (usize, usize, usize), cells: &[(u8, i64, u8)]) -> Cube {
+pub(super) fn random_cube(sizes: (usize, usize, usize), cells: &[(u8, i64, u8)]) -> Cube {
     let dims: [(&str, &[&str]); 3] = [
         ("organisation", &ORGS[..sizes.0]),
         ("level", &LEVELS[..sizes.1]),
@@ -49,7 +49,7 @@ fn random_cube(sizes: (usize, usize, usize), cells: &[(u8, i64, u8)]) -> Cube {
 /// The layouts a period may publish: the annual report's training tables, with every
 /// provider's pack, with one provider's pack, and supervision-like tables by organisation and
 /// by group.
-fn layout(which: u8) -> Layout {
+pub(super) fn layout(which: u8) -> Layout {
     let packs = Layout::new()
         .table("packs by group", &["organisation", "group"])
         .table("packs total", &["organisation"]);
