@@ -17,3 +17,16 @@ mod text;
 
 pub use ingest::{Tally, csv, dataset_holds, mapping, parquet, read_training, xlsx};
 pub use text::{narrative, sql};
+
+/// An entry point: the input's bytes in, whether it went all the way out.
+pub type Entry = fn(&[u8]) -> bool;
+
+/// Every entry point by the name of its cargo-fuzz target (and of its seeds folder).
+pub const TARGETS: [(&str, Entry); 6] = [
+    ("csv", csv),
+    ("xlsx", xlsx),
+    ("parquet", parquet),
+    ("mapping", mapping),
+    ("narrative", narrative),
+    ("sql", sql),
+];

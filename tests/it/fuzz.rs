@@ -146,15 +146,7 @@ pub fn outcome<'r>(report: &'r IngestReport, dataset: &str) -> &'r Outcome {
 /// through its entry point, so a long run starts from inputs that load, convert or plan.
 #[test]
 fn fuzz_seeds_go_all_the_way() {
-    let targets: [(&str, fn(&[u8]) -> bool); 6] = [
-        ("csv", safeguard::fuzz::csv),
-        ("xlsx", safeguard::fuzz::xlsx),
-        ("parquet", safeguard::fuzz::parquet),
-        ("mapping", safeguard::fuzz::mapping),
-        ("narrative", safeguard::fuzz::narrative),
-        ("sql", safeguard::fuzz::sql),
-    ];
-    for (target, entry) in targets {
+    for (target, entry) in safeguard::fuzz::TARGETS {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fuzz/seeds")
             .join(target);
