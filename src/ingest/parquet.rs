@@ -19,7 +19,7 @@ use datafusion::parquet::file::reader::ChunkReader;
 
 use super::digest::{Digest, hash_reader};
 use super::limits::BATCH_BYTES;
-use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
+use super::source::{self, Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 use crate::contract::from_date32;
 
@@ -108,21 +108,9 @@ impl ParquetSource {
     }
 }
 
-/// Runs a step of the Parquet decoder, turning a panic into a file error. The decoder trusts
-/// more of a file's bytes than a hostile or damaged file deserves (a panic there would end the
-/// whole load, not just this dataset); its panic message still reaches standard error.
+/// Runs a step of the Parquet decoder, turning its panic into a file error.
 fn survive<T>(display: &str, step: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the decoder stopped".to_owned());
-        Err(FileError::Format {
-            path: display.to_owned(),
-            message: format!("not a readable Parquet file (it is damaged: {what})"),
-        })
-    })
+    source::survive(display, "Parquet file", step)
 }
 
 fn format_error(display: &str, e: impl std::fmt::Display) -> FileError {

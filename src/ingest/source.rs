@@ -128,3 +128,27 @@ pub(crate) fn io_error(path: &str) -> impl FnOnce(std::io::Error) -> FileError +
         source,
     }
 }
+
+/// Runs a step of a third-party decoder (`what` names the format: "Parquet file"), turning a
+/// panic into a file error. The decoders trust more of a file's bytes than a hostile or damaged
+/// file deserves, and a panic there would end the whole load, not just this dataset (found by
+/// fuzzing: a Parquet footer's damaged Arrow schema, an XLSX cell reference too long for its
+/// row number). Only the decoder's own calls go in `step`, so a panic of ours is never taken
+/// for a damaged file. The panic message still reaches standard error.
+pub(crate) fn survive<T>(
+    display: &str,
+    what: &str,
+    step: impl FnOnce() -> Result<T, FileError>,
+) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder stopped".to_owned());
+        Err(FileError::Format {
+            path: display.to_owned(),
+            message: format!("not a readable {what} (it is damaged: {why})"),
+        })
+    })
+}

@@ -15,7 +15,7 @@ use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
 use super::digest::{Digest, Hasher};
 use super::limits::{MAX_XLSX_UNPACKED, XLSX_COLUMNS};
-use super::source::{FileError, Row, Source, io_error};
+use super::source::{self, FileError, Row, Source, io_error};
 use super::value::{Cell, parse_date};
 
 type Book = Xlsx<Cursor<Vec<u8>>>;
@@ -56,13 +56,14 @@ impl XlsxSource {
         let mut hasher = Hasher::default();
         hasher.update(&bytes);
         check_unpacked_size(&bytes, display)?;
-        let book: Book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
-            XlsxError::Io(source) => FileError::Io {
-                path: display.to_owned(),
-                source,
-            },
-            other => format_error(format!("not a readable XLSX workbook: {other}")),
-        })?;
+        let book: Book =
+            survive(display, || Ok(Xlsx::new(Cursor::new(bytes))))?.map_err(|e| match e {
+                XlsxError::Io(source) => FileError::Io {
+                    path: display.to_owned(),
+                    source,
+                },
+                other => format_error(format!("not a readable XLSX workbook: {other}")),
+            })?;
         let sheet = book
             .sheet_names()
             .first()
@@ -119,14 +120,19 @@ impl XlsxSource {
         let Some(sheet) = &self.sheet else {
             return Ok(());
         };
-        let mut reader = match self.book.worksheet_cells_reader(sheet) {
+        let display = &self.display;
+        let opened = survive(display, || Ok(self.book.worksheet_cells_reader(sheet)));
+        let mut reader = match opened.map_err(SheetError::File)? {
             Ok(reader) => reader,
             // A chart sheet has no cells: read as an empty sheet, as before it was streamed.
             Err(XlsxError::NotAWorksheet(_)) => return Ok(()),
             Err(e) => return Err(SheetError::Xlsx(e)),
         };
         let mut last_row = 0;
-        while let Some(c) = reader.next_cell().map_err(SheetError::Xlsx)? {
+        while let Some(c) = survive(display, || Ok(reader.next_cell()))
+            .map_err(SheetError::File)?
+            .map_err(SheetError::Xlsx)?
+        {
             let (row, column) = c.get_position();
             if matches!(c.get_value(), DataRef::Empty) {
                 continue;
@@ -154,13 +160,22 @@ type VisitCell<'v> = dyn FnMut((u32, u32), DataRef<'_>) -> Result<bool, SheetErr
 
 /// What stops a sheet from being read.
 enum SheetError {
+    /// Calamine's decoder stopped on a damaged workbook.
+    File(FileError),
     Xlsx(XlsxError),
-    Order { row: u32, after: u32 },
-    Column { row: u32, column: u32 },
+    Order {
+        row: u32,
+        after: u32,
+    },
+    Column {
+        row: u32,
+        column: u32,
+    },
 }
 
 fn sheet_error(display: &str, e: SheetError) -> FileError {
     let message = match e {
+        SheetError::File(e) => return e,
         SheetError::Xlsx(e) => format!("cannot read the first sheet: {e}"),
         SheetError::Order { row, after } => format!(
             "sheet row {} comes after row {} in the file: no spreadsheet program writes rows out of order (open the workbook and save it again)",
@@ -177,6 +192,11 @@ fn sheet_error(display: &str, e: SheetError) -> FileError {
         path: display.to_owned(),
         message,
     }
+}
+
+/// Runs a step of calamine's decoder, turning its panic into a file error.
+fn survive<T>(display: &str, step: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    source::survive(display, "XLSX workbook", step)
 }
 
 fn too_big(display: &str) -> FileError {

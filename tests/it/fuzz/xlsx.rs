@@ -158,3 +158,28 @@ fn fuzz_xlsx_arbitrary_bytes() {
         Ok(safeguard::fuzz::xlsx(&b))
     });
 }
+
+/// Found by the cargo-fuzz run (`fuzz/run.sh`): a cell reference of eight letters
+/// (`r="Einliner..."`, a mangled `E2`) overflowed calamine's column arithmetic, a panic in any
+/// build with overflow checks (`cargo run`, the tests), which ended the whole load. The decoder's
+/// calls now run under `survive`, so the workbook is a file error naming it.
+#[test]
+fn fuzz_xlsx_regressions() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/xlsx-cell-reference-overflow.xlsx"
+    );
+    let bytes = std::fs::read(fixture).unwrap();
+    assert!(!safeguard::fuzz::xlsx(&bytes), "a damaged workbook loaded");
+    let env = crate::util::Env::base();
+    env.remove("training.csv");
+    std::fs::write(env.input().join("training.xlsx"), &bytes).unwrap();
+    let report = super::ingest_holds(&env.input(), &Default::default()).unwrap();
+    match super::outcome(&report, "training") {
+        safeguard::ingest::Outcome::Failed { error, .. } => {
+            let text = error.to_string();
+            assert!(text.starts_with("training.xlsx: "), "{text}");
+        }
+        other => panic!("the damaged workbook gave {other:?}"),
+    }
+}
