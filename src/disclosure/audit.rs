@@ -92,6 +92,9 @@ struct Goal<'g> {
     upper: Option<&'g [f64]>,
 }
 
+/// Open questions from which solutions of whole components are sought first.
+const SPREAD_FROM: usize = 64;
+
 /// Rectangles around a question tried first.
 const RECTANGLES: usize = 6;
 
@@ -214,8 +217,13 @@ impl<'a> Auditor<'a> {
             }
         }
         // First over whole components (a few solutions settle most questions of a small one),
-        // then in a few rectangles around each question still open.
-        self.spread(&narrow, &base, &targets, &mut open)?;
+        // when there are questions enough for that to pay: a later round asks a few (the
+        // counts its repairs hid, the leaks not yet repaired), and a solution of a component of
+        // thousands of unknowns costs more than settling each of those in its neighbourhood.
+        // Then in a few rectangles around each question still open.
+        if targets.len() >= SPREAD_FROM {
+            self.spread(&narrow, &base, &targets, &mut open)?;
+        }
         let eq = Equations::new(&narrow);
         for (i, t) in targets.iter().enumerate() {
             let free = free_vars(&narrow, &t.expr);
