@@ -67,10 +67,10 @@ pub(crate) struct Leak {
 
 /// A question the audit must answer about one hidden cell.
 #[derive(Debug, Clone)]
-struct Target {
-    cell: usize,
-    kind: Kind,
-    expr: Vec<(Var, f64)>,
+pub(super) struct Target {
+    pub cell: usize,
+    pub kind: Kind,
+    pub expr: Vec<(Var, f64)>,
     truth: f64,
 }
 
@@ -85,11 +85,11 @@ impl Target {
 
 /// What to optimise: `expr`, up or down; `cap` bounds it so a maximum exists and is found
 /// quickly, `upper` each unknown.
-struct Goal<'g> {
-    expr: &'g [(Var, f64)],
-    maximise: bool,
-    cap: Option<f64>,
-    upper: Option<&'g [f64]>,
+pub(super) struct Goal<'g> {
+    pub expr: &'g [(Var, f64)],
+    pub maximise: bool,
+    pub cap: Option<f64>,
+    pub upper: Option<&'g [f64]>,
 }
 
 /// Open questions from which solutions of whole components are sought first.
@@ -175,6 +175,11 @@ impl<'a> Auditor<'a> {
             certified: HashSet::new(),
             solves: 0,
         }
+    }
+
+    /// The model of the publication audited.
+    pub(super) fn model(&self) -> &'a Model {
+        self.model
     }
 
     /// Every leak of a publication showing `shown` (and `percents` printed on their own).
@@ -302,37 +307,6 @@ impl<'a> Auditor<'a> {
         Ok(leaks)
     }
 
-    /// Whether the relaxation over the `budget`-unknown neighbourhood of the exact knowledge
-    /// alone proves question (`cell`, `kind`) a leak, no certificate looked for first; and
-    /// whether that neighbourhood was its whole component. For the tests of soundness, which
-    /// would otherwise reach `pinned` only where certificates failed.
-    #[cfg(test)]
-    pub(crate) fn pinned_within(
-        &mut self,
-        shown: &[Shown],
-        cell: usize,
-        kind: Kind,
-        budget: usize,
-    ) -> Result<(bool, bool), Error> {
-        let targets = targets(self.p, self.model, self.rule, shown);
-        let t = targets
-            .iter()
-            .find(|t| t.cell == cell && t.kind == kind)
-            .expect("a question of the audit");
-        let mut keep = vec![false; self.model.vars];
-        for &(v, _) in targets.iter().flat_map(|t| &t.expr) {
-            keep[v as usize] = true;
-        }
-        let facts = self.model.knowledge(self.p, shown, &[]);
-        let exact = presolve(self.model.vars, facts, &keep);
-        let free = free_vars(&exact, &t.expr);
-        if free.is_empty() {
-            return Ok((true, true));
-        }
-        let (hood, complete) = compact(&exact, &free, budget);
-        Ok((self.pinned(&exact, &hood, t)?, complete))
-    }
-
     /// Looks for a solution over `hood` (everything else at its truth) in which target `i` has
     /// another value; whatever else it settles is settled too. Whether target `i` now is.
     fn certify(
@@ -367,7 +341,12 @@ impl<'a> Auditor<'a> {
 
     /// Whether target `t` has only its true value under the constraints of `red` that lie
     /// wholly within `hood`: then it has only that value under all of them.
-    fn pinned(&mut self, red: &Reduced, hood: &[Var], t: &Target) -> Result<bool, Error> {
+    pub(super) fn pinned(
+        &mut self,
+        red: &Reduced,
+        hood: &[Var],
+        t: &Target,
+    ) -> Result<bool, Error> {
         let local = numbering(hood);
         // `hood` grew from the target's free unknowns, so it holds every one of them.
         let mut objective = vec![];
@@ -495,62 +474,6 @@ impl<'a> Auditor<'a> {
         Ok(())
     }
 
-    /// The feasible range of a count of a printed cell, over the whole component: `None` as the
-    /// maximum when it is unbounded.
-    pub fn range(
-        &mut self,
-        red: &Reduced,
-        cell: usize,
-        q: Quantity,
-    ) -> Result<(i64, Option<i64>), Error> {
-        let expr = self.model.expr(cell, q);
-        let base = self.model.truth_point();
-        let free: Vec<Var> = expr
-            .iter()
-            .map(|&(v, _)| v)
-            .filter(|&v| red.fixed[v as usize].is_none())
-            .collect();
-        let value = |point: &[f64]| -> i64 {
-            expr.iter()
-                .map(|&(v, a)| a * point[v as usize])
-                .sum::<f64>()
-                .round() as i64
-        };
-        if free.is_empty() {
-            let v = value(&base);
-            return Ok((v, Some(v)));
-        }
-        let (hood, _) = neighbourhood(red, &free, usize::MAX);
-        let min = match self.restricted(
-            red,
-            &base,
-            &hood,
-            Goal {
-                expr: &expr,
-                maximise: false,
-                cap: None,
-                upper: None,
-            },
-        )? {
-            Some(point) => value(&point),
-            None => 0,
-        };
-        let max = self
-            .restricted(
-                red,
-                &base,
-                &hood,
-                Goal {
-                    expr: &expr,
-                    maximise: true,
-                    cap: None,
-                    upper: None,
-                },
-            )?
-            .map(|point| value(&point));
-        Ok((min, max))
-    }
-
     /// Solves one program, the objective at most `cap` if given (so a maximum exists).
     fn solve(
         &mut self,
@@ -574,7 +497,7 @@ impl<'a> Auditor<'a> {
 
     /// Optimises `goal` over the unknowns in `hood`, every other unknown at its value in
     /// `base`. `None` when unbounded; otherwise the whole point.
-    fn restricted(
+    pub(super) fn restricted(
         &mut self,
         red: &Reduced,
         base: &[f64],
@@ -675,21 +598,7 @@ fn narrowed(mut facts: Vec<Lin>, truth: &[i64]) -> Vec<Lin> {
 }
 
 /// Every question the audit must answer about a publication showing `shown`.
-/// The questions an audit of `shown` asks: each hidden cell and what it must not give away.
-#[cfg(test)]
-pub(crate) fn questions(
-    p: &Published,
-    model: &Model,
-    rule: Rule,
-    shown: &[Shown],
-) -> Vec<(usize, Kind)> {
-    targets(p, model, rule, shown)
-        .into_iter()
-        .map(|t| (t.cell, t.kind))
-        .collect()
-}
-
-fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Target> {
+pub(super) fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Target> {
     let mut out = vec![];
     for (c, s) in shown.iter().enumerate() {
         if s.all() {
@@ -727,17 +636,4 @@ fn targets(p: &Published, model: &Model, rule: Rule, shown: &[Shown]) -> Vec<Tar
         }
     }
     out
-}
-
-/// The reduced knowledge of a publication, for computing exact ranges.
-pub(crate) fn reduce(p: &Published, model: &Model, shown: &[Shown]) -> Reduced {
-    let mut keep = vec![false; model.vars];
-    for (c, s) in shown.iter().enumerate() {
-        if !s.all() {
-            for (v, _) in model.expr(c, Quantity::Denominator) {
-                keep[v as usize] = true;
-            }
-        }
-    }
-    presolve(model.vars, model.knowledge(p, shown, &[]), &keep)
 }

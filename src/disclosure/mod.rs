@@ -52,6 +52,7 @@ mod neighbourhoods;
 mod periods;
 mod plan;
 mod presolve;
+mod ranges;
 mod readings;
 mod report;
 mod solve;

@@ -5,8 +5,9 @@
 
 use std::fmt;
 
-use super::audit::{Auditor, reduce};
+use super::audit::Auditor;
 use super::model::Quantity;
+use super::ranges::{self, reduce};
 use super::{Error, Plan, Reason, Summary};
 
 /// The values a hidden count could have, given everything printed.
@@ -81,7 +82,7 @@ impl Plan {
                 continue;
             }
             let mut range = |q: Quantity| -> Result<Range, Error> {
-                let (min, max) = auditor.range(&red, c, q)?;
+                let (min, max) = ranges::range(&mut auditor, &red, c, q)?;
                 Ok(Range { min, max })
             };
             let count = |r: Option<Reason>,

@@ -10,7 +10,10 @@ use rand_chacha::ChaCha8Rng;
 
 use super::props::{layout, random_cube};
 use super::*;
-use crate::disclosure::audit::{Kind, questions, reduce};
+use crate::disclosure::audit::{Kind, targets};
+use crate::disclosure::neighbourhoods::{compact, free_vars};
+use crate::disclosure::presolve::presolve;
+use crate::disclosure::ranges::{range, reduce};
 
 /// Primary suppression alone: every count under the threshold hidden, nothing else. It leaks
 /// through most totals, so the audit has leaks to prove.
@@ -22,6 +25,43 @@ fn primary(p: &Published) -> Vec<Shown> {
             numerator: !RULE.hides(c.counts.numerator),
         })
         .collect()
+}
+
+/// The questions an audit of `shown` asks: each hidden cell and what it must not give away.
+fn questions(p: &Published, model: &Model, shown: &[Shown]) -> Vec<(usize, Kind)> {
+    targets(p, model, RULE, shown)
+        .into_iter()
+        .map(|t| (t.cell, t.kind))
+        .collect()
+}
+
+/// Whether the relaxation over the `budget`-unknown neighbourhood of the exact knowledge alone
+/// proves question (`cell`, `kind`) a leak, no certificate looked for first (the audit reaches
+/// it only where certificates failed); and whether that neighbourhood was its whole component.
+fn pinned_within(
+    auditor: &mut Auditor<'_>,
+    p: &Published,
+    model: &Model,
+    shown: &[Shown],
+    (cell, kind): (usize, Kind),
+    budget: usize,
+) -> Result<(bool, bool), crate::disclosure::Error> {
+    let targets = targets(p, model, RULE, shown);
+    let t = targets
+        .iter()
+        .find(|t| t.cell == cell && t.kind == kind)
+        .expect("a question of the audit");
+    let mut keep = vec![false; model.vars];
+    for &(v, _) in targets.iter().flat_map(|t| &t.expr) {
+        keep[v as usize] = true;
+    }
+    let exact = presolve(model.vars, model.knowledge(p, shown, &[]), &keep);
+    let free = free_vars(&exact, &t.expr);
+    if free.is_empty() {
+        return Ok((true, true));
+    }
+    let (hood, complete) = compact(&exact, &free, budget);
+    Ok((auditor.pinned(&exact, &hood, t)?, complete))
 }
 
 /// How often each answer was given, so the test can tell it proved something.
@@ -40,7 +80,7 @@ fn agrees(p: &Published, shown: &[Shown], tally: &mut Tally) -> Result<(), TestC
     let mut auditor = Auditor::new(p, &model, RULE);
     let leaks = auditor.leaks(shown, &[]).map_err(fail)?;
     let red = reduce(p, &model, shown);
-    for (cell, kind) in questions(p, &model, RULE, shown) {
+    for (cell, kind) in questions(p, &model, shown) {
         let leaked = leaks.iter().any(|l| l.cell == cell && l.kind == kind);
         if kind == Kind::NoneCompliant {
             // Not a range: a printed 0 beside a hidden in-post count says it outright.
@@ -50,7 +90,7 @@ fn agrees(p: &Published, shown: &[Shown], tally: &mut Tally) -> Result<(), TestC
             );
             continue;
         }
-        let (min, max) = auditor.range(&red, cell, kind.quantity()).map_err(fail)?;
+        let (min, max) = range(&mut auditor, &red, cell, kind.quantity()).map_err(fail)?;
         let k = p.cells[cell].counts;
         let truth = match kind {
             Kind::Denominator => k.denominator,
@@ -74,9 +114,9 @@ fn agrees(p: &Published, shown: &[Shown], tally: &mut Tally) -> Result<(), TestC
         // The leak proof on its own, over neighbourhoods small enough that constraints reach
         // outside them and are dropped: what it proves must be so.
         for budget in [2, 6, 24] {
-            let (pinned, complete) = auditor
-                .pinned_within(shown, cell, kind, budget)
-                .map_err(fail)?;
+            let (pinned, complete) =
+                pinned_within(&mut auditor, p, &model, shown, (cell, kind), budget)
+                    .map_err(fail)?;
             prop_assert!(
                 !pinned || single,
                 "cell {} {:?}: pinned over {} unknowns, the exact range is {}..{:?}",
