@@ -5,8 +5,8 @@
 use super::Error;
 use super::audit::{Auditor, Goal};
 use super::layout::Published;
-use super::model::{Model, Quantity, Shown, Var};
-use super::neighbourhoods::neighbourhood;
+use super::model::{Model, Quantity, Shown};
+use super::neighbourhoods::{free_vars, neighbourhood};
 use super::presolve::{Reduced, presolve};
 
 /// The reduced knowledge of a publication, for computing exact ranges.
@@ -33,11 +33,7 @@ pub(crate) fn range(
     let model = auditor.model();
     let expr = model.expr(cell, q);
     let base = model.truth_point();
-    let free: Vec<Var> = expr
-        .iter()
-        .map(|&(v, _)| v)
-        .filter(|&v| red.fixed[v as usize].is_none())
-        .collect();
+    let free = free_vars(red, &expr);
     let value = |point: &[f64]| -> i64 {
         expr.iter()
             .map(|&(v, a)| a * point[v as usize])

@@ -108,16 +108,8 @@ pub fn dataset_holds(report: &DatasetReport, tally: &Tally) -> bool {
     }
 }
 
-/// Reads `bytes` as the training file `name` (its extension is its format), through `mapping`
+/// Reads `bytes` as `dataset`'s file `name` (its extension is its format), through `mapping`
 /// if given, after the base organisations and staff; checks the read (see [`dataset_holds`]).
-pub fn read_training(
-    name: &str,
-    bytes: &[u8],
-    mapping: Option<Arc<crate::ingest::mapping::Mapping>>,
-) -> bool {
-    read_as("training", name, bytes, mapping)
-}
-
 fn read_as(
     dataset: &str,
     name: &str,
@@ -140,17 +132,17 @@ fn read_as(
 
 /// A training CSV: any bytes, any encoding, any quoting or line ends.
 pub fn csv(bytes: &[u8]) -> bool {
-    read_training("training.csv", bytes, None)
+    read_as("training", "training.csv", bytes, None)
 }
 
 /// A training workbook: any bytes (a zip or not, any members, cells and shared strings).
 pub fn xlsx(bytes: &[u8]) -> bool {
-    read_training("training.xlsx", bytes, None)
+    read_as("training", "training.xlsx", bytes, None)
 }
 
 /// A training Parquet file: any bytes (any schema, types, footer or truncation).
 pub fn parquet(bytes: &[u8]) -> bool {
-    read_training("training.parquet", bytes, None)
+    read_as("training", "training.parquet", bytes, None)
 }
 
 /// An export read through a mapping: the input is a `safeguard.toml` fragment of `[[mapping]]`

@@ -15,7 +15,7 @@ mod base;
 mod ingest;
 mod text;
 
-pub use ingest::{Tally, csv, dataset_holds, mapping, parquet, read_training, xlsx};
+pub use ingest::{Tally, csv, dataset_holds, mapping, parquet, xlsx};
 pub use text::{narrative, sql};
 
 /// An entry point: the input's bytes in, whether it went all the way out.

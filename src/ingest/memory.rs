@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::mapping::Mapping;
-use super::sink::{Progress, Sink};
+use super::sink::Sink;
 use super::source::{FileError, Source};
 use super::validate::KeyIndex;
 use super::{DatasetReport, Format, InputFile, formats, read_dataset, settle};
@@ -62,15 +62,7 @@ impl Memory {
             formats::open_bytes(held[at].clone(), &file.relative, file.format)
         };
         let mut reports = vec![];
-        let result = read_dataset(
-            dataset,
-            &listed,
-            &open,
-            &self.keys,
-            sink,
-            &Silent,
-            &mut reports,
-        );
+        let result = read_dataset(dataset, &listed, &open, &self.keys, sink, &(), &mut reports);
         settle(dataset, listed, reports, result, &mut self.keys, sink)
     }
 }
@@ -81,12 +73,4 @@ fn listed_index(listed: &[InputFile], file: &InputFile) -> usize {
         .iter()
         .position(|f| std::ptr::eq(f, file))
         .expect("a file of the listing")
-}
-
-/// No progress is shown for bytes already in memory.
-struct Silent;
-
-impl Progress for Silent {
-    fn dataset(&self, _: &str) {}
-    fn rows(&self, _: u64) {}
 }

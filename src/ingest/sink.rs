@@ -89,3 +89,9 @@ pub trait Progress {
     fn dataset(&self, name: &str);
     fn rows(&self, rows_read: u64);
 }
+
+/// No progress shown: for bytes already in memory, and for tests.
+impl Progress for () {
+    fn dataset(&self, _: &str) {}
+    fn rows(&self, _: u64) {}
+}

@@ -32,7 +32,7 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use safeguard::fuzz::{Tally, dataset_holds};
 use safeguard::ingest::mapping::Mappings;
-use safeguard::ingest::{IngestReport, Outcome, Progress, discover, ingest_discovered};
+use safeguard::ingest::{IngestReport, Outcome, discover, ingest_discovered};
 
 /// The most one case may take (a debug build on a shared machine): an input that takes longer
 /// is a hang as far as a nightly load is concerned.
@@ -87,20 +87,13 @@ where
     through
 }
 
-struct Quiet;
-
-impl Progress for Quiet {
-    fn dataset(&self, _: &str) {}
-    fn rows(&self, _: u64) {}
-}
-
 /// Reads `input` through `mappings` as `load` would and checks every dataset that loaded:
 /// read = loaded + rejected + skipped, and the sink saw exactly the loaded and rejected rows.
 /// A file error is a fine outcome for a broken file; its message must name the file.
 pub fn ingest_holds(input: &Path, mappings: &Mappings) -> Result<IngestReport, TestCaseError> {
     let discovery = discover(input, mappings).map_err(|e| TestCaseError::fail(format!("{e:#}")))?;
     let mut tally = Tally::default();
-    let report = ingest_discovered(discovery, &mut tally, &Quiet)
+    let report = ingest_discovered(discovery, &mut tally, &())
         .map_err(|e| TestCaseError::fail(format!("ingest failed outright: {e:#}")))?;
     for d in &report.datasets {
         dataset_holds(d, &tally);

@@ -8,18 +8,11 @@
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use safeguard::ingest::mapping::Mappings;
-use safeguard::ingest::{Outcome, Progress, discover};
+use safeguard::ingest::{Outcome, discover};
 use safeguard::warehouse::Warehouse;
 use safeguard::warehouse::load::{hash_inputs, load_input, stamp_inputs};
 
 use crate::util::{Env, STAFF, counts, status};
-
-struct Quiet;
-
-impl Progress for Quiet {
-    fn dataset(&self, _: &str) {}
-    fn rows(&self, _: u64) {}
-}
 
 /// How the input is listed before it is read.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +47,7 @@ fn load_rewritten_between(
         &env.input(),
         discovery,
         &mut |_| Ok(()),
-        &Quiet,
+        &(),
     )
     .unwrap();
     let report = loaded

@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use proptest::prelude::*;
 use safeguard::contract::Dataset;
-use safeguard::ingest::{DatasetStats, FileError, Kept, Outcome, Progress, Reject, Sink, ingest};
+use safeguard::ingest::{DatasetStats, FileError, Kept, Outcome, Reject, Sink, ingest};
 
 use crate::util::Env;
 
@@ -58,13 +58,6 @@ impl Sink for Counter {
     ) -> anyhow::Result<Option<Kept>> {
         panic!("{} abandoned: {e}", dataset.name);
     }
-}
-
-struct Quiet;
-
-impl Progress for Quiet {
-    fn dataset(&self, _: &str) {}
-    fn rows(&self, _: u64) {}
 }
 
 /// What a generated training row is.
@@ -157,7 +150,7 @@ proptest! {
         env.write("training.csv", &csv);
 
         let mut sink = Counter::default();
-        let report = ingest(&env.input(), &mut sink, &Quiet).unwrap();
+        let report = ingest(&env.input(), &mut sink, &()).unwrap();
         let training = report
             .datasets
             .iter()
