@@ -48,13 +48,20 @@ pub fn narrative(bytes: &[u8]) -> bool {
 }
 
 /// Text given to `sql`: split into statements, each named by its first words and planned
-/// against the contract's tables (empty) under the read-only check. A statement that starts
-/// with a writing command is never planned as read-only. Returns whether a statement planned.
+/// against the contract's tables (empty) under the read-only check; and parsed as `serve`
+/// parses what a client sends. A statement that starts with a writing command is never planned
+/// as read-only. Returns whether a statement planned.
 pub fn sql(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
     let _ = statement_words(text);
+    // `serve`'s parse, which refuses a runaway statement before its real parse.
+    #[cfg(feature = "serve")]
+    if let Err(e) = crate::serve::parse(serve_parser(), text) {
+        let info = pgwire::error::ErrorInfo::from(e);
+        assert!(["42601", "54001"].contains(&info.code.as_str()), "{info:?}");
+    }
     let Ok(statements) = split(text) else {
         return false;
     };
@@ -85,6 +92,14 @@ pub fn sql(bytes: &[u8]) -> bool {
 const WRITING: &[&str] = &[
     "ALTER", "COPY", "CREATE", "DELETE", "DROP", "INSERT", "SET", "TRUNCATE", "UPDATE",
 ];
+
+/// `serve`'s parser, made once (it tokenizes its rewrite patterns when made).
+#[cfg(feature = "serve")]
+fn serve_parser() -> &'static datafusion_pg_catalog::sql::PostgresCompatibilityParser {
+    static PARSER: OnceLock<datafusion_pg_catalog::sql::PostgresCompatibilityParser> =
+        OnceLock::new();
+    PARSER.get_or_init(Default::default)
+}
 
 /// A session with every contract dataset as an empty table, made once.
 fn context() -> &'static SessionContext {

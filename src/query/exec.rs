@@ -13,6 +13,7 @@ use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 use super::Session;
+use super::parse_budget::{self, Budgeted};
 use super::print_format::{self, Format};
 
 /// Why a statement did not run.
@@ -65,11 +66,13 @@ fn parser_message(e: &datafusion::sql::sqlparser::parser::ParserError) -> String
 }
 
 /// Splits `sql` into statements with DataFusion's own parser (never by hand, so `;` inside
-/// strings and comments is safe).
+/// strings and comments is safe), on a budget so a malformed statement cannot hang it.
 pub fn split(sql: &str) -> Result<Vec<datafusion::sql::parser::Statement>, SqlError> {
-    DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
-        .map(Vec::from)
-        .map_err(query_error)
+    let dialect = Budgeted::new(GenericDialect {}, sql);
+    match DFParser::parse_sql_with_dialect(sql, &dialect) {
+        Err(_) if dialect.spent() => Err(SqlError::Query(parse_budget::TOO_COMPLEX.to_owned())),
+        parsed => parsed.map(Vec::from).map_err(query_error),
+    }
 }
 
 /// Runs every statement of `sql` in order and prints each result; stops at the first error.

@@ -45,6 +45,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use crate::query::scope::Scope;
+/// The client's parse, for the fuzz entry point `sql`.
+pub(crate) use statement::parse;
 
 use contexts::Contexts;
 use limits::CancelRegistry;

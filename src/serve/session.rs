@@ -175,14 +175,7 @@ impl Server {
     }
 
     fn parse(&self, sql: &str) -> PgWireResult<Vec<Statement>> {
-        let statements = self
-            .parser
-            .parse(sql)
-            .map_err(|e| error("42601", format!("syntax error: {e}")))?;
-        Ok(statements
-            .into_iter()
-            .map(super::catalog_rules::rewrite)
-            .collect())
+        super::statement::parse(&self.parser, sql)
     }
 }
 

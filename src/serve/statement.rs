@@ -7,9 +7,28 @@
 use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::sqlparser::ast::{Set, Statement};
-use pgwire::error::{ErrorInfo, PgWireError};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 
 use crate::query::exec::{read_only_refusal, statement_words};
+use crate::query::parse_budget;
+
+/// Parses what a client sent as the pg-catalog parser does (its rewrites of the catalog
+/// queries clients send, then ours), refusing first what would keep the parser busy for hours
+/// before any `statement_timeout` applied (54001, PostgreSQL's "statement too complex").
+pub fn parse(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Vec<Statement>> {
+    if parse_budget::runs_away(PostgreSqlDialect {}, sql) {
+        return Err(error("54001", parse_budget::TOO_COMPLEX.into()));
+    }
+    let statements = parser
+        .parse(sql)
+        .map_err(|e| error("42601", format!("syntax error: {e}")))?;
+    Ok(statements
+        .into_iter()
+        .map(super::catalog_rules::rewrite)
+        .collect())
+}
 
 /// The statements the server answers, by how it answers them.
 #[derive(Debug, Clone)]

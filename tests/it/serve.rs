@@ -665,6 +665,24 @@ fn connections_are_limited_and_statements_time_out_or_cancel() {
     );
     let log = server.log_once("statement stopped: user \"analyst\"");
     assert!(log.contains("statement stopped: user \"analyst\""), "{log}");
+
+    // A statement the SQL parser would backtrack over for hours, before any statement_timeout
+    // applies: refused as too complex, over the extended protocol (psycopg) and the simple one
+    // (psql), and the connection goes on.
+    let runaway = format!("SELECT {}[", ["a"; 40].join("."));
+    let out = server.run(ANALYST, &[&runaway, "SELECT 42"]);
+    assert_eq!(out[0].sqlstate(), "54001", "{:?}", out[0]);
+    match &out[1] {
+        Outcome::Rows { rows, .. } => assert_eq!(rows, &[[Some("42".to_owned())]]),
+        other => panic!("after the refusal: {other:?}"),
+    }
+    let psql = server.psql(ANALYST.0, Some(ANALYST.1), "", &["-c", &runaway]);
+    assert_ne!(psql.code, 0, "{psql:?}");
+    assert!(
+        psql.stderr.contains("too complex to parse"),
+        "{}",
+        psql.stderr
+    );
 }
 
 #[test]

@@ -168,6 +168,14 @@ fn errors_are_sentences_with_exit_codes() {
     let syntax = sql(&["-c", "SELEC 1"]);
     assert_eq!(syntax.code, 1);
     insta::assert_snapshot!("syntax_error", syntax.stderr);
+    // What the SQL parser would backtrack over for hours ends at once, as a sentence.
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/sql-dotted-names-before-brackets.sql"
+    );
+    let runaway = sql(&["-f", fixture]);
+    assert_eq!(runaway.code, 1);
+    insta::assert_snapshot!("too_complex", runaway.stderr);
     let bad_year = sql_at(&["--year", "2025"], &["-c", "SELECT 1"]);
     assert_eq!(bad_year.code, 2, "{}", bad_year.stderr);
     assert!(bad_year.stderr.contains("2025/26"), "{}", bad_year.stderr);

@@ -55,6 +55,30 @@ fn fuzz_sql_splitting_naming_and_planning_never_panic() {
     });
 }
 
+/// Inputs on which sqlparser 0.62 backtracks for hours, found by the fuzzer and in upstream
+/// reports: each ends within its parse budget, refused in every path that parses.
+#[test]
+fn fuzz_sql_regressions() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/sql-dotted-names-before-brackets.sql"
+    );
+    let found = std::fs::read_to_string(fixture).unwrap();
+    let shapes = [
+        found,
+        format!("SELECT {}", "a.b.c.d.e.f.g.h[".repeat(4)),
+        format!("SELECT x{}.", "-not-b".repeat(40)),
+        format!("SELECT {}x", "if(current_time(".repeat(40)),
+    ];
+    for sql in shapes {
+        assert!(!safeguard::fuzz::sql(sql.as_bytes()), "{sql}");
+        match safeguard::query::exec::split(&sql) {
+            Err(SqlError::Query(e)) => assert!(e.contains("too complex to parse"), "{e}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
 /// A writing statement in one spelling: its kind, a table, case and a comment before it.
 fn writing() -> impl Strategy<Value = String> {
     (
