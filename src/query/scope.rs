@@ -22,7 +22,7 @@ use anyhow::Context;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::{TableType, provider_as_source};
 use datafusion::logical_expr::{JoinType, LogicalPlan, LogicalPlanBuilder, col, lit};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 
 use super::scoped_table::ScopedTable;
 use crate::query::VIEWS;
@@ -132,7 +132,7 @@ fn rule(name: &str, provider: &dyn TableProvider) -> Rule {
 
 /// A new session context with information_schema, for the pg_catalog to be added to.
 pub fn new_context() -> SessionContext {
-    SessionContext::new_with_config(SessionConfig::new().with_information_schema(true))
+    SessionContext::new_with_config(super::session::config())
 }
 
 /// A context holding `full`'s tables and views as `codes`' users see them.

@@ -125,6 +125,18 @@ pub async fn open(
     open_snapshot(&snapshot, params, engine).await
 }
 
+/// How every local session is configured: information_schema on (`\d`, clients' catalog
+/// queries), and batches of 65,536 rows rather than DataFusion's 8,192. The views are a few
+/// long scans, sorts, windows and aggregations over millions of rows, so fewer, larger batches
+/// mean less per-batch work: at 1,000,000 staff the nine views together took 0.85 of the time
+/// (median of 5 paired runs) at a similar peak. More partitions than cores (4 on 2) gained
+/// another 8% but raised the peak of `spc_monthly` by a quarter, so stays at the default.
+pub(crate) fn config() -> SessionConfig {
+    SessionConfig::new()
+        .with_information_schema(true)
+        .with_batch_size(65_536)
+}
+
 /// Opens a session over one snapshot folder.
 pub async fn open_snapshot(
     snapshot: &Path,
@@ -134,8 +146,7 @@ pub async fn open_snapshot(
     let manifest = Manifest::read(snapshot)?;
     let (ctx, snapshot, tables) = match engine {
         Engine::Local => {
-            let config = SessionConfig::new().with_information_schema(true);
-            let ctx = SessionContext::new_with_config(config);
+            let ctx = SessionContext::new_with_config(config());
             (ctx, snapshot.to_path_buf(), Tables::Memory)
         }
         Engine::Cluster(url) => {
