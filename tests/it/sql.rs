@@ -169,11 +169,8 @@ fn errors_are_sentences_with_exit_codes() {
     assert_eq!(syntax.code, 1);
     insta::assert_snapshot!("syntax_error", syntax.stderr);
     // What the SQL parser would backtrack over for hours ends at once, as a sentence.
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/fuzz/sql-dotted-names-before-brackets.sql"
-    );
-    let runaway = sql(&["-f", fixture]);
+    let fixture = crate::util::fuzz_fixture("sql-dotted-names-before-brackets.sql");
+    let runaway = sql(&["-f", fixture.to_str().unwrap()]);
     assert_eq!(runaway.code, 1);
     insta::assert_snapshot!("too_complex", runaway.stderr);
     let bad_year = sql_at(&["--year", "2025"], &["-c", "SELECT 1"]);

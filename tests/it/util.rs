@@ -539,6 +539,13 @@ pub fn fixture(relative: &str) -> PathBuf {
         .join(relative)
 }
 
+/// An input the fuzzers found, under `tests/fixtures/fuzz`.
+pub fn fuzz_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(name)
+}
+
 /// The rejects of a dataset as `(source_file, line, reason, column)`, in the order written.
 pub fn reject_rows(t: &Table) -> Vec<(String, u64, String, String)> {
     (0..t.len())

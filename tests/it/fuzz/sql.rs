@@ -59,10 +59,7 @@ fn fuzz_sql_splitting_naming_and_planning_never_panic() {
 /// reports: each ends within its parse budget, refused in every path that parses.
 #[test]
 fn fuzz_sql_regressions() {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/fuzz/sql-dotted-names-before-brackets.sql"
-    );
+    let fixture = crate::util::fuzz_fixture("sql-dotted-names-before-brackets.sql");
     let found = std::fs::read_to_string(fixture).unwrap();
     let shapes = [
         found,

@@ -165,10 +165,7 @@ fn fuzz_xlsx_arbitrary_bytes() {
 /// calls now run under `survive`, so the workbook is a file error naming it.
 #[test]
 fn fuzz_xlsx_regressions() {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/fuzz/xlsx-cell-reference-overflow.xlsx"
-    );
+    let fixture = crate::util::fuzz_fixture("xlsx-cell-reference-overflow.xlsx");
     let bytes = std::fs::read(fixture).unwrap();
     assert!(!safeguard::fuzz::xlsx(&bytes), "a damaged workbook loaded");
     let env = crate::util::Env::base();
