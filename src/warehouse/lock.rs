@@ -28,17 +28,10 @@ impl WarehouseLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
                 anyhow::bail!(
                     "another safeguard run is writing to the warehouse {} ({}); try again when it has finished",
                     root.display(),
-                    if holder.is_empty() {
-                        "holder unknown"
-                    } else {
-                        holder
-                    }
+                    holder(&mut file).unwrap_or_else(|| "holder unknown".to_owned())
                 );
             }
             Err(std::fs::TryLockError::Error(e)) => {
@@ -56,5 +49,43 @@ impl WarehouseLock {
             .and_then(|_| file.write_all(note.as_bytes()))
             .ok();
         Ok(WarehouseLock { _file: file })
+    }
+}
+
+/// Who holds the lock, from the note the holder writes. It writes it just after taking the lock
+/// (emptying the file first), so a run that loses the race by a moment can find the file empty:
+/// look again for up to half a second before calling the holder unknown.
+fn holder(file: &mut File) -> Option<String> {
+    for _ in 0..50 {
+        let mut note = String::new();
+        let _ = file.rewind().and_then(|_| file.read_to_string(&mut note));
+        if !note.trim().is_empty() {
+            return Some(note.trim().to_owned());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run that loses the race just after the winner took the lock, before its note is
+    /// written, still names the winner.
+    #[test]
+    fn a_run_that_loses_by_a_moment_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".lock");
+        let mut winner = File::create(&path).unwrap();
+        winner.lock().unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            winner.write_all(b"pid 42 on test since now").unwrap();
+            winner
+        });
+        let refused = WarehouseLock::acquire(dir.path()).unwrap_err().to_string();
+        let _winner = writer.join().unwrap();
+        assert!(refused.contains("(pid 42 on test since now)"), "{refused}");
     }
 }
