@@ -12,7 +12,7 @@
 //! [`Budgeted`] wraps a dialect, counts those calls and, once the budget is spent, answers each
 //! one with `RecursionLimitExceeded`, the one error speculative parsing (`maybe_parse`) passes
 //! on rather than swallows. The budget grows with the statement's tokens and is far above what
-//! any well-formed statement needs (the views of `queries/` take at most a few calls a token),
+//! any well-formed statement needs (the views of `queries/` take under one call a token),
 //! so only the runaway cases reach it.
 
 use std::any::TypeId;
@@ -335,7 +335,7 @@ mod tests {
         }
     }
 
-    /// The views, at most a few calls a token, use a small part of their budget.
+    /// The views, under one call a token, use a small part of their budget.
     #[test]
     fn ordinary_statements_stay_far_inside_the_budget() {
         for view in crate::query::VIEWS {
