@@ -20,7 +20,7 @@
 //! Hiding more only removes facts (a printed count becomes "at least 1"), so a count certified
 //! safe stays safe: the auditor remembers its certificates between the rounds of a plan.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -118,7 +118,7 @@ struct Open<'t> {
 
 impl<'t> Open<'t> {
     fn new(targets: &'t [Target]) -> Open<'t> {
-        let mut by_var: HashMap<Var, Vec<usize>> = HashMap::new();
+        let mut by_var: HashMap<Var, Vec<usize>> = HashMap::default();
         for (i, t) in targets.iter().enumerate() {
             for &(v, _) in &t.expr {
                 by_var.entry(v).or_default().push(i);
@@ -172,7 +172,7 @@ impl<'a> Auditor<'a> {
             p,
             model,
             rule,
-            certified: HashSet::new(),
+            certified: HashSet::default(),
             solves: 0,
         }
     }
@@ -403,7 +403,7 @@ impl<'a> Auditor<'a> {
         targets: &[Target],
         open: &mut Open,
     ) -> Result<(), Error> {
-        let mut seen: HashSet<Var> = HashSet::new();
+        let mut seen: HashSet<Var> = HashSet::default();
         let mut rng = ChaCha8Rng::seed_from_u64(22);
         for i in 0..targets.len() {
             let free = free_vars(red, &targets[i].expr);
@@ -440,7 +440,7 @@ impl<'a> Auditor<'a> {
                         .collect()
                 } else {
                     // Minimised: a count at 0 can only go up; the others alternate.
-                    let mut weights: HashMap<Var, f64> = HashMap::new();
+                    let mut weights: HashMap<Var, f64> = HashMap::default();
                     for &j in &members {
                         let t = &targets[j];
                         let sign = if t.truth < 0.5 || round % 2 == 0 {

@@ -9,7 +9,7 @@
 //! dozen unknowns instead of a whole component of hundreds, and any solution of it (everything
 //! else held at its true value) is a certificate for the whole.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::model::Var;
 use super::presolve::Reduced;
@@ -52,7 +52,7 @@ pub(crate) fn hood(
     limit: usize,
 ) -> Vec<Var> {
     let mut hood: Vec<Var> = vec![];
-    let mut seen: HashSet<Var> = HashSet::new();
+    let mut seen: HashSet<Var> = HashSet::default();
     let mut queue: Vec<Var> = free.to_vec();
     let mut rounds = 0;
     while let Some(v) = queue.pop() {
@@ -114,7 +114,7 @@ fn rectangles(
     // Next to `v` falls when `v` rises: it must have something to give.
     let can_fall = |w: Var| !up || base[w as usize] >= 1.0;
     let balanced = |corners: [(Var, f64); 4]| {
-        let mut sums: HashMap<u32, f64> = HashMap::new();
+        let mut sums: HashMap<u32, f64> = HashMap::default();
         for (w, sign) in corners {
             for &c in eq.of(w).iter().filter(|c| wide(c)) {
                 let a = cons[c as usize]
@@ -129,7 +129,7 @@ fn rectangles(
     };
     for (i, &c1) in mine.iter().enumerate() {
         // Equations (not `v`'s) reached from `c1` through one more unknown `a`.
-        let mut via: HashMap<u32, Vec<Var>> = HashMap::new();
+        let mut via: HashMap<u32, Vec<Var>> = HashMap::default();
         for a in terms(c1).filter(|&a| a != v && can_fall(a)) {
             for &d in eq.of(a).iter().filter(|d| wide(d) && !mine.contains(d)) {
                 via.entry(d).or_default().push(a);

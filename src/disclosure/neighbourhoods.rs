@@ -5,7 +5,9 @@
 //! few dozen unknowns.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::model::Var;
 use super::presolve::Reduced;
@@ -14,7 +16,7 @@ use super::presolve::Reduced;
 /// whether that is all of them.
 pub(crate) fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool) {
     let mut seen: HashSet<Var> = start.iter().copied().collect();
-    let mut seen_cons: HashSet<u32> = HashSet::new();
+    let mut seen_cons: HashSet<u32> = HashSet::default();
     let mut queue: VecDeque<Var> = seen.iter().copied().collect();
     let mut hood = vec![];
     while let Some(v) = queue.pop_front() {
@@ -42,7 +44,7 @@ pub(crate) fn neighbourhood(red: &Reduced, start: &[Var], budget: usize) -> (Vec
 pub(crate) fn compact(red: &Reduced, start: &[Var], budget: usize) -> (Vec<Var>, bool) {
     let mut inside: HashSet<Var> = start.iter().copied().collect();
     let mut hood: Vec<Var> = start.to_vec();
-    let mut seen_cons: HashSet<u32> = HashSet::new();
+    let mut seen_cons: HashSet<u32> = HashSet::default();
     let mut queue: BinaryHeap<Reverse<(usize, u32)>> = BinaryHeap::new();
     let mut complete = true;
     let push = |v: Var, queue: &mut BinaryHeap<Reverse<(usize, u32)>>, seen: &mut HashSet<u32>| {

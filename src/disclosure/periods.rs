@@ -5,6 +5,7 @@
 //! provided each period's plan is made from that period's cube with the same layout.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 
@@ -18,7 +19,8 @@ pub struct Plans {
 
 impl Plans {
     /// A plan for each period's cube, all with the same layout and rule (made on up to two
-    /// threads: the periods are independent).
+    /// threads: the periods are independent). Each thread takes the next period not yet
+    /// taken, so a slow period does not leave the other thread idle at the end.
     pub fn build(
         layout: &Layout,
         rule: Rule,
@@ -29,17 +31,19 @@ impl Plans {
             .map_or(1, |n| n.get())
             .clamp(1, 2)
             .min(cubes.len().max(1));
+        let next = AtomicUsize::new(0);
         let results: Vec<Vec<(NaiveDate, Result<Plan, Error>)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
-                .map(|w| {
-                    let cubes = &cubes;
+                .map(|_| {
+                    let (cubes, next) = (&cubes, &next);
                     scope.spawn(move || {
-                        cubes
-                            .iter()
-                            .skip(w)
-                            .step_by(workers)
-                            .map(|(period, cube)| (*period, Plan::build(cube, layout, rule)))
-                            .collect()
+                        let mut made = vec![];
+                        while let Some((period, cube)) =
+                            cubes.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            made.push((*period, Plan::build(cube, layout, rule)));
+                        }
+                        made
                     })
                 })
                 .collect();
@@ -48,8 +52,11 @@ impl Plans {
                 .map(|h| h.join().expect("a planning thread panicked"))
                 .collect()
         });
+        // Earliest period first, so the error reported does not depend on which thread got it.
+        let made: BTreeMap<NaiveDate, Result<Plan, Error>> =
+            results.into_iter().flatten().collect();
         let mut plans = BTreeMap::new();
-        for (period, plan) in results.into_iter().flatten() {
+        for (period, plan) in made {
             plans.insert(period, plan?);
         }
         Ok(Plans { plans })

@@ -6,6 +6,8 @@
 //! Everything here is exact: a value fixed here is the only value any reader's solution can
 //! have, so a hidden count whose unknowns are all fixed is a leak without further proof.
 
+use std::collections::VecDeque;
+
 use super::model::{Lin, Var};
 
 /// The result: unknowns whose value is forced, and the constraints still to solve over the
@@ -32,9 +34,13 @@ pub(crate) fn presolve(vars: usize, constraints: Vec<Lin>, keep: &[bool]) -> Red
             uses[v as usize].push(i as u32);
         }
     }
-    let mut queue: Vec<usize> = (0..cons.len()).rev().collect();
+    // First in, first out: a constraint is looked at again once per wave of fixings rather
+    // than after each one, which for a margin over every organisation (thousands of unknowns,
+    // fixed one by one) was most of an audit's time. What is fixed is forced, so the result
+    // does not depend on the order.
+    let mut queue: VecDeque<usize> = (0..cons.len()).collect();
     let mut queued = vec![true; cons.len()];
-    while let Some(i) = queue.pop() {
+    while let Some(i) = queue.pop_front() {
         queued[i] = false;
         if !alive[i] {
             continue;
@@ -78,7 +84,7 @@ pub(crate) fn presolve(vars: usize, constraints: Vec<Lin>, keep: &[bool]) -> Red
                 for &j in &uses[v as usize] {
                     if alive[j as usize] && !queued[j as usize] {
                         queued[j as usize] = true;
-                        queue.push(j as usize);
+                        queue.push_back(j as usize);
                     }
                 }
             }
