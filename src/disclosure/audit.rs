@@ -75,6 +75,13 @@ pub(super) struct Target {
 }
 
 impl Target {
+    fn leak(&self) -> Leak {
+        Leak {
+            cell: self.cell,
+            kind: self.kind,
+        }
+    }
+
     /// Whether a solution shows the cell is safe in this respect: a value other than the true
     /// one (for a group attribute, a value above 0).
     fn certified_by(&self, point: &[f64]) -> bool {
@@ -162,6 +169,9 @@ pub(crate) struct Auditor<'a> {
     model: &'a Model,
     rule: Rule,
     certified: HashSet<(usize, Kind)>,
+    /// The leaks the last round found: a repair settles few of them, so they are proven
+    /// again first, before any certificate is sought for them.
+    suspects: HashSet<(usize, Kind)>,
     /// Integer programs solved so far.
     pub solves: usize,
 }
@@ -173,6 +183,7 @@ impl<'a> Auditor<'a> {
             model,
             rule,
             certified: HashSet::default(),
+            suspects: HashSet::default(),
             solves: 0,
         }
     }
@@ -206,7 +217,10 @@ impl<'a> Auditor<'a> {
         let exact = presolve(self.model.vars, facts, &keep);
         let base = self.model.truth_point();
         let mut open = Open::new(&targets);
+        // Leaks that presolve alone proves, then the others in the order of their questions
+        // (however they were proven, so the repairs do not depend on it).
         let mut leaks = vec![];
+        let mut proven: Vec<(usize, Leak)> = vec![];
         for (i, t) in targets.iter().enumerate() {
             let free = free_vars(&exact, &t.expr);
             if free.is_empty() {
@@ -221,12 +235,35 @@ impl<'a> Auditor<'a> {
                 self.certified.insert((t.cell, t.kind));
             }
         }
+        // Last round's leaks that this round's repairs did not settle: most are proven again
+        // in the small relaxations, without the certificates sought first for other questions
+        // (whether a count leaks is a fact of the publication, so the order of the proofs
+        // changes nothing but their cost).
+        let mut relaxed = vec![false; targets.len()];
+        for (i, t) in targets.iter().enumerate() {
+            if open.done[i] || !self.suspects.contains(&(t.cell, t.kind)) {
+                continue;
+            }
+            relaxed[i] = true;
+            let free = free_vars(&exact, &t.expr);
+            for budget in BUDGETS {
+                let (hood, complete) = compact(&exact, &free, budget);
+                if self.pinned(&exact, &hood, t)? {
+                    open.done[i] = true;
+                    proven.push((i, t.leak()));
+                    break;
+                }
+                if complete {
+                    break;
+                }
+            }
+        }
         // First over whole components (a few solutions settle most questions of a small one),
         // when there are questions enough for that to pay: a later round asks a few (the
         // counts its repairs hid, the leaks not yet repaired), and a solution of a component of
         // thousands of unknowns costs more than settling each of those in its neighbourhood.
         // Then in a few rectangles around each question still open.
-        if targets.len() >= SPREAD_FROM {
+        if targets.len() - proven.len() >= SPREAD_FROM {
             self.spread(&narrow, &base, &targets, &mut open)?;
         }
         let eq = Equations::new(&narrow);
@@ -282,7 +319,8 @@ impl<'a> Auditor<'a> {
                     if !whole_exact {
                         let (hood, complete) = compact(&exact, &free_exact, budget);
                         whole_exact = complete;
-                        if self.pinned(&exact, &hood, t)? {
+                        // Already tried above, in vain.
+                        if !relaxed[i] && self.pinned(&exact, &hood, t)? {
                             break 'verdict true;
                         }
                     }
@@ -298,12 +336,12 @@ impl<'a> Auditor<'a> {
             };
             if leak {
                 open.done[i] = true;
-                leaks.push(Leak {
-                    cell: t.cell,
-                    kind: t.kind,
-                });
+                proven.push((i, t.leak()));
             }
         }
+        proven.sort_unstable_by_key(|&(i, _)| i);
+        leaks.extend(proven.into_iter().map(|(_, leak)| leak));
+        self.suspects = leaks.iter().map(|l| (l.cell, l.kind)).collect();
         Ok(leaks)
     }
 
