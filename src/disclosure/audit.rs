@@ -171,7 +171,7 @@ pub(crate) struct Auditor<'a> {
     certified: HashSet<(usize, Kind)>,
     /// The leaks the last round found: a repair settles few of them, so they are proven
     /// again first, before any certificate is sought for them.
-    suspects: HashSet<(usize, Kind)>,
+    pub(super) suspects: HashSet<(usize, Kind)>,
     /// Integer programs solved so far.
     pub solves: usize,
 }

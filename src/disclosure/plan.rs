@@ -268,7 +268,7 @@ impl Plan {
 
 /// Hides complements until no relation has exactly one hidden count, nor hidden parts its
 /// printed total pins down. Cheap, and catches most of what the audit would.
-fn relations_pass(p: &Published, s: &mut State) {
+pub(super) fn relations_pass(p: &Published, s: &mut State) {
     loop {
         let mut changed = false;
         for r in &p.relations {
@@ -341,7 +341,7 @@ fn relations_pass(p: &Published, s: &mut State) {
 
 /// Hides one complement for each leak whose relations no earlier repair of this round touched
 /// (a later audit says whether the others still leak).
-fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
+pub(super) fn repair(p: &Published, s: &mut State, leaks: &[Leak]) -> Result<(), Error> {
     let mut touched = vec![false; p.relations.len()];
     let mut repaired = 0;
     for leak in leaks {
