@@ -14,28 +14,39 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::model::Var;
 use super::presolve::Reduced;
 
-/// The equations (not inequalities) each unknown is in.
+/// The equations (not inequalities) each unknown is in, and its coefficient in each (looked
+/// up here rather than in the equation, which for a margin over every organisation has
+/// thousands of terms).
 pub(crate) struct Equations {
     of: Vec<Vec<u32>>,
+    coefficients: Vec<Vec<f64>>,
 }
 
 impl Equations {
     pub fn new(red: &Reduced) -> Equations {
-        let of = red
-            .uses
-            .iter()
-            .map(|cs| {
-                cs.iter()
-                    .copied()
-                    .filter(|&c| red.constraints[c as usize].is_equation())
-                    .collect()
-            })
-            .collect();
-        Equations { of }
+        let mut of = vec![vec![]; red.uses.len()];
+        let mut coefficients = vec![vec![]; red.uses.len()];
+        for (c, con) in red.constraints.iter().enumerate() {
+            if con.is_equation() {
+                for &(v, a) in &con.terms {
+                    of[v as usize].push(c as u32);
+                    coefficients[v as usize].push(a);
+                }
+            }
+        }
+        Equations { of, coefficients }
     }
 
     fn of(&self, v: Var) -> &[u32] {
         &self.of[v as usize]
+    }
+
+    /// The coefficient of `v` in equation `c` (0 if it is not in it).
+    fn coefficient(&self, v: Var, c: u32) -> f64 {
+        self.of(v)
+            .iter()
+            .position(|&d| d == c)
+            .map_or(0.0, |i| self.coefficients[v as usize][i])
     }
 }
 
@@ -117,12 +128,7 @@ fn rectangles(
         let mut sums: HashMap<u32, f64> = HashMap::default();
         for (w, sign) in corners {
             for &c in eq.of(w).iter().filter(|c| wide(c)) {
-                let a = cons[c as usize]
-                    .terms
-                    .iter()
-                    .find(|t| t.0 == w)
-                    .map_or(0.0, |t| t.1);
-                *sums.entry(c).or_default() += sign * a;
+                *sums.entry(c).or_default() += sign * eq.coefficient(w, c);
             }
         }
         sums.values().all(|s| s.abs() < 1e-9)
