@@ -225,10 +225,7 @@ impl<'a> Auditor<'a> {
             let free = free_vars(&exact, &t.expr);
             if free.is_empty() {
                 open.done[i] = true;
-                leaks.push(Leak {
-                    cell: t.cell,
-                    kind: t.kind,
-                });
+                leaks.push(t.leak());
             } else if free.iter().any(|&v| exact.uses[v as usize].is_empty()) {
                 // An unknown no constraint mentions can grow as it likes.
                 open.done[i] = true;
