@@ -55,10 +55,10 @@ impl Plans {
         // Earliest period first, so the error reported does not depend on which thread got it.
         let made: BTreeMap<NaiveDate, Result<Plan, Error>> =
             results.into_iter().flatten().collect();
-        let mut plans = BTreeMap::new();
-        for (period, plan) in made {
-            plans.insert(period, plan?);
-        }
+        let plans = made
+            .into_iter()
+            .map(|(period, plan)| Ok((period, plan?)))
+            .collect::<Result<_, Error>>()?;
         Ok(Plans { plans })
     }
 
