@@ -43,33 +43,9 @@ fn connections_are_limited_and_statements_time_out_or_cancel() {
     // batches from each one it reads.
     let slow = "SELECT count(*) FROM training a, training b WHERE a.hours + b.hours > -1";
     let timed = python("cancel", &conninfo, &json!({ "query": slow, "after": 60 }));
-    assert_eq!(timed["error"]["sqlstate"], "57014", "{timed}");
-    assert!(
-        timed["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("statement timeout"),
-        "{timed}"
-    );
-    assert!(timed["seconds"].as_f64().unwrap() < 10.0, "{timed}");
-    assert_eq!(timed["after"], 42);
-    assert!(timed["after_seconds"].as_f64().unwrap() < 2.0, "{timed}");
-
+    assert_stopped(&timed, "statement timeout", 10.0);
     let cancelled = python("cancel", &conninfo, &json!({ "query": slow, "after": 0.5 }));
-    assert_eq!(cancelled["error"]["sqlstate"], "57014", "{cancelled}");
-    assert!(
-        cancelled["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("user request"),
-        "{cancelled}"
-    );
-    assert!(cancelled["seconds"].as_f64().unwrap() < 2.5, "{cancelled}");
-    assert_eq!(cancelled["after"], 42);
-    assert!(
-        cancelled["after_seconds"].as_f64().unwrap() < 2.0,
-        "{cancelled}"
-    );
+    assert_stopped(&cancelled, "user request", 2.5);
     let log = server.log_once("statement stopped: user \"analyst\"");
     assert!(log.contains("statement stopped: user \"analyst\""), "{log}");
 
@@ -117,4 +93,15 @@ fn a_million_row_result_streams_in_bounded_memory() {
         grew < bytes / 4,
         "the server's peak memory grew {grew} bytes for {bytes} bytes of rows"
     );
+}
+
+/// A statement the server stopped (SQLSTATE 57014, for `reason`) within `seconds`, after which
+/// the same connection answered its next statement (42) within 2 s.
+fn assert_stopped(result: &serde_json::Value, reason: &str, seconds: f64) {
+    assert_eq!(result["error"]["sqlstate"], "57014", "{result}");
+    let message = result["error"]["message"].as_str().unwrap();
+    assert!(message.contains(reason), "{result}");
+    assert!(result["seconds"].as_f64().unwrap() < seconds, "{result}");
+    assert_eq!(result["after"], 42, "{result}");
+    assert!(result["after_seconds"].as_f64().unwrap() < 2.0, "{result}");
 }
