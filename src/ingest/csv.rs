@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::digest::Digest;
 use super::limits::{BATCH_BYTES, MAX_ROW_BYTES};
-use super::records::{RecordError, Records, count_newlines};
+use super::records::{Leave, RecordError, Records, count_newlines};
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
@@ -118,6 +118,8 @@ pub struct Chunk {
     row_starts: Vec<usize>,
     /// The physical line each row starts on.
     lines: Vec<u64>,
+    /// Rows read among these and left out (see [`Leave`]).
+    left: u64,
 }
 
 impl Chunk {
@@ -134,12 +136,15 @@ impl Chunk {
             field_starts,
             row_starts,
             lines: Vec::with_capacity(rows),
+            left: 0,
         }
     }
 
-    /// Whether the chunk holds `rows` rows or [`BATCH_BYTES`] of fields, whichever comes first.
+    /// Whether the chunk holds `rows` rows or [`BATCH_BYTES`] of fields, whichever comes first
+    /// (rows left out count a little, so a long run of them still shows progress).
     fn is_full(&self, rows: usize) -> bool {
-        self.lines.len() >= rows || self.bytes.len() + 8 * self.field_starts.len() >= BATCH_BYTES
+        self.lines.len() + (self.left / 8) as usize >= rows
+            || self.bytes.len() + 8 * self.field_starts.len() >= BATCH_BYTES
     }
 
     /// Checks the chunk's text once, when it is complete.
@@ -174,6 +179,10 @@ impl RowChunk for Chunk {
     fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64)) {
         let (row, line) = self.get(index);
         visit(&row, line);
+    }
+
+    fn left(&self) -> u64 {
+        self.left
     }
 }
 
@@ -275,6 +284,11 @@ impl Chunked for CsvSource {
         self.read_chunks(rows, &mut |chunk| visit(Box::new(chunk)))
     }
 
+    fn leave(&mut self, leave: Leave) -> bool {
+        self.records.leave(leave);
+        true
+    }
+
     /// The file's size over the line length of its first 256 KiB (rows with quoted line
     /// breaks count twice, so this errs high).
     fn rows_hint(&self) -> usize {
@@ -293,9 +307,12 @@ impl CsvSource {
         visit: &mut dyn FnMut(Chunk) -> bool,
     ) -> Result<(), FileError> {
         let mut chunk = Chunk::with_capacity(rows, 0);
+        let mut left_before = self.records.left();
         loop {
             let read = self.records.read(&mut chunk.bytes, &mut chunk.field_starts);
-            match read.map_err(|e| csv_error(&self.display, e))? {
+            let read = read.map_err(|e| csv_error(&self.display, e))?;
+            chunk.left = self.records.left() - left_before;
+            match read {
                 Some(line) => {
                     chunk.row_starts.push(chunk.field_starts.len() - 1);
                     chunk.lines.push(line);
@@ -303,13 +320,14 @@ impl CsvSource {
                 None => break,
             }
             if chunk.is_full(rows) {
+                left_before = self.records.left();
                 let next = Chunk::with_capacity(rows, chunk.bytes.len() + chunk.bytes.len() / 8);
                 if !visit(std::mem::replace(&mut chunk, next).seal()) {
                     return Ok(());
                 }
             }
         }
-        if !chunk.is_empty() {
+        if !chunk.is_empty() || chunk.left > 0 {
             visit(chunk.seal());
         }
         Ok(())

@@ -22,7 +22,7 @@ pub mod memory;
 mod parallel;
 mod parquet;
 pub mod problem;
-mod records;
+pub mod records;
 mod sink;
 pub mod source;
 pub mod validate;

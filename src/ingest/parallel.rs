@@ -50,13 +50,19 @@ struct Checked {
     rejected: Vec<(u64, Vec<Problem>, String)>,
 }
 
-fn check(validator: &mut Validator<'_>, map: &ColumnPlan, chunk: Box<dyn RowChunk>) -> Checked {
-    let mut read = 0;
-    let mut skipped = 0;
+/// Checks a chunk; `left_out` when its reader leaves out the rows the mapping skips.
+fn check(
+    validator: &mut Validator<'_>,
+    map: &ColumnPlan,
+    left_out: bool,
+    chunk: Box<dyn RowChunk>,
+) -> Checked {
     let mut passed = Vec::with_capacity(chunk.len());
     let mut keys = Vec::with_capacity(chunk.len());
     let mut rejected = vec![];
-    let (known, skips) = validator.look_up_references(chunk.as_ref(), map);
+    // Rows the reader left out are rows the mapping skips.
+    let (mut read, mut skipped) = (chunk.left(), chunk.left());
+    let (known, skips) = validator.look_up_references(chunk.as_ref(), map, !left_out);
     let per_row = known.len() / chunk.len().max(1);
     for i in 0..chunk.len() {
         let known = &known[i * per_row..(i + 1) * per_row];
@@ -104,6 +110,7 @@ pub fn read_file(
     stats: &mut DatasetStats,
 ) -> Result<Result<(), anyhow::Error>, FileError> {
     validator.reserve_keys(source.rows_hint());
+    let left_out = map.leave().is_some_and(|leave| source.leave(leave));
     // Chunks read but not yet handed over; bounds memory whatever the file size.
     let max_in_flight = workers * 3;
     std::thread::scope(|scope| {
@@ -123,7 +130,7 @@ pub fn read_file(
                         .map_err(|_| ())
                         .and_then(|r| r.recv().map_err(|_| ()));
                     let Ok((seq, chunk)) = next else { break };
-                    if done.send((seq, check(&mut mine, &map, chunk))).is_err() {
+                    if done.send((seq, check(&mut mine, &map, left_out, chunk))).is_err() {
                         break;
                     }
                 }

@@ -58,6 +58,25 @@ pub struct Records<R> {
     keep_padding: bool,
     /// Whether the start of the file was looked at for a byte-order mark.
     past_bom: bool,
+    /// Records left out as they are read, and how many were.
+    leave: Option<Leave>,
+    left: u64,
+}
+
+/// Records to leave out as they are read: those whose field `column` passes `test` (the rows a
+/// mapping skips, half of an ESR export). A record without a quote is tested before it is
+/// split or copied, so such a row costs little more than finding its line break.
+pub struct Leave {
+    pub column: usize,
+    pub test: Box<dyn Fn(&[u8]) -> bool + Send>,
+}
+
+/// What [`Records::next_record`] found.
+enum Next {
+    End,
+    /// A record, and whether it was already tested against [`Leave`] and kept.
+    Record { line: u64, tested: bool },
+    Left,
 }
 
 impl<R: Read> Records<R> {
@@ -82,6 +101,8 @@ impl<R: Read> Records<R> {
             ends: vec![0; 64],
             keep_padding: false,
             past_bom: false,
+            leave: None,
+            left: 0,
         }
     }
 
@@ -103,19 +124,68 @@ impl<R: Read> Records<R> {
         self.at_end.then(|| self.hasher.digest())
     }
 
-    /// Reads the next record, up to its last non-empty field: each field is appended to
-    /// `bytes` followed by one separator byte, and the offset after that byte (where the next
-    /// field starts) is pushed to `starts`. Returns the line the record starts on, or `None`
-    /// after the last record.
+    /// Leaves out, from now on, the records `leave` picks.
+    pub fn leave(&mut self, leave: Leave) {
+        self.leave = Some(leave);
+    }
+
+    /// Records left out so far.
+    pub fn left(&self) -> u64 {
+        self.left
+    }
+
+    /// Reads the next record that is not left out, up to its last non-empty field: each field
+    /// is appended to `bytes` followed by one separator byte, and the offset after that byte
+    /// (where the next field starts) is pushed to `starts`. Returns the line the record starts
+    /// on, or `None` after the last record.
     pub fn read(
         &mut self,
         bytes: &mut Vec<u8>,
         starts: &mut Vec<usize>,
     ) -> Result<Option<u64>, RecordError> {
+        loop {
+            let before = (bytes.len(), starts.len());
+            match self.next_record(bytes, starts)? {
+                Next::End => return Ok(None),
+                Next::Left => self.left += 1,
+                Next::Record { line, tested: true } => return Ok(Some(line)),
+                Next::Record { line, tested: false } => {
+                    let Some(leave) = &self.leave else {
+                        return Ok(Some(line));
+                    };
+                    // The record's fields, as split: field k ends where field k + 1 starts.
+                    let at = before.1 + leave.column;
+                    let field = match starts.get(at) {
+                        Some(&end) => &bytes[starts[at - 1]..end - 1],
+                        None => &[][..],
+                    };
+                    if !(leave.test)(field) {
+                        return Ok(Some(line));
+                    }
+                    bytes.truncate(before.0);
+                    starts.truncate(before.1);
+                    self.left += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether the line of a record with no quote in it is left out.
+    fn leaves(&self, line: &[u8]) -> bool {
+        self.leave
+            .as_ref()
+            .is_some_and(|leave| (leave.test)(nth_field(line, leave.column)))
+    }
+
+    fn next_record(
+        &mut self,
+        bytes: &mut Vec<u8>,
+        starts: &mut Vec<usize>,
+    ) -> Result<Next, RecordError> {
         if !self.past_bom {
             self.past_bom = true;
             if self.end == 0 && !self.more()? {
-                return Ok(None);
+                return Ok(Next::End);
             }
             if self.buf[..self.end].starts_with(b"\xef\xbb\xbf") {
                 self.pos = 3;
@@ -124,7 +194,7 @@ impl<R: Read> Records<R> {
         // Line breaks before a record are blank lines, not records.
         loop {
             if self.pos == self.end && !self.more()? {
-                return Ok(None);
+                return Ok(Next::End);
             }
             let blank = self.buf[self.pos..self.end]
                 .iter()
@@ -147,28 +217,17 @@ impl<R: Read> Records<R> {
                     return match split_quoted(data, self.at_end, self.keep_padding, bytes, starts) {
                         Some(stop) => {
                             self.pos += stop;
-                            Ok(Some(line))
+                            Ok(Next::Record {
+                                line,
+                                tested: false,
+                            })
                         }
                         None => self.read_quoted(line, bytes, starts),
                     };
                 }
-                Some(i) => {
-                    let stop = self.pos + clear + i;
-                    split(&self.buf[self.pos..stop], self.keep_padding, bytes, starts);
-                    // The line break is passed, and counted, before the next record.
-                    self.pos = stop;
-                    return Ok(Some(line));
-                }
-                None if self.at_end => {
-                    split(
-                        &self.buf[self.pos..self.end],
-                        self.keep_padding,
-                        bytes,
-                        starts,
-                    );
-                    self.pos = self.end;
-                    return Ok(Some(line));
-                }
+                // The line break is passed, and counted, before the next record.
+                Some(i) => return Ok(self.split_line(self.pos + clear + i, line, bytes, starts)),
+                None if self.at_end => return Ok(self.split_line(self.end, line, bytes, starts)),
                 None => {
                     clear = self.end - self.pos;
                     if clear > MAX_ROW_BYTES {
@@ -180,13 +239,30 @@ impl<R: Read> Records<R> {
         }
     }
 
+    /// The record with no quote in it that ends at `stop`, unless it is left out.
+    fn split_line(
+        &mut self,
+        stop: usize,
+        line: u64,
+        bytes: &mut Vec<u8>,
+        starts: &mut Vec<usize>,
+    ) -> Next {
+        let record = &self.buf[self.pos..stop];
+        self.pos = stop;
+        if self.leaves(record) {
+            return Next::Left;
+        }
+        split(record, self.keep_padding, bytes, starts);
+        Next::Record { line, tested: true }
+    }
+
     /// A record with a quote in it, through `csv_core`.
     fn read_quoted(
         &mut self,
         line: u64,
         bytes: &mut Vec<u8>,
         starts: &mut Vec<usize>,
-    ) -> Result<Option<u64>, RecordError> {
+    ) -> Result<Next, RecordError> {
         let (mut written, mut fields, mut consumed) = (0, 0, 0);
         loop {
             let input = &self.buf[self.pos..self.end];
@@ -232,7 +308,10 @@ impl<R: Read> Records<R> {
             bytes.push(b',');
             starts.push(bytes.len());
         }
-        Ok(Some(line))
+        Ok(Next::Record {
+            line,
+            tested: false,
+        })
     }
 
     /// Reads more of the file after what is left unconsumed (moved to the buffer's start, the
@@ -260,6 +339,19 @@ impl<R: Read> Records<R> {
             }
         }
     }
+}
+
+/// Field `n` of a line with no quote in it (empty past its last field).
+fn nth_field(line: &[u8], n: usize) -> &[u8] {
+    let mut commas = memchr_iter(b',', line);
+    let mut start = 0;
+    for _ in 0..n {
+        match commas.next() {
+            Some(i) => start = i + 1,
+            None => return &[],
+        }
+    }
+    &line[start..commas.next().unwrap_or(line.len())]
 }
 
 /// Splits a line with no quote in it at its commas, up to its last non-empty field unless
@@ -471,10 +563,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_same_records_as_the_csv_crate_over_buffer_edges() {
-        // Long records cross the 1 MiB read size; quotes, escaped quotes, bare carriage
-        // returns, a byte-order mark and a last line without a break.
+    /// Long records that cross the 1 MiB read size; quotes, escaped quotes, bare carriage
+    /// returns, a byte-order mark and a last line without a break.
+    fn mixed_input() -> Vec<u8> {
         let mut input = "\u{feff}id,\"name\",note\n".as_bytes().to_vec();
         for i in 0..40_000 {
             let row = match i % 5 {
@@ -488,6 +579,12 @@ mod tests {
         }
         input.extend_from_slice(b"\"a\"b,\"\"\"\",\"x\" ,\"\n\"\n\"y\"\n\"\"\n,\"\",\n");
         input.extend_from_slice(b"last,row");
+        input
+    }
+
+    #[test]
+    fn the_same_records_as_the_csv_crate_over_buffer_edges() {
+        let input = mixed_input();
         let rows = records(&input);
         let expected = by_csv(&input);
         assert_eq!(rows.len(), expected.len());
@@ -498,6 +595,41 @@ mod tests {
         let lines = |at: usize| count_newlines(&input[..at]) + 1;
         let last = input.len() - "last,row".len();
         assert_eq!(rows.last().unwrap().0, lines(last));
+    }
+
+    #[test]
+    fn records_left_out_are_those_the_test_picks_and_are_counted() {
+        let input = mixed_input();
+        let picks = |field: &[u8]| field.is_empty() || field.last() == Some(&b'7');
+        let all = records(&input);
+        let kept: Vec<_> = all
+            .iter()
+            .filter(|(_, fields)| !picks(fields.get(1).map_or(b"", |f| f.as_bytes())))
+            .cloned()
+            .collect();
+        assert!(kept.len() < all.len() && kept.len() > all.len() / 2);
+        let mut reader = Records::new(&input[..]);
+        reader.leave(Leave {
+            column: 1,
+            test: Box::new(picks),
+        });
+        // One buffer for every record, as a chunk holds them: a record left out after it was
+        // split must leave no trace in it.
+        let (mut read, mut bytes, mut starts) = (vec![], vec![], vec![0]);
+        loop {
+            let first = starts.len();
+            let Some(line) = reader.read(&mut bytes, &mut starts).unwrap() else {
+                break;
+            };
+            let fields = starts[first - 1..]
+                .windows(2)
+                .map(|w| String::from_utf8_lossy(&bytes[w[0]..w[1] - 1]).into_owned())
+                .collect();
+            read.push((line, fields));
+        }
+        assert_eq!(read, kept);
+        assert_eq!(reader.left(), (all.len() - kept.len()) as u64);
+        assert_eq!(reader.digest().map(|d| d.bytes), Some(input.len() as u64));
     }
 
     #[test]

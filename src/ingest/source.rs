@@ -3,6 +3,7 @@
 //! format's source.
 
 use super::digest::Digest;
+use super::records::Leave;
 use super::value::{Cell, trim};
 
 /// A file that cannot be used at all. It stops its dataset, never the whole load.
@@ -87,6 +88,11 @@ pub trait Chunked {
     /// About how many rows the file holds, so the set of unique keys is sized once rather than
     /// grown (and rehashed) a dozen times over tens of millions of rows.
     fn rows_hint(&self) -> usize;
+    /// Leaves out, as they are read, the rows `leave` picks (rows the mapping skips), counting
+    /// them in [`RowChunk::left`]; false for a source that cannot (the checks skip them).
+    fn leave(&mut self, _leave: Leave) -> bool {
+        false
+    }
 }
 
 /// Rows read on one thread, to be checked on another.
@@ -99,6 +105,10 @@ pub trait RowChunk: Send {
     }
     /// Calls `visit` with the row at `index` and its line.
     fn row(&self, index: usize, visit: &mut dyn FnMut(&dyn Row, u64));
+    /// Rows read with these but left out (see [`Chunked::leave`]): counted, not held.
+    fn left(&self) -> u64 {
+        0
+    }
 }
 
 /// Renders a row back to one CSV line, so a rejected row can be fixed and resubmitted.

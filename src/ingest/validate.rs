@@ -476,19 +476,23 @@ impl<'k> Validator<'k> {
     ///
     /// Rows the file's mapping skips are found here too, and look nothing up: in an export with
     /// every mandatory course, half the rows are skipped, and their lookups would be half the
-    /// cost. The second vector says which rows are skipped (empty when the mapping skips none).
+    /// cost. The second vector says which rows are skipped (empty when the mapping skips none,
+    /// or when `test_skips` is false: the reader left them out, and the rare one it could not
+    /// judge is skipped by the row's own checks).
     pub fn look_up_references(
         &self,
         chunk: &dyn RowChunk,
         map: &ColumnPlan,
+        test_skips: bool,
     ) -> (Vec<Option<bool>>, Vec<bool>) {
         let count = self.references.len();
+        let test_skips = test_skips && map.can_skip();
         let mut hashes: Vec<Option<u128>> = Vec::with_capacity(chunk.len() * count);
-        let mut skips = Vec::with_capacity(if map.can_skip() { chunk.len() } else { 0 });
+        let mut skips = Vec::with_capacity(if test_skips { chunk.len() } else { 0 });
         for i in 0..chunk.len() {
             chunk.row(i, &mut |row, _| {
-                let skipped = map.can_skip() && map.skips(row);
-                if map.can_skip() {
+                let skipped = test_skips && map.skips(row);
+                if test_skips {
                     skips.push(skipped);
                 }
                 let value = |c: usize| match map.read(row, c, &self.def.columns[c]) {

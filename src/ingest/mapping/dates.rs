@@ -59,6 +59,15 @@ impl DateFormats {
         })
     }
 
+    /// A date spelt `30-Nov-2028` when that is the first extra format, read before the
+    /// contract's spellings are tried: none of them reads such a text, so the answer is the
+    /// one [`DateFormats::parse`] would give after they failed, and an export's every date is
+    /// read once rather than three times.
+    pub fn first_glance(&self, text: &str) -> Option<NaiveDate> {
+        let (format, _) = self.formats.first()?;
+        (format == DAY_MON_YEAR).then(|| day_mon_year(text)).flatten()
+    }
+
     /// What a date is expected to look like, for a reject's reason: the contract's spellings
     /// and each extra format shown by example (`30-Nov-2028`).
     pub fn hint(&self) -> String {
@@ -147,10 +156,16 @@ mod tests {
                 texts.push(format!("{day:02}-{month}-2027"));
             }
         }
+        let first = formats(&[DAY_MON_YEAR, "%d/%m/%y"]).unwrap();
+        let second = formats(&["%d/%m/%y", DAY_MON_YEAR]).unwrap();
         for text in &texts {
             if let Some(date) = day_mon_year(text) {
                 assert_eq!(Some(date), read(&items, text), "{text}");
+                // Read at first glance only where the contract's spellings cannot read it.
+                assert_eq!(crate::ingest::value::parse_date(text), None, "{text}");
             }
+            assert_eq!(first.first_glance(text), day_mon_year(text), "{text}");
+            assert_eq!(second.first_glance(text), None, "{text}");
         }
         assert_eq!(
             day_mon_year("30-Nov-2028"),

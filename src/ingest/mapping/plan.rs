@@ -11,6 +11,7 @@ use super::compile::{ColumnRule, Mapping};
 use super::values::{Mapped, Memo};
 use crate::contract::{Column, Dataset, Kind, normalise_name};
 use crate::ingest::problem::ProblemKind;
+use crate::ingest::records::Leave;
 use crate::ingest::source::{FileError, Row};
 use crate::ingest::value::{Cell, Invalid, Value, parse, parse_date, trim};
 
@@ -330,6 +331,32 @@ impl ColumnPlan {
         })
     }
 
+    /// A test that leaves out, as a CSV file is read, rows this plan skips: field `column`
+    /// holding a value the mapping skips is enough (whatever else is wrong with the row). An
+    /// empty or non-UTF-8 field is kept, for the checks to decide as they would.
+    pub fn leave(&self) -> Option<Leave> {
+        let (slot, column) = self.slots.iter().enumerate().find_map(|(i, slot)| match slot.source {
+            Source::Column(at) if slot.can_skip => Some((i, at)),
+            _ => None,
+        })?;
+        self.rule(slot)?.values.as_ref()?;
+        let plan = self.clone();
+        Some(Leave {
+            column,
+            test: Box::new(move |field| {
+                let (Ok(text), Some(values)) = (
+                    std::str::from_utf8(field),
+                    plan.rule(slot).and_then(|r| r.values.as_ref()),
+                ) else {
+                    return false;
+                };
+                let text = trim(text);
+                !text.is_empty()
+                    && values.apply_remembered(text, &plan.slots[slot].memo) == Mapped::Skip
+            }),
+        })
+    }
+
     /// The position in the file of each of the dataset's extra columns.
     pub fn extras(&self) -> &[Option<usize>] {
         &self.extras
@@ -424,12 +451,14 @@ impl ColumnPlan {
             },
         };
         let cell = match (&rule.dates, cell) {
-            (Some(formats), Cell::Text(text)) if parse_date(&text).is_none() => {
-                match formats.parse(trim(&text)) {
+            (Some(formats), Cell::Text(text)) => match formats.first_glance(trim(&text)) {
+                Some(date) => Cell::Date(date),
+                None if parse_date(&text).is_none() => match formats.parse(trim(&text)) {
                     Some(date) => Cell::Date(date),
                     None => Cell::Text(text),
-                }
-            }
+                },
+                None => Cell::Text(text),
+            },
             (_, cell) => cell,
         };
         match parse(cell, column.kind) {
