@@ -344,15 +344,20 @@ impl ColumnPlan {
         Some(Leave {
             column,
             test: Box::new(move |field| {
-                let (Ok(text), Some(values)) = (
-                    std::str::from_utf8(field),
-                    plan.rule(slot).and_then(|r| r.values.as_ref()),
-                ) else {
+                let Some(values) = plan.rule(slot).and_then(|r| r.values.as_ref()) else {
+                    return false;
+                };
+                let memo = &plan.slots[slot].memo;
+                // Most fields have nothing to trim, and are looked up as they are.
+                let clean = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+                if clean(field.first()) && clean(field.last()) {
+                    return values.skips_remembered(field, memo);
+                }
+                let Ok(text) = std::str::from_utf8(field) else {
                     return false;
                 };
                 let text = trim(text);
-                !text.is_empty()
-                    && values.apply_remembered(text, &plan.slots[slot].memo) == Mapped::Skip
+                !text.is_empty() && values.skips_remembered(text.as_bytes(), memo)
             }),
         })
     }

@@ -72,7 +72,9 @@ const MEMO_VALUES: usize = 4096;
 /// What a value map gave each value seen so far, for one thread (a clone starts empty).
 #[derive(Debug, Default)]
 pub struct Memo {
-    seen: RefCell<HashMap<Box<str>, Hit, FixedState>>,
+    /// Keyed by the value's bytes, so a reader can look up a field before checking its UTF-8
+    /// (every key was text when it went in).
+    seen: RefCell<HashMap<Box<[u8]>, Hit, FixedState>>,
 }
 
 impl Clone for Memo {
@@ -149,16 +151,38 @@ impl ValueMap {
 
     /// [`ValueMap::apply`], with what each distinct value gave kept in `memo` (one per thread).
     pub fn apply_remembered<'a>(&'a self, value: &'a str, memo: &Memo) -> Mapped<'a> {
-        let known = memo.seen.borrow().get(value).copied();
-        let hit = known.unwrap_or_else(|| {
-            let hit = self.find(value);
-            let mut seen = memo.seen.borrow_mut();
-            if seen.len() < MEMO_VALUES {
-                seen.insert(value.into(), hit);
-            }
-            hit
-        });
+        let known = memo.seen.borrow().get(value.as_bytes()).copied();
+        let hit = known.unwrap_or_else(|| self.find_and_remember(value, memo));
         self.give(value, hit)
+    }
+
+    fn find_and_remember(&self, value: &str, memo: &Memo) -> Hit {
+        let hit = self.find(value);
+        let mut seen = memo.seen.borrow_mut();
+        if seen.len() < MEMO_VALUES {
+            seen.insert(value.as_bytes().into(), hit);
+        }
+        hit
+    }
+
+    /// Whether the map skips `value`, a field's (trimmed) bytes: what
+    /// [`ValueMap::apply_remembered`] says, with the bytes checked to be text only the first
+    /// time they are seen (a reader asks this of every row of an export). False for bytes that
+    /// are not UTF-8.
+    pub fn skips_remembered(&self, value: &[u8], memo: &Memo) -> bool {
+        let known = memo.seen.borrow().get(value).copied();
+        let hit = match known {
+            Some(hit) => hit,
+            None => match std::str::from_utf8(value) {
+                Ok(text) => self.find_and_remember(text, memo),
+                Err(_) => return false,
+            },
+        };
+        match hit {
+            Hit::Exact(at) => matches!(self.targets[at], Template::Skip),
+            Hit::Pattern(at) => matches!(self.patterns[at].1, Template::Skip),
+            Hit::Unmatched | Hit::Part(..) | Hit::Expand(_) => false,
+        }
     }
 
     /// Which exact value or pattern matches `value` first.
@@ -402,8 +426,14 @@ mod tests {
                     map.apply(value),
                     "{value}"
                 );
+                // A reader's question about the bytes, whether asked first or after.
+                let skips = map.apply(value) == Mapped::Skip;
+                assert_eq!(map.skips_remembered(value.as_bytes(), &memo), skips);
+                let fresh = Memo::default();
+                assert_eq!(map.skips_remembered(value.as_bytes(), &fresh), skips);
             }
         }
+        assert!(!map.skips_remembered(b"old \xff", &memo));
         // Past what a memo keeps, values are matched every time, with the same answers.
         let many: Vec<String> = (0..MEMO_VALUES + 10)
             .map(|i| format!("level {i}"))
