@@ -130,7 +130,10 @@ pub fn read_file(
                         .map_err(|_| ())
                         .and_then(|r| r.recv().map_err(|_| ()));
                     let Ok((seq, chunk)) = next else { break };
-                    if done.send((seq, check(&mut mine, &map, left_out, chunk))).is_err() {
+                    if done
+                        .send((seq, check(&mut mine, &map, left_out, chunk)))
+                        .is_err()
+                    {
                         break;
                     }
                 }

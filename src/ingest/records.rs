@@ -68,14 +68,20 @@ pub struct Records<R> {
 /// split or copied, so such a row costs little more than finding its line break.
 pub struct Leave {
     pub column: usize,
-    pub test: Box<dyn Fn(&[u8]) -> bool + Send>,
+    pub test: FieldTest,
 }
+
+/// Whether a field's bytes make its record one to leave out.
+pub type FieldTest = Box<dyn Fn(&[u8]) -> bool + Send>;
 
 /// What [`Records::next_record`] found.
 enum Next {
     End,
     /// A record, and whether it was already tested against [`Leave`] and kept.
-    Record { line: u64, tested: bool },
+    Record {
+        line: u64,
+        tested: bool,
+    },
     Left,
 }
 
@@ -149,7 +155,10 @@ impl<R: Read> Records<R> {
                 Next::End => return Ok(None),
                 Next::Left => self.left += 1,
                 Next::Record { line, tested: true } => return Ok(Some(line)),
-                Next::Record { line, tested: false } => {
+                Next::Record {
+                    line,
+                    tested: false,
+                } => {
                     let Some(leave) = &self.leave else {
                         return Ok(Some(line));
                     };

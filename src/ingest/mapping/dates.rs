@@ -65,7 +65,9 @@ impl DateFormats {
     /// read once rather than three times.
     pub fn first_glance(&self, text: &str) -> Option<NaiveDate> {
         let (format, _) = self.formats.first()?;
-        (format == DAY_MON_YEAR).then(|| day_mon_year(text)).flatten()
+        (format == DAY_MON_YEAR)
+            .then(|| day_mon_year(text))
+            .flatten()
     }
 
     /// What a date is expected to look like, for a reject's reason: the contract's spellings

@@ -335,10 +335,11 @@ impl ColumnPlan {
     /// holding a value the mapping skips is enough (whatever else is wrong with the row). An
     /// empty or non-UTF-8 field is kept, for the checks to decide as they would.
     pub fn leave(&self) -> Option<Leave> {
-        let (slot, column) = self.slots.iter().enumerate().find_map(|(i, slot)| match slot.source {
+        let deciding = |(i, slot): (usize, &Slot)| match slot.source {
             Source::Column(at) if slot.can_skip => Some((i, at)),
             _ => None,
-        })?;
+        };
+        let (slot, column) = self.slots.iter().enumerate().find_map(deciding)?;
         self.rule(slot)?.values.as_ref()?;
         let plan = self.clone();
         Some(Leave {
