@@ -197,12 +197,18 @@ pub fn parse<'a>(cell: Cell<'a>, kind: Kind) -> Result<Value<'a>, Invalid> {
 /// `str::trim`, with a shortcut for the usual cell that has nothing to trim (this runs several
 /// times for every cell of every row).
 pub fn trim(s: &str) -> &str {
-    let clean = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
-    if clean(s.as_bytes().first()) && clean(s.as_bytes().last()) {
+    if nothing_to_trim(s.as_bytes()) {
         s
     } else {
         s.trim()
     }
+}
+
+/// Whether a cell's bytes start and end with a character `trim` keeps (an ASCII one that is
+/// not white space): then it has nothing to trim, and is not empty.
+pub fn nothing_to_trim(bytes: &[u8]) -> bool {
+    let clean = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    clean(bytes.first()) && clean(bytes.last())
 }
 
 fn quoted(cell: &Cell<'_>) -> String {

@@ -13,7 +13,7 @@ use crate::contract::{Column, Dataset, Kind, normalise_name};
 use crate::ingest::problem::ProblemKind;
 use crate::ingest::records::Leave;
 use crate::ingest::source::{FileError, Row};
-use crate::ingest::value::{Cell, Invalid, Value, parse, parse_date, trim};
+use crate::ingest::value::{Cell, Invalid, Value, nothing_to_trim, parse, parse_date, trim};
 
 /// How one contract column of a file was found: what `check` lists.
 #[derive(Debug, Clone, PartialEq)]
@@ -340,25 +340,22 @@ impl ColumnPlan {
             _ => None,
         };
         let (slot, column) = self.slots.iter().enumerate().find_map(deciding)?;
-        self.rule(slot)?.values.as_ref()?;
-        let plan = self.clone();
+        // The reader's own copy of the column's map, and a memo of its own (it runs on the
+        // reading thread).
+        let values = self.rule(slot)?.values.clone()?;
+        let memo = Memo::default();
         Some(Leave {
             column,
             test: Box::new(move |field| {
-                let Some(values) = plan.rule(slot).and_then(|r| r.values.as_ref()) else {
-                    return false;
-                };
-                let memo = &plan.slots[slot].memo;
                 // Most fields have nothing to trim, and are looked up as they are.
-                let clean = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
-                if clean(field.first()) && clean(field.last()) {
-                    return values.skips_remembered(field, memo);
+                if nothing_to_trim(field) {
+                    return values.skips_remembered(field, &memo);
                 }
                 let Ok(text) = std::str::from_utf8(field) else {
                     return false;
                 };
                 let text = trim(text);
-                !text.is_empty() && values.skips_remembered(text.as_bytes(), memo)
+                !text.is_empty() && values.skips_remembered(text.as_bytes(), &memo)
             }),
         })
     }
