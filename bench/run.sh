@@ -175,28 +175,44 @@ paired_views() {
 | $(spread secs "${oq[*]}") s | $(spread median "${oq_mb[*]}") MiB | $(spread ratio "${sg[*]}" "${oq[*]}") |")
 }
 
-# `safeguard load` (whole process) against DuckDB's CSV-to-Parquet (in process), in RUNS rounds,
-# the order alternating; appends the row to load_rows and sets $load_median (safeguard's median
-# seconds) and $load_mb.
-paired_load() {
-    local label=$1 input=$2 sg=() sg_mb=() dk=() dk_mb=() out s m tool i
+# Runs two measured commands in RUNS rounds, the order alternating: $1 and $2 name shell
+# functions that each run theirs once and print "seconds peak_mib", or exit non-zero (as
+# whole_process and in_process do), which stops the bench. Sets a_secs, a_mb, b_secs and b_mb:
+# each side's figures in run order, separated by spaces.
+paired_rounds() {
+    local out s m tool i
+    a_secs="" a_mb="" b_secs="" b_mb=""
     for ((i = 0; i < runs; i++)); do
-        for tool in $(rotation "$i" sg dk); do
-            case $tool in
-                sg) out=$(whole_process /dev/null "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-$staff" --keep 1) ;;
-                dk) out=$(in_process "$root/bench/duckdb_load.py" "$input" "$work/duckdb-$staff") ;;
-            esac
+        for tool in $(rotation "$i" "$1" "$2"); do
+            out=$("$tool")
             read -r s m <<<"$out"
-            case $tool in
-                sg) sg+=("$s") sg_mb+=("$((m / 1024))") ;;
-                dk) dk+=("$s") dk_mb+=("$m") ;;
-            esac
+            if [ "$tool" = "$1" ]; then
+                a_secs+=" $s" a_mb+=" $m"
+            else
+                b_secs+=" $s" b_mb+=" $m"
+            fi
         done
     done
-    load_median=$("$py" -c 'import statistics, sys; print(f"{statistics.median(map(float, sys.argv[1:])):.3f}")' "${sg[@]}")
-    load_mb=$(spread median "${sg_mb[*]}")
-    load_rows+=("| $label | $(spread secs "${sg[*]}") s | $load_mb MiB | $(spread secs "${dk[*]}") s \
-| $(spread median "${dk_mb[*]}") MiB | $(spread ratio "${sg[*]}" "${dk[*]}") |")
+}
+
+# whole_process, its peak in MiB.
+whole_process_mib() {
+    local out s k
+    out=$(whole_process "$@") || exit 1
+    read -r s k <<<"$out"
+    echo "$s $((k / 1024))"
+}
+
+# `safeguard load` (whole process) against DuckDB's CSV-to-Parquet (in process), in RUNS rounds,
+# the order alternating; appends the row to load_rows.
+paired_load() {
+    local label=$1
+    load_input=$2
+    sg_load() { whole_process_mib /dev/null "$bin" load --quiet --input "$load_input" --warehouse "$work/warehouse-$staff" --keep 1; }
+    duckdb_load() { in_process "$root/bench/duckdb_load.py" "$load_input" "$work/duckdb-$staff"; }
+    paired_rounds sg_load duckdb_load
+    load_rows+=("| $label | $(spread secs "$a_secs") s | $(spread median "$a_mb") MiB | $(spread secs "$b_secs") s \
+| $(spread median "$b_mb") MiB | $(spread ratio "$a_secs" "$b_secs") |")
 }
 
 # The same data loaded from its ESR layout and from the contract layout (both whole `safeguard
@@ -204,24 +220,14 @@ paired_load() {
 # export may just have been written, and its first read would race the kernel writing it back);
 # appends the row to esr_rows.
 paired_esr() {
-    local input=$1 esr_input=$2 esr_mb_in=$3 csv_mb=$4 es=() es_mb=() ct=() ct_mb=() out s m tool i
-    local esr_load=("$bin" --config "$esr_input/esr-mapping.toml" load --quiet --warehouse "$work/warehouse-esr-$staff" --keep 1)
-    out=$(whole_process /dev/null "${esr_load[@]}")
-    for ((i = 0; i < runs; i++)); do
-        for tool in $(rotation "$i" esr ct); do
-            case $tool in
-                esr) out=$(whole_process /dev/null "${esr_load[@]}") ;;
-                ct) out=$(whole_process /dev/null "$bin" load --quiet --input "$input" --warehouse "$work/warehouse-$staff" --keep 1) ;;
-            esac
-            read -r s m <<<"$out"
-            case $tool in
-                esr) es+=("$s") es_mb+=("$((m / 1024))") ;;
-                ct) ct+=("$s") ct_mb+=("$((m / 1024))") ;;
-            esac
-        done
-    done
-    esr_rows+=("| load, $staff staff | $(spread secs "${es[*]}") s ($esr_mb_in MB) | $(spread median "${es_mb[*]}") MiB \
-| $(spread secs "${ct[*]}") s ($csv_mb MB) | $(spread median "${ct_mb[*]}") MiB | $(spread ratio "${es[*]}" "${ct[*]}") |")
+    local esr_mb_in=$3 csv_mb=$4 out
+    load_input=$1 esr_input=$2
+    esr_load() { whole_process_mib /dev/null "$bin" --config "$esr_input/esr-mapping.toml" load --quiet --warehouse "$work/warehouse-esr-$staff" --keep 1; }
+    contract_load() { whole_process_mib /dev/null "$bin" load --quiet --input "$load_input" --warehouse "$work/warehouse-$staff" --keep 1; }
+    out=$(esr_load)
+    paired_rounds esr_load contract_load
+    esr_rows+=("| load, $staff staff | $(spread secs "$a_secs") s ($esr_mb_in MB) | $(spread median "$a_mb") MiB \
+| $(spread secs "$b_secs") s ($csv_mb MB) | $(spread median "$b_mb") MiB | $(spread ratio "$a_secs" "$b_secs") |")
 }
 
 # Run from the scratch folder, so a safeguard.toml in the clone cannot change what is measured.
@@ -316,7 +322,6 @@ for staff in $staff_sizes; do
         read -r g_s g_kb <<<"$(cat "$input/.complete")"
         generate_rows+=("| generate, $staff staff | ${g_s:-?} s | $(( ${g_kb:-0} / 1024 )) MiB | $t_csv_mb MB | $(csv_rows "$input") |")
     fi
-    load_median="" load_mb=""
     if want load; then
         echo "==> load against DuckDB's CSV to Parquet ($staff staff)" >&2
         paired_load "load, $staff staff ($t_csv_mb MB input)" "$input"
