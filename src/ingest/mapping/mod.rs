@@ -5,6 +5,7 @@
 //! - `compile.rs`: checking it against the contract into a [`Mapping`] (globs, a rule per
 //!   contract column), once, before any file is read;
 //! - `values.rs`: exact value maps and ordered regular expressions, and `skip`;
+//! - `memo.rs`: what a value map gave each value already seen (per thread);
 //! - `dates.rs`: extra chrono date formats;
 //! - `plan.rs`: one file's [`Layout`] (how each contract column was found: what `check` lists)
 //!   and [`ColumnPlan`] (how the validator reads each cell: the mapping is applied while the
@@ -13,6 +14,7 @@
 mod compile;
 pub mod config;
 mod dates;
+mod memo;
 mod plan;
 mod values;
 

@@ -9,11 +9,12 @@
 //! of rows), so a [`Memo`] keeps what each gave and a value seen before is not matched again.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 use regex::Regex;
+
+pub use super::memo::Memo;
 
 /// The word that drops a row on purpose (MAPPING.md).
 pub const SKIP: &str = "skip";
@@ -53,7 +54,7 @@ pub struct ValueMap {
 
 /// What a value was found to give, borrowing neither the value nor the map.
 #[derive(Debug, Clone, Copy)]
-enum Hit {
+pub(super) enum Hit {
     Unmatched,
     /// The target of an exact value.
     Exact(usize),
@@ -63,24 +64,6 @@ enum Hit {
     Part(usize, usize),
     /// The replacement of the pattern at this index, expanded again (an allocation anyway).
     Expand(usize),
-}
-
-/// Distinct values a [`Memo`] keeps: far more than an export's course names, few enough that a
-/// column of free text (every value distinct) costs a bounded few hundred kilobytes.
-const MEMO_VALUES: usize = 4096;
-
-/// What a value map gave each value seen so far, for one thread (a clone starts empty).
-#[derive(Debug, Default)]
-pub struct Memo {
-    /// Keyed by the value's bytes, so a reader can look up a field before checking its UTF-8
-    /// (every key was text when it went in).
-    seen: RefCell<HashMap<Box<[u8]>, Hit, FixedState>>,
-}
-
-impl Clone for Memo {
-    fn clone(&self) -> Self {
-        Memo::default()
-    }
 }
 
 /// Lower-casing a value longer than this goes to the heap (rare: values are short codes).
@@ -151,17 +134,14 @@ impl ValueMap {
 
     /// [`ValueMap::apply`], with what each distinct value gave kept in `memo` (one per thread).
     pub fn apply_remembered<'a>(&'a self, value: &'a str, memo: &Memo) -> Mapped<'a> {
-        let known = memo.seen.borrow().get(value.as_bytes()).copied();
+        let known = memo.get(value.as_bytes());
         let hit = known.unwrap_or_else(|| self.find_and_remember(value, memo));
         self.give(value, hit)
     }
 
     fn find_and_remember(&self, value: &str, memo: &Memo) -> Hit {
         let hit = self.find(value);
-        let mut seen = memo.seen.borrow_mut();
-        if seen.len() < MEMO_VALUES {
-            seen.insert(value.as_bytes().into(), hit);
-        }
+        memo.remember(value.as_bytes(), hit);
         hit
     }
 
@@ -170,8 +150,7 @@ impl ValueMap {
     /// time they are seen (a reader asks this of every row of an export). False for bytes that
     /// are not UTF-8.
     pub fn skips_remembered(&self, value: &[u8], memo: &Memo) -> bool {
-        let known = memo.seen.borrow().get(value).copied();
-        let hit = match known {
+        let hit = match memo.get(value) {
             Some(hit) => hit,
             None => match std::str::from_utf8(value) {
                 Ok(text) => self.find_and_remember(text, memo),
@@ -322,6 +301,7 @@ fn references(replacement: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::memo::MEMO_VALUES;
     use super::*;
 
     fn esr() -> ValueMap {
@@ -441,8 +421,8 @@ mod tests {
         for value in many.iter().chain(many.iter()) {
             assert_eq!(map.apply_remembered(value, &memo), map.apply(value));
         }
-        assert_eq!(memo.seen.borrow().len(), MEMO_VALUES);
-        assert!(memo.clone().seen.borrow().is_empty());
+        assert_eq!(memo.len(), MEMO_VALUES);
+        assert_eq!(memo.clone().len(), 0);
     }
 
     #[test]
