@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::digest::Digest;
 use super::limits::{BATCH_BYTES, MAX_ROW_BYTES};
-use super::records::{Leave, RecordError, Records, count_newlines};
+use super::records::{Leave, RecordError, Records};
 use super::source::{Chunked, FileError, Row, RowChunk, Source, io_error};
 use super::value::Cell;
 
@@ -290,12 +290,12 @@ impl Chunked for CsvSource {
     }
 
     /// The file's size over the line length of its first 256 KiB (rows with quoted line
-    /// breaks count twice, so this errs high).
+    /// breaks count twice, so this errs high), less the share of those lines left out.
     fn rows_hint(&self) -> usize {
         let Ok((size, head)) = self.whole.head(256 << 10) else {
             return 0;
         };
-        let lines = count_newlines(&head).max(1);
+        let lines = self.records.kept_lines(&head).max(1);
         (size as f64 * lines as f64 / head.len().max(1) as f64) as usize
     }
 }

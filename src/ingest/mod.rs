@@ -16,6 +16,7 @@ mod csv;
 pub mod digest;
 mod discover;
 pub mod formats;
+mod keys;
 pub mod limits;
 pub mod mapping;
 pub mod memory;

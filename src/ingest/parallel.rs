@@ -13,6 +13,7 @@ use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::keys::PREFETCH_AHEAD;
 use super::mapping::ColumnPlan;
 use super::problem::Problem;
 use super::sink::{DatasetStats, Progress, Reject, Sink};
@@ -109,8 +110,8 @@ pub fn read_file(
     progress: &dyn Progress,
     stats: &mut DatasetStats,
 ) -> Result<Result<(), anyhow::Error>, FileError> {
-    validator.reserve_keys(source.rows_hint());
     let left_out = map.leave().is_some_and(|leave| source.leave(leave));
+    validator.reserve_keys(source.rows_hint());
     // Chunks read but not yet handed over; bounds memory whatever the file size.
     let max_in_flight = workers * 3;
     std::thread::scope(|scope| {
@@ -221,6 +222,9 @@ impl Handover<'_, '_> {
         self.stats.rows_skipped += skipped;
         let mut keep = Vec::new();
         for (n, (&index, &key)) in passed.iter().zip(&keys).enumerate() {
+            if let Some(&ahead) = keys.get(n + PREFETCH_AHEAD) {
+                self.validator.prefetch_key(ahead);
+            }
             if self.validator.claim_key(key) {
                 continue;
             }

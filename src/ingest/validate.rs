@@ -1,8 +1,7 @@
 //! Row validation: types, required fields, cross-field rules, foreign keys and unique keys,
 //! building Arrow columns from the rows that pass.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -12,6 +11,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
+pub use super::keys::KeySet;
+use super::keys::PREFETCH_AHEAD;
 use super::mapping::{ColumnPlan, Read};
 use super::problem::{Problem, ProblemKind};
 use super::source::{Row, RowChunk};
@@ -21,27 +22,6 @@ use crate::contract::{Dataset, ForeignKey, Kind, Rule, date32, warehouse_schema}
 
 /// Rows per record batch written to the warehouse.
 pub const BATCH_ROWS: usize = 65_536;
-
-/// Keys are stored as 128-bit hashes, which are already uniform, so the set need not hash again.
-#[derive(Default)]
-pub struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
-
-/// The keys of one dataset, as hashes: 16 bytes a row, so tens of millions fit in memory.
-pub type KeySet = HashSet<u128, BuildHasherDefault<PassThrough>>;
 
 /// The keys of every dataset loaded so far, for foreign-key checks.
 #[derive(Default, Clone)]
@@ -376,6 +356,11 @@ impl<'k> Validator<'k> {
         self.keys.insert(key)
     }
 
+    /// Fetches the slot of a key claimed a little later (see [`KeySet::prefetch`]).
+    pub fn prefetch_key(&self, key: u128) {
+        self.keys.prefetch(key);
+    }
+
     /// The problem of a checked row whose key an earlier row already had.
     pub fn duplicate(&self, values: &[Value<'_>], map: &ColumnPlan) -> Problem {
         let described = self.describe(&self.key_columns, values);
@@ -513,12 +498,16 @@ impl<'k> Validator<'k> {
                 }
             });
         }
-        let known = hashes
-            .iter()
-            .enumerate()
-            .map(|(n, hash)| {
-                let target = self.references[n % count].2?;
-                hash.map(|h| target.contains(&h))
+        // Each lookup is a cache miss in a large set: the slot of the one a few ahead is
+        // fetched while this one is answered.
+        let target = |n: usize| self.references[n % count].2;
+        let known = (0..hashes.len())
+            .map(|n| {
+                let ahead = n + PREFETCH_AHEAD;
+                if let (Some(Some(h)), Some(set)) = (hashes.get(ahead), target(ahead)) {
+                    set.prefetch(*h);
+                }
+                hashes[n].and_then(|h| Some(target(n)?.contains(h)))
             })
             .collect();
         (known, skips)
@@ -538,7 +527,7 @@ impl<'k> Validator<'k> {
             }
             let found =
                 known.get(n).copied().flatten().unwrap_or_else(|| {
-                    target.contains(&key_hash(columns.iter().map(|&i| &values[i])))
+                    target.contains(key_hash(columns.iter().map(|&i| &values[i])))
                 });
             if !found {
                 let (kind, reason) = if columns.len() == 1 {
