@@ -236,11 +236,6 @@ impl Row for ChunkRow<'_> {
         }
     }
 
-    fn as_text(&self, index: usize) -> Option<&str> {
-        self.chunk.text.as_ref()?;
-        Some(self.text(index).unwrap_or_default())
-    }
-
     fn defect(&self) -> Option<String> {
         if self.chunk.text.is_some() {
             return None;
@@ -336,56 +331,5 @@ impl CsvSource {
             visit(chunk.seal());
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::source::Chunked;
-
-    /// Every cell of every row, as `cell` gives it and as `as_text` does (`None` when it
-    /// gives nothing).
-    fn both(csv: &[u8]) -> Vec<(Cell<'static>, Option<Cell<'static>>)> {
-        let mut source = CsvSource::from_bytes(csv.into(), "t.csv").unwrap();
-        let mut out = vec![];
-        source
-            .chunks(2, &mut |chunk| {
-                for i in 0..chunk.len() {
-                    chunk.row(i, &mut |row, _| {
-                        for at in 0..row.len() + 2 {
-                            let text = row.as_text(at).map(|t| match t {
-                                "" => Cell::Empty,
-                                t => Cell::Text(Cow::Owned(t.to_owned())),
-                            });
-                            let cell = match row.cell(at) {
-                                Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
-                                Cell::Empty => Cell::Empty,
-                                other => panic!("a CSV cell is text, not {other:?}"),
-                            };
-                            out.push((cell, text));
-                        }
-                    });
-                }
-                true
-            })
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn a_cell_as_text_is_the_cell() {
-        let csv = b"a,b,c\n1,,x\n\"q, r\",\"\",\n,,\nlast,one\n";
-        let cells = both(csv);
-        assert!(cells.len() > 10);
-        for (cell, text) in cells {
-            assert_eq!(Some(cell), text);
-        }
-        // A chunk that is not UTF-8 gives its cells only one way.
-        assert!(
-            both(b"a,b\n1,\xff\n")
-                .iter()
-                .all(|(_, text)| text.is_none())
-        );
     }
 }

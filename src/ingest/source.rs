@@ -48,13 +48,6 @@ pub trait Row {
     }
     /// The cell at a 0-based position; past the end is empty.
     fn cell(&self, index: usize) -> Cell<'_>;
-    /// The cell at a 0-based position as its text (empty past the end), for a row whose cells
-    /// are all text (a CSV row read as UTF-8); `None` otherwise. The same cell as
-    /// [`Row::cell`], returned in registers rather than as a [`Cell`] through memory: the
-    /// validator asks this of every cell of every row.
-    fn as_text(&self, _index: usize) -> Option<&str> {
-        None
-    }
     /// Problems found while reading the row itself (for example text that is not UTF-8).
     fn defect(&self) -> Option<String> {
         None

@@ -386,11 +386,7 @@ impl ColumnPlan {
     pub fn read<'r>(&'r self, row: &'r dyn Row, index: usize, column: &Column) -> Read<'r> {
         let slot = &self.slots[index];
         let cell = match slot.source {
-            Source::Column(at) => match row.as_text(at) {
-                Some("") => Cell::Empty,
-                Some(text) => Cell::Text(Cow::Borrowed(text)),
-                None => row.cell(at),
-            },
+            Source::Column(at) => row.cell(at),
             Source::Missing => Cell::Empty,
             Source::Constant => {
                 let constant = self
