@@ -42,23 +42,8 @@ impl Slot {
         hit: Hit::Unmatched,
     };
 
-    /// Compared a word at a time, in line: a call to the library's comparison cost more than
-    /// the comparison of a course name itself.
     fn holds(&self, value: &[u8]) -> bool {
-        let n = value.len();
-        if usize::from(self.len) != n {
-            return false;
-        }
-        let held = &self.bytes[..n];
-        if n < 8 {
-            return held == value;
-        }
-        let word = |bytes: &[u8], at: usize| {
-            u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
-        };
-        // Whole words, then the last eight bytes (which may overlap the last whole word).
-        (0..n / 8).all(|k| word(held, k * 8) == word(value, k * 8))
-            && word(held, n - 8) == word(value, n - 8)
+        usize::from(self.len) == value.len() && &self.bytes[..value.len()] == value
     }
 }
 
