@@ -49,17 +49,12 @@ impl KeySet {
         if self.slots.len() * MAX_LOAD.0 <= self.len * MAX_LOAD.1 {
             self.grow_to(slots_for(self.len + 1).max(self.slots.len() * 2));
         }
-        let mask = self.slots.len() - 1;
-        let mut at = key as usize & mask;
-        loop {
-            match self.slots[at] {
-                0 => {
-                    self.slots[at] = key;
-                    self.len += 1;
-                    return true;
-                }
-                k if k == key => return false,
-                _ => at = (at + 1) & mask,
+        match self.probe(key) {
+            Ok(_) => false,
+            Err(free) => {
+                self.slots[free] = key;
+                self.len += 1;
+                true
             }
         }
     }
@@ -68,15 +63,19 @@ impl KeySet {
         if key == 0 {
             return self.zero;
         }
-        if self.slots.is_empty() {
-            return false;
-        }
+        !self.slots.is_empty() && self.probe(key).is_ok()
+    }
+
+    /// The slot holding `key` (not 0), or the free slot where it would go: from the slot its
+    /// low bits pick, onwards. The table is never full, so a free slot is always found.
+    #[inline]
+    fn probe(&self, key: u128) -> Result<usize, usize> {
         let mask = self.slots.len() - 1;
         let mut at = key as usize & mask;
         loop {
             match self.slots[at] {
-                0 => return false,
-                k if k == key => return true,
+                0 => return Err(at),
+                k if k == key => return Ok(at),
                 _ => at = (at + 1) & mask,
             }
         }
@@ -103,15 +102,11 @@ impl KeySet {
 
     fn grow_to(&mut self, slots: usize) {
         let old = std::mem::replace(&mut self.slots, vec![0; slots]);
-        self.len = 0;
+        // The keys are distinct, so each goes to the first free slot from its own.
         for key in old.into_iter().filter(|&k| k != 0) {
-            let mask = self.slots.len() - 1;
-            let mut at = key as usize & mask;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
+            if let Err(free) = self.probe(key) {
+                self.slots[free] = key;
             }
-            self.slots[at] = key;
-            self.len += 1;
         }
     }
 }
