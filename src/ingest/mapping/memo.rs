@@ -2,12 +2,13 @@
 //!
 //! A mapped column of an export holds few distinct values (ESR: a few dozen course names over
 //! millions of rows), and the reader and every worker ask about each row's. A table of every
-//! value seen would answer, but hashing a 50-byte course name and probing a table for it, twice
-//! per row, was most of what an ESR load does more than a contract one. So a few slots, each
-//! picked by a cheap hash of a value's length and three of its words, hold the last value that
-//! fell into them: an export's course names each find a slot of their own, and a value found in
-//! its slot costs one comparison. The table behind them answers the rest, and keeps the answer
-//! for a value that loses its slot to another.
+//! value seen would answer, but that means hashing a 50-byte course name and probing a table
+//! for it, twice per row (about a quarter of what an ESR load does beyond a contract one). So a
+//! few slots, each picked by a cheap hash of a value's length and three of its words, hold the
+//! last value that fell into them: an export's course names each find a slot of their own, and
+//! a value found in its slot costs one comparison. The table behind them answers the rest, and
+//! keeps the answer for a value that loses its slot to another. (Measured: the memo's share of
+//! a profile fell by about a third; the load's wall time did not move beyond the noise.)
 
 use std::cell::RefCell;
 use std::collections::HashMap;
