@@ -454,14 +454,20 @@ impl ColumnPlan {
             },
         };
         let cell = match (&rule.dates, cell) {
-            (Some(formats), Cell::Text(text)) => match formats.first_glance(trim(&text)) {
-                Some(date) => Cell::Date(date),
-                None if parse_date(&text).is_none() => match formats.parse(trim(&text)) {
+            (Some(formats), Cell::Text(text)) => {
+                let trimmed = trim(&text);
+                let date = formats.first_glance(trimmed).or_else(|| {
+                    // Extra formats come after the contract's spellings, which parse as usual.
+                    parse_date(trimmed)
+                        .is_none()
+                        .then(|| formats.parse(trimmed))
+                        .flatten()
+                });
+                match date {
                     Some(date) => Cell::Date(date),
                     None => Cell::Text(text),
-                },
-                None => Cell::Text(text),
-            },
+                }
+            }
             (_, cell) => cell,
         };
         match parse(cell, column.kind) {
