@@ -118,6 +118,8 @@ pub struct Chunk {
     row_starts: Vec<usize>,
     /// The physical line each row starts on.
     lines: Vec<u64>,
+    /// What the reader noted of each row (see [`Row::note`]), when it leaves rows out.
+    notes: Vec<u64>,
     /// Rows read among these and left out (see [`Leave`]).
     left: u64,
 }
@@ -136,6 +138,7 @@ impl Chunk {
             field_starts,
             row_starts,
             lines: Vec::with_capacity(rows),
+            notes: vec![],
             left: 0,
         }
     }
@@ -166,6 +169,7 @@ impl Chunk {
         let row = ChunkRow {
             chunk: self,
             fields: self.row_starts[index]..self.row_starts[index + 1],
+            note: self.notes.get(index).copied().unwrap_or(0),
         };
         (row, self.lines[index])
     }
@@ -190,6 +194,7 @@ impl RowChunk for Chunk {
 pub struct ChunkRow<'a> {
     chunk: &'a Chunk,
     fields: std::ops::Range<usize>,
+    note: u64,
 }
 
 impl ChunkRow<'_> {
@@ -234,6 +239,10 @@ impl Row for ChunkRow<'_> {
                 Err(_) => Cell::Text(String::from_utf8_lossy(bytes)),
             },
         }
+    }
+
+    fn note(&self) -> u64 {
+        self.note
     }
 
     fn defect(&self) -> Option<String> {
@@ -308,6 +317,7 @@ impl CsvSource {
     ) -> Result<(), FileError> {
         let mut chunk = Chunk::with_capacity(rows, 0);
         let mut left_before = self.records.left();
+        let leaving = self.records.leaves();
         loop {
             let read = self.records.read(&mut chunk.bytes, &mut chunk.field_starts);
             let read = read.map_err(|e| csv_error(&self.display, e))?;
@@ -316,6 +326,9 @@ impl CsvSource {
                 Some(line) => {
                     chunk.row_starts.push(chunk.field_starts.len() - 1);
                     chunk.lines.push(line);
+                    if leaving {
+                        chunk.notes.push(self.records.note());
+                    }
                 }
                 None => break,
             }

@@ -26,6 +26,7 @@ pub mod problem;
 pub mod records;
 mod sink;
 pub mod source;
+mod split;
 pub mod validate;
 pub mod value;
 mod wide;

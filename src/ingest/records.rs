@@ -15,10 +15,11 @@
 use std::io::{ErrorKind, Read};
 
 use csv_core::ReadRecordResult;
-use memchr::{memchr_iter, memchr3};
+use memchr::memchr3;
 
 use super::digest::{Digest, Hasher};
 use super::limits::MAX_ROW_BYTES;
+use super::split::{nth_field, split, split_quoted};
 
 /// Bytes read from the file at a time.
 const READ_BYTES: usize = 1 << 20;
@@ -61,6 +62,8 @@ pub struct Records<R> {
     /// Records left out as they are read, and how many were.
     leave: Option<Leave>,
     left: u64,
+    /// The note of the last record read (see [`Decision`]).
+    note: u64,
 }
 
 /// Records to leave out as they are read: those whose field `column` passes `test` (the rows a
@@ -71,8 +74,17 @@ pub struct Leave {
     pub test: FieldTest,
 }
 
-/// Whether a field's bytes make its record one to leave out.
-pub type FieldTest = Box<dyn Fn(&[u8]) -> bool + Send>;
+/// What a field's bytes make of its record: left out, or kept with a note for whoever reads
+/// it (a mapping notes what its memo found for the field, so that is not looked up again).
+pub type FieldTest = Box<dyn Fn(&[u8]) -> Decision + Send>;
+
+/// A [`FieldTest`]'s answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decision {
+    Leave,
+    /// Kept, with a note (0 for none).
+    Keep(u64),
+}
 
 /// What [`Records::next_record`] found.
 enum Next {
@@ -109,6 +121,7 @@ impl<R: Read> Records<R> {
             past_bom: false,
             leave: None,
             left: 0,
+            note: 0,
         }
     }
 
@@ -135,9 +148,19 @@ impl<R: Read> Records<R> {
         self.leave = Some(leave);
     }
 
+    /// Whether records are being left out.
+    pub fn leaves(&self) -> bool {
+        self.leave.is_some()
+    }
+
     /// Records left out so far.
     pub fn left(&self) -> u64 {
         self.left
+    }
+
+    /// What the [`Leave`] test noted of the last record read (0 without a test).
+    pub fn note(&self) -> u64 {
+        self.note
     }
 
     /// Reads the next record that is not left out, up to its last non-empty field: each field
@@ -168,7 +191,8 @@ impl<R: Read> Records<R> {
                         Some(&end) => &bytes[starts[at - 1]..end - 1],
                         None => &[][..],
                     };
-                    if !(leave.test)(field) {
+                    if let Decision::Keep(note) = (leave.test)(field) {
+                        self.note = note;
                         return Ok(Some(line));
                     }
                     bytes.truncate(before.0);
@@ -185,15 +209,16 @@ impl<R: Read> Records<R> {
         bytes
             .split(|&b| b == b'\n')
             .skip(1)
-            .filter(|line| line.contains(&b'"') || !self.leaves(line))
+            .filter(|line| line.contains(&b'"') || self.decide(line) != Decision::Leave)
             .count()
     }
 
-    /// Whether the line of a record with no quote in it is left out.
-    fn leaves(&self, line: &[u8]) -> bool {
-        self.leave
-            .as_ref()
-            .is_some_and(|leave| (leave.test)(nth_field(line, leave.column)))
+    /// What the test makes of the line of a record with no quote in it.
+    fn decide(&self, line: &[u8]) -> Decision {
+        match &self.leave {
+            Some(leave) => (leave.test)(nth_field(line, leave.column)),
+            None => Decision::Keep(0),
+        }
     }
 
     fn next_record(
@@ -268,8 +293,9 @@ impl<R: Read> Records<R> {
     ) -> Next {
         let record = &self.buf[self.pos..stop];
         self.pos = stop;
-        if self.leaves(record) {
-            return Next::Left;
+        match self.decide(record) {
+            Decision::Leave => return Next::Left,
+            Decision::Keep(note) => self.note = note,
         }
         split(record, self.keep_padding, bytes, starts);
         Next::Record { line, tested: true }
@@ -358,123 +384,6 @@ impl<R: Read> Records<R> {
             }
         }
     }
-}
-
-/// Field `n` of a line with no quote in it (empty past its last field).
-fn nth_field(line: &[u8], n: usize) -> &[u8] {
-    let mut commas = memchr_iter(b',', line);
-    let mut start = 0;
-    for _ in 0..n {
-        match commas.next() {
-            Some(i) => start = i + 1,
-            None => return &[],
-        }
-    }
-    &line[start..commas.next().unwrap_or(line.len())]
-}
-
-/// Splits a line with no quote in it at its commas, up to its last non-empty field unless
-/// `keep_padding`.
-fn split(line: &[u8], keep_padding: bool, bytes: &mut Vec<u8>, starts: &mut Vec<usize>) {
-    let line = match keep_padding {
-        true => line,
-        false => &line[..without_trailing_separators(line)],
-    };
-    if line.is_empty() {
-        return;
-    }
-    let base = bytes.len();
-    bytes.extend_from_slice(line);
-    bytes.push(b',');
-    starts.extend(memchr_iter(b',', line).map(|i| base + i + 1));
-    starts.push(bytes.len());
-}
-
-/// Splits the record at the start of `data` when its quoted fields are simple (no doubled quote
-/// or line break inside, the closing quote followed by a comma or the record's end): in an
-/// export, a quoted field is mostly a name with a comma in it. Returns where the record ends, or
-/// `None`, with nothing written, for any other record (`csv_core` reads it) or one that runs
-/// past `data` before the file's end.
-fn split_quoted(
-    data: &[u8],
-    at_end: bool,
-    keep_padding: bool,
-    bytes: &mut Vec<u8>,
-    starts: &mut Vec<usize>,
-) -> Option<usize> {
-    let before = (bytes.len(), starts.len());
-    let split = split_quoted_fields(data, at_end, bytes, starts);
-    let Some((stop, kept)) = split else {
-        bytes.truncate(before.0);
-        starts.truncate(before.1);
-        return None;
-    };
-    if !keep_padding {
-        bytes.truncate(kept.0);
-        starts.truncate(kept.1);
-    }
-    Some(stop)
-}
-
-/// [`split_quoted`]'s fields: where the record ends, and the lengths of `bytes` and `starts`
-/// after its last non-empty field.
-fn split_quoted_fields(
-    data: &[u8],
-    at_end: bool,
-    bytes: &mut Vec<u8>,
-    starts: &mut Vec<usize>,
-) -> Option<(usize, (usize, usize))> {
-    let mut kept = (bytes.len(), starts.len());
-    let mut at = 0;
-    loop {
-        let (field, next) = if data.get(at) == Some(&b'"') {
-            let close = at + 1 + memchr3(b'"', b'\n', b'\r', &data[at + 1..])?;
-            match (data[close], data.get(close + 1)) {
-                (b'"', Some(b',' | b'\n' | b'\r')) => {}
-                (b'"', None) if at_end => {}
-                _ => return None,
-            }
-            (&data[at + 1..close], close + 1)
-        } else {
-            // A quote inside an unquoted field is text, as `csv_core` reads it.
-            let stop = match memchr3(b',', b'\n', b'\r', &data[at..]) {
-                Some(i) => at + i,
-                None if at_end => data.len(),
-                None => return None,
-            };
-            (&data[at..stop], stop)
-        };
-        bytes.extend_from_slice(field);
-        bytes.push(b',');
-        starts.push(bytes.len());
-        if !field.is_empty() {
-            kept = (bytes.len(), starts.len());
-        }
-        match data.get(next) {
-            Some(b',') => at = next + 1,
-            _ => return Some((next, kept)),
-        }
-    }
-}
-
-/// The length of `line` without the run of commas it ends in, as a padded line may end in
-/// thousands: 64 bytes at a time, each block compared whole (no early exit inside it, so the
-/// compiler checks it in a few vector instructions; three times faster than eight bytes at a
-/// time on a line of 16,000 commas).
-fn without_trailing_separators(line: &[u8]) -> usize {
-    const BLOCK: usize = 64;
-    let mut n = line.len();
-    while let Some(block) = n.checked_sub(BLOCK).map(|start| &line[start..n]) {
-        let block: &[u8; BLOCK] = block.try_into().expect("a block is BLOCK bytes");
-        if !block.iter().fold(true, |all, &b| all & (b == b',')) {
-            break;
-        }
-        n -= BLOCK;
-    }
-    while n > 0 && line[n - 1] == b',' {
-        n -= 1;
-    }
-    n
 }
 
 /// A plain count the compiler vectorises (faster here than searching newline by newline).
@@ -569,19 +478,6 @@ mod tests {
         assert_eq!(fields(&rows), by_csv(&input));
     }
 
-    #[test]
-    fn a_trailing_run_of_commas_of_any_length_is_cut_at_the_last_value() {
-        for value in ["", "x", "a,b", "a,,\"\""] {
-            for run in [0, 1, 63, 64, 65, 127, 128, 129, 1000] {
-                let mut line = value.as_bytes().to_vec();
-                line.extend(std::iter::repeat_n(b',', run));
-                let kept = without_trailing_separators(&line);
-                let expected = line.iter().rposition(|&b| b != b',').map_or(0, |i| i + 1);
-                assert_eq!(kept, expected, "{value:?} and {run} commas");
-            }
-        }
-    }
-
     /// Long records that cross the 1 MiB read size; quotes, escaped quotes, bare carriage
     /// returns, a byte-order mark and a last line without a break.
     fn mixed_input() -> Vec<u8> {
@@ -623,7 +519,10 @@ mod tests {
         assert_eq!(reader.kept_lines(head), 5);
         reader.leave(Leave {
             column: 1,
-            test: Box::new(|field| field.starts_with(b"fire")),
+            test: Box::new(|field| match field.starts_with(b"fire") {
+                true => Decision::Leave,
+                false => Decision::Keep(field.len() as u64),
+            }),
         });
         // Lines 2 and 5 are left out; line 4 has a quote, so it is not looked into.
         assert_eq!(reader.kept_lines(head), 3);
@@ -643,7 +542,10 @@ mod tests {
         let mut reader = Records::new(&input[..]);
         reader.leave(Leave {
             column: 1,
-            test: Box::new(picks),
+            test: Box::new(move |field| match picks(field) {
+                true => Decision::Leave,
+                false => Decision::Keep(field.len() as u64 + 1),
+            }),
         });
         // One buffer for every record, as a chunk holds them: a record left out after it was
         // split must leave no trace in it.
@@ -656,7 +558,12 @@ mod tests {
             let fields = starts[first - 1..]
                 .windows(2)
                 .map(|w| String::from_utf8_lossy(&bytes[w[0]..w[1] - 1]).into_owned())
-                .collect();
+                .collect::<Vec<_>>();
+            // Each record kept carries the note its own field was given.
+            assert_eq!(
+                reader.note(),
+                fields.get(1).map_or(0, String::len) as u64 + 1
+            );
             read.push((line, fields));
         }
         assert_eq!(read, kept);

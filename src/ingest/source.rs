@@ -52,6 +52,11 @@ pub trait Row {
     fn defect(&self) -> Option<String> {
         None
     }
+    /// What the reader noted of the row as it decided to keep it (see
+    /// [`Decision`](super::records::Decision)): 0 for nothing.
+    fn note(&self) -> u64 {
+        0
+    }
 }
 
 /// A readable input file.

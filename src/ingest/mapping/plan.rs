@@ -11,7 +11,7 @@ use super::compile::{ColumnRule, Mapping};
 use super::values::{Mapped, Memo};
 use crate::contract::{Column, Dataset, Kind, normalise_name};
 use crate::ingest::problem::ProblemKind;
-use crate::ingest::records::Leave;
+use crate::ingest::records::{Decision, Leave};
 use crate::ingest::source::{FileError, Row};
 use crate::ingest::value::{Cell, Invalid, Value, nothing_to_trim, parse, parse_date, trim};
 
@@ -226,6 +226,8 @@ pub struct ColumnPlan {
     pub first_column: usize,
     /// Cells up to the last column used; a row may run past it only with blank cells.
     width: usize,
+    /// The slot whose values decide which rows a reader leaves out (see [`ColumnPlan::leave`]).
+    deciding: Option<usize>,
 }
 
 impl ColumnPlan {
@@ -280,12 +282,16 @@ impl ColumnPlan {
             .chain(extras.iter().flatten().copied())
             .max()
             .map_or(0, |m| m + 1);
+        let deciding = slots
+            .iter()
+            .position(|s| s.can_skip && matches!(s.source, Source::Column(_)));
         ColumnPlan {
             mapping: layout.mapping.clone(),
             slots,
             extras,
             first_column: 0,
             width,
+            deciding,
         }
     }
 
@@ -335,13 +341,12 @@ impl ColumnPlan {
     /// holding a value the mapping skips is enough (whatever else is wrong with the row). An
     /// empty or non-UTF-8 field is kept, for the checks to decide as they would.
     pub fn leave(&self) -> Option<Leave> {
-        let deciding = |(i, slot): (usize, &Slot)| match slot.source {
-            Source::Column(at) if slot.can_skip => Some((i, at)),
-            _ => None,
+        let slot = self.deciding?;
+        let Source::Column(column) = self.slots[slot].source else {
+            return None;
         };
-        let (slot, column) = self.slots.iter().enumerate().find_map(deciding)?;
         // The reader's own copy of the column's map, and a memo of its own (it runs on the
-        // reading thread).
+        // reading thread). What it finds for a row it keeps is noted, for `read` to use.
         let values = self.rule(slot)?.values.clone()?;
         let memo = Memo::default();
         Some(Leave {
@@ -349,13 +354,15 @@ impl ColumnPlan {
             test: Box::new(move |field| {
                 // Most fields have nothing to trim, and are looked up as they are.
                 if nothing_to_trim(field) {
-                    return values.skips_remembered(field, &memo);
+                    return values.decide_remembered(field, &memo);
                 }
                 let Ok(text) = std::str::from_utf8(field) else {
-                    return false;
+                    return Decision::Keep(0);
                 };
-                let text = trim(text);
-                !text.is_empty() && values.skips_remembered(text.as_bytes(), &memo)
+                match trim(text) {
+                    "" => Decision::Keep(0),
+                    text => values.decide_remembered(text.as_bytes(), &memo),
+                }
             }),
         })
     }
@@ -405,8 +412,13 @@ impl ColumnPlan {
                 },
             };
         }
+        // What the reader noted of the row is of the deciding column's value.
+        let note = match self.deciding == Some(index) {
+            true => row.note(),
+            false => 0,
+        };
         match self.rule(index) {
-            Some(rule) => self.read_mapped(index, rule, cell, column),
+            Some(rule) => self.read_mapped(index, rule, cell, note, column),
             // A slot transforms only when its mapping has a rule for it.
             None => Read::Value(Value::Null),
         }
@@ -422,6 +434,7 @@ impl ColumnPlan {
         index: usize,
         rule: &'r ColumnRule,
         cell: Cell<'r>,
+        note: u64,
         column: &Column,
     ) -> Read<'r> {
         let mut unmatched: Option<Cell<'r>> = None;
@@ -430,7 +443,7 @@ impl ColumnPlan {
             None => cell,
             Some(values) => match cell {
                 Cell::Text(Cow::Borrowed(text)) => {
-                    match values.apply_remembered(trim(text), memo) {
+                    match values.apply_noted(trim(text), note, memo) {
                         Mapped::Skip => return Read::Skip,
                         Mapped::Value(v) => Cell::Text(v),
                         Mapped::Unmatched => {

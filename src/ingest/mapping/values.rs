@@ -15,6 +15,7 @@ use foldhash::fast::FixedState;
 use regex::Regex;
 
 pub use super::memo::Memo;
+use crate::ingest::records::Decision;
 
 /// The word that drops a row on purpose (MAPPING.md).
 pub const SKIP: &str = "skip";
@@ -64,6 +65,38 @@ pub(super) enum Hit {
     Part(usize, usize),
     /// The replacement of the pattern at this index, expanded again (an allocation anyway).
     Expand(usize),
+}
+
+impl Hit {
+    /// The hit as a nonzero number, to travel with a row from the reader that looked its value
+    /// up to the worker that maps it; 0 (no note) for a part too far into a value to pack.
+    fn note(self) -> u64 {
+        let (tag, payload) = match self {
+            Hit::Unmatched => (1, 0),
+            Hit::Exact(at) => (2, at as u64),
+            Hit::Pattern(at) => (3, at as u64),
+            Hit::Expand(at) => (4, at as u64),
+            Hit::Part(start, end) if end < 1 << 30 => (5, (start as u64) << 30 | end as u64),
+            Hit::Part(..) => return 0,
+        };
+        payload << 3 | tag
+    }
+
+    fn from_note(note: u64) -> Option<Hit> {
+        let payload = note >> 3;
+        let at = payload as usize;
+        Some(match note & 7 {
+            1 => Hit::Unmatched,
+            2 => Hit::Exact(at),
+            3 => Hit::Pattern(at),
+            4 => Hit::Expand(at),
+            5 => Hit::Part(
+                (payload >> 30) as usize,
+                (payload & ((1 << 30) - 1)) as usize,
+            ),
+            _ => return None,
+        })
+    }
 }
 
 /// Lower-casing a value longer than this goes to the heap (rare: values are short codes).
@@ -145,22 +178,36 @@ impl ValueMap {
         hit
     }
 
-    /// Whether the map skips `value`, a field's (trimmed) bytes: what
-    /// [`ValueMap::apply_remembered`] says, with the bytes checked to be text only the first
-    /// time they are seen (a reader asks this of every row of an export). False for bytes that
-    /// are not UTF-8.
-    pub fn skips_remembered(&self, value: &[u8], memo: &Memo) -> bool {
+    /// Whether the map skips `value`, a field's (trimmed) bytes, as
+    /// [`ValueMap::apply_remembered`] would, with the bytes checked to be text only the first
+    /// time they are seen (a reader asks this of every row of an export). A value kept carries
+    /// a note of what it gave, for [`ValueMap::apply_noted`]; bytes that are not UTF-8 are
+    /// kept, with no note.
+    pub fn decide_remembered(&self, value: &[u8], memo: &Memo) -> Decision {
         let hit = match memo.get(value) {
             Some(hit) => hit,
             None => match std::str::from_utf8(value) {
                 Ok(text) => self.find_and_remember(text, memo),
-                Err(_) => return false,
+                Err(_) => return Decision::Keep(0),
             },
         };
-        match hit {
+        let skips = match hit {
             Hit::Exact(at) => matches!(self.targets[at], Template::Skip),
             Hit::Pattern(at) => matches!(self.patterns[at].1, Template::Skip),
             Hit::Unmatched | Hit::Part(..) | Hit::Expand(_) => false,
+        };
+        match skips {
+            true => Decision::Leave,
+            false => Decision::Keep(hit.note()),
+        }
+    }
+
+    /// [`ValueMap::apply_remembered`] for a value the reader noted (`note` 0: it did not), so a
+    /// worker need not look up again what the reader already did.
+    pub fn apply_noted<'a>(&'a self, value: &'a str, note: u64, memo: &Memo) -> Mapped<'a> {
+        match Hit::from_note(note) {
+            Some(hit) => self.give(value, hit),
+            None => self.apply_remembered(value, memo),
         }
     }
 
@@ -407,13 +454,23 @@ mod tests {
                     "{value}"
                 );
                 // A reader's question about the bytes, whether asked first or after.
+                // and a worker's answer from the note the reader passes on.
                 let skips = map.apply(value) == Mapped::Skip;
-                assert_eq!(map.skips_remembered(value.as_bytes(), &memo), skips);
-                let fresh = Memo::default();
-                assert_eq!(map.skips_remembered(value.as_bytes(), &fresh), skips);
+                for memo in [&memo, &Memo::default()] {
+                    match map.decide_remembered(value.as_bytes(), memo) {
+                        Decision::Leave => assert!(skips, "{value}"),
+                        Decision::Keep(note) => {
+                            assert!(!skips && note != 0, "{value}");
+                            let fresh = Memo::default();
+                            assert_eq!(map.apply_noted(value, note, &fresh), map.apply(value));
+                            assert_eq!(fresh.len(), 0, "{value} was looked up again");
+                        }
+                    }
+                }
             }
         }
-        assert!(!map.skips_remembered(b"old \xff", &memo));
+        assert_eq!(map.decide_remembered(b"old \xff", &memo), Decision::Keep(0));
+        assert_eq!(map.apply_noted("Old course", 0, &memo), Mapped::Skip);
         // Past what a memo keeps, values are matched every time, with the same answers.
         let many: Vec<String> = (0..MEMO_VALUES + 10)
             .map(|i| format!("level {i}"))
