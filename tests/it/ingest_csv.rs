@@ -2,6 +2,7 @@
 //! numbers, text that is not UTF-8, both date spellings, and headers in any case and spacing.
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::util::{Env, counts, fixture, lines_starting, read_parquet_dir, rej, reject_rows};
 
@@ -315,4 +316,26 @@ T3,S3,4,2024-07-01,12,virtual,  Named Nurse  ,B2
     );
     assert_eq!(t.column("room_number"), ["12", "NULL", "B2"]);
     assert_eq!(t.column("level"), ["3", "3", "4"]);
+
+    // Extra columns are stored without a minimum and maximum (no view filters them); the
+    // contract's columns keep theirs.
+    let file = std::fs::File::open(env.current().join("training/part-0.parquet")).unwrap();
+    let footer = SerializedFileReader::new(file).unwrap();
+    let group = footer.metadata().row_group(0);
+    let summarised: Vec<(String, bool)> = group
+        .columns()
+        .iter()
+        .map(|c| (c.column_path().string(), c.statistics().is_some()))
+        .collect();
+    let expected: Vec<(String, bool)> = t
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.clone(),
+                !["trainer_name", "room_number"].contains(&c.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(summarised, expected);
 }
