@@ -209,7 +209,7 @@ impl ChunkRow<'_> {
 
     /// The field as text, without checking it again when the whole chunk is text (each field
     /// then is: fields are separated by an ASCII byte, so none can end inside a character).
-    fn text(&self, index: usize) -> Option<&str> {
+    fn field_text(&self, index: usize) -> Option<&str> {
         let at = self.fields.start + index;
         let starts = &self.chunk.field_starts;
         let text = self.chunk.text.as_ref()?;
@@ -225,7 +225,7 @@ impl Row for ChunkRow<'_> {
     }
 
     fn cell(&self, index: usize) -> Cell<'_> {
-        if let Some(text) = self.text(index) {
+        if let Some(text) = self.field_text(index) {
             return if text.is_empty() {
                 Cell::Empty
             } else {
@@ -239,6 +239,10 @@ impl Row for ChunkRow<'_> {
                 Err(_) => Cell::Text(String::from_utf8_lossy(bytes)),
             },
         }
+    }
+
+    fn text(&self, index: usize) -> Option<&str> {
+        self.field_text(index)
     }
 
     fn note(&self) -> u64 {

@@ -86,6 +86,12 @@ pub enum Decision {
     Keep(u64),
 }
 
+impl Default for Decision {
+    fn default() -> Self {
+        Decision::Keep(0)
+    }
+}
+
 /// What [`Records::next_record`] found.
 enum Next {
     End,

@@ -48,6 +48,11 @@ pub trait Row {
     }
     /// The cell at a 0-based position; past the end is empty.
     fn cell(&self, index: usize) -> Cell<'_>;
+    /// The cell at `index` as the text the reader holds, for a reader that holds text (CSV):
+    /// no [`Cell`] built and copied back for a value only stored (an extra column).
+    fn text(&self, _index: usize) -> Option<&str> {
+        None
+    }
     /// Problems found while reading the row itself (for example text that is not UTF-8).
     fn defect(&self) -> Option<String> {
         None

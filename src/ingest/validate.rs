@@ -1,6 +1,7 @@
 //! Row validation: types, required fields, cross-field rules, foreign keys and unique keys,
 //! building Arrow columns from the rows that pass.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -378,9 +379,18 @@ impl<'k> Validator<'k> {
             b.append(v);
         }
         self.buffered_bytes += 8 * values.len();
-        for (b, source) in self.extra_builders.iter_mut().zip(map.extras()) {
-            let cell = source.map(|s| row.cell(s));
-            let text = cell.as_ref().map(|c| c.display());
+        for (b, &source) in self.extra_builders.iter_mut().zip(map.extras()) {
+            // A CSV field is taken as it is held, with no `Cell` in between (that round trip
+            // through memory stalled on every row of an export with an extra column).
+            let cell;
+            let text = match source.map(|s| (s, row.text(s))) {
+                None => None,
+                Some((_, Some(text))) => Some(Cow::Borrowed(text)),
+                Some((s, None)) => {
+                    cell = row.cell(s);
+                    Some(cell.display())
+                }
+            };
             match text.as_deref().map(trim) {
                 Some(value) if !value.is_empty() => {
                     self.buffered_bytes += 8 + value.len();

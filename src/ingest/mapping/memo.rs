@@ -1,4 +1,6 @@
-//! What a value map gave each value it has seen, for one thread.
+//! What a value map gave each value it has seen, for one thread: what it maps the value to (a
+//! worker's memo), or whether it skips the row (the reader's, which keeps its answer whole so a
+//! row is decided with no work beyond the lookup).
 //!
 //! A mapped column of an export holds few distinct values (ESR: a few dozen course names over
 //! millions of rows), and the reader and every worker ask about each row's. A table of every
@@ -15,8 +17,6 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use super::values::Hit;
-
 /// Distinct values a [`Memo`] keeps: far more than an export's course names, few enough that a
 /// column of free text (every value distinct) costs a bounded few hundred kilobytes.
 pub(super) const MEMO_VALUES: usize = 4096;
@@ -29,19 +29,21 @@ const SLOT_BYTES: usize = 94;
 
 /// The last value that fell into a slot, and what it gave.
 #[derive(Clone, Copy)]
-struct Slot {
+struct Slot<T> {
     len: u8,
     bytes: [u8; SLOT_BYTES],
-    hit: Hit,
+    hit: T,
 }
 
-impl Slot {
+impl<T: Copy + Default> Slot<T> {
     /// A slot no value matches (its length is longer than any a slot holds).
-    const EMPTY: Slot = Slot {
-        len: u8::MAX,
-        bytes: [0; SLOT_BYTES],
-        hit: Hit::Unmatched,
-    };
+    fn empty() -> Slot<T> {
+        Slot {
+            len: u8::MAX,
+            bytes: [0; SLOT_BYTES],
+            hit: T::default(),
+        }
+    }
 
     fn holds(&self, value: &[u8]) -> bool {
         usize::from(self.len) == value.len() && &self.bytes[..value.len()] == value
@@ -49,29 +51,29 @@ impl Slot {
 }
 
 /// What a value map gave each value seen so far, for one thread (a clone starts empty).
-pub struct Memo {
-    recent: RefCell<Box<[Slot; SLOTS]>>,
+pub struct Memo<T> {
+    recent: RefCell<Box<[Slot<T>; SLOTS]>>,
     /// Keyed by the value's bytes, so a reader can look up a field before checking its UTF-8
     /// (every key was text when it went in).
-    seen: RefCell<HashMap<Box<[u8]>, Hit, FixedState>>,
+    seen: RefCell<HashMap<Box<[u8]>, T, FixedState>>,
 }
 
-impl Default for Memo {
+impl<T: Copy + Default> Default for Memo<T> {
     fn default() -> Self {
         Memo {
-            recent: RefCell::new(Box::new([Slot::EMPTY; SLOTS])),
+            recent: RefCell::new(Box::new([Slot::empty(); SLOTS])),
             seen: RefCell::default(),
         }
     }
 }
 
-impl Clone for Memo {
+impl<T: Copy + Default> Clone for Memo<T> {
     fn clone(&self) -> Self {
         Memo::default()
     }
 }
 
-impl std::fmt::Debug for Memo {
+impl<T> std::fmt::Debug for Memo<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Memo")
             .field("values", &self.seen.borrow().len())
@@ -79,9 +81,9 @@ impl std::fmt::Debug for Memo {
     }
 }
 
-impl Memo {
+impl<T: Copy + Default> Memo<T> {
     /// What `value` gave, if it was seen.
-    pub(super) fn get(&self, value: &[u8]) -> Option<Hit> {
+    pub(super) fn get(&self, value: &[u8]) -> Option<T> {
         let at = slot_of(value);
         if let Some(slot) = self.recent.borrow().get(at)
             && slot.holds(value)
@@ -94,7 +96,7 @@ impl Memo {
     }
 
     /// Keeps what `value` gave (in the table while it has room).
-    pub(super) fn remember(&self, value: &[u8], hit: Hit) {
+    pub(super) fn remember(&self, value: &[u8], hit: T) {
         self.hold(slot_of(value), value, hit);
         let mut seen = self.seen.borrow_mut();
         if seen.len() < MEMO_VALUES {
@@ -103,7 +105,7 @@ impl Memo {
     }
 
     /// Puts `value` in its slot, in place of whatever was there.
-    fn hold(&self, at: usize, value: &[u8], hit: Hit) {
+    fn hold(&self, at: usize, value: &[u8], hit: T) {
         if value.len() > SLOT_BYTES {
             return;
         }
@@ -141,10 +143,11 @@ fn slot_of(value: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::mapping::values::Hit;
 
     #[test]
     fn a_value_is_found_whether_its_slot_kept_it_or_lost_it() {
-        let memo = Memo::default();
+        let memo = Memo::<Hit>::default();
         let values: Vec<String> = (0..500)
             .map(|i| format!("NHS|CSTF|Course number {i} - 3 Years|"))
             .chain((0..50).map(|i| "x".repeat(i)))

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::compile::{ColumnRule, Mapping};
-use super::values::{Mapped, Memo};
+use super::values::{Hit, Mapped, Memo};
 use crate::contract::{Column, Dataset, Kind, normalise_name};
 use crate::ingest::problem::ProblemKind;
 use crate::ingest::records::{Decision, Leave};
@@ -198,7 +198,7 @@ struct Slot {
     header: Option<String>,
     /// What the column's value map gave each value so far (a plan is cloned for each thread
     /// that reads with it, and the clone starts empty).
-    memo: Memo,
+    memo: Memo<Hit>,
 }
 
 /// A contract column's value in one row, as the plan reads it.

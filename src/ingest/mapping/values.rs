@@ -54,8 +54,9 @@ pub struct ValueMap {
 }
 
 /// What a value was found to give, borrowing neither the value nor the map.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) enum Hit {
+    #[default]
     Unmatched,
     /// The target of an exact value.
     Exact(usize),
@@ -166,13 +167,13 @@ impl ValueMap {
     }
 
     /// [`ValueMap::apply`], with what each distinct value gave kept in `memo` (one per thread).
-    pub fn apply_remembered<'a>(&'a self, value: &'a str, memo: &Memo) -> Mapped<'a> {
+    pub(super) fn apply_remembered<'a>(&'a self, value: &'a str, memo: &Memo<Hit>) -> Mapped<'a> {
         let known = memo.get(value.as_bytes());
         let hit = known.unwrap_or_else(|| self.find_and_remember(value, memo));
         self.give(value, hit)
     }
 
-    fn find_and_remember(&self, value: &str, memo: &Memo) -> Hit {
+    fn find_and_remember(&self, value: &str, memo: &Memo<Hit>) -> Hit {
         let hit = self.find(value);
         memo.remember(value.as_bytes(), hit);
         hit
@@ -183,28 +184,35 @@ impl ValueMap {
     /// time they are seen (a reader asks this of every row of an export). A value kept carries
     /// a note of what it gave, for [`ValueMap::apply_noted`]; bytes that are not UTF-8 are
     /// kept, with no note.
-    pub fn decide_remembered(&self, value: &[u8], memo: &Memo) -> Decision {
-        let hit = match memo.get(value) {
-            Some(hit) => hit,
-            None => match std::str::from_utf8(value) {
-                Ok(text) => self.find_and_remember(text, memo),
-                Err(_) => return Decision::Keep(0),
-            },
+    pub(super) fn decide_remembered(&self, value: &[u8], memo: &Memo<Decision>) -> Decision {
+        if let Some(decision) = memo.get(value) {
+            return decision;
+        }
+        let Ok(text) = std::str::from_utf8(value) else {
+            return Decision::Keep(0);
         };
+        let hit = self.find(text);
         let skips = match hit {
             Hit::Exact(at) => matches!(self.targets[at], Template::Skip),
             Hit::Pattern(at) => matches!(self.patterns[at].1, Template::Skip),
             Hit::Unmatched | Hit::Part(..) | Hit::Expand(_) => false,
         };
-        match skips {
+        let decision = match skips {
             true => Decision::Leave,
             false => Decision::Keep(hit.note()),
-        }
+        };
+        memo.remember(value, decision);
+        decision
     }
 
     /// [`ValueMap::apply_remembered`] for a value the reader noted (`note` 0: it did not), so a
     /// worker need not look up again what the reader already did.
-    pub fn apply_noted<'a>(&'a self, value: &'a str, note: u64, memo: &Memo) -> Mapped<'a> {
+    pub(super) fn apply_noted<'a>(
+        &'a self,
+        value: &'a str,
+        note: u64,
+        memo: &Memo<Hit>,
+    ) -> Mapped<'a> {
         match Hit::from_note(note) {
             Some(hit) => self.give(value, hit),
             None => self.apply_remembered(value, memo),
@@ -446,6 +454,7 @@ mod tests {
             "Basic Life Support",
         ];
         let memo = Memo::default();
+        let decided = Memo::default();
         for _ in 0..3 {
             for value in values {
                 assert_eq!(
@@ -456,8 +465,8 @@ mod tests {
                 // A reader's question about the bytes, whether asked first or after.
                 // and a worker's answer from the note the reader passes on.
                 let skips = map.apply(value) == Mapped::Skip;
-                for memo in [&memo, &Memo::default()] {
-                    match map.decide_remembered(value.as_bytes(), memo) {
+                for decided in [&decided, &Memo::default()] {
+                    match map.decide_remembered(value.as_bytes(), decided) {
                         Decision::Leave => assert!(skips, "{value}"),
                         Decision::Keep(note) => {
                             assert!(!skips && note != 0, "{value}");
@@ -469,7 +478,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(map.decide_remembered(b"old \xff", &memo), Decision::Keep(0));
+        assert_eq!(
+            map.decide_remembered(b"old \xff", &decided),
+            Decision::Keep(0)
+        );
         assert_eq!(map.apply_noted("Old course", 0, &memo), Mapped::Skip);
         // Past what a memo keeps, values are matched every time, with the same answers.
         let many: Vec<String> = (0..MEMO_VALUES + 10)
