@@ -462,8 +462,8 @@ mod tests {
                     map.apply(value),
                     "{value}"
                 );
-                // A reader's question about the bytes, whether asked first or after.
-                // and a worker's answer from the note the reader passes on.
+                // A reader's question about the bytes, whether asked first or after, and a
+                // worker's answer from the note the reader passes on.
                 let skips = map.apply(value) == Mapped::Skip;
                 for decided in [&decided, &Memo::default()] {
                     match map.decide_remembered(value.as_bytes(), decided) {
