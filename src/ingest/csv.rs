@@ -206,17 +206,6 @@ impl ChunkRow<'_> {
         let starts = &self.chunk.field_starts;
         Some(&self.chunk.all_bytes()[starts[at]..starts[at + 1] - 1])
     }
-
-    /// The field as text, without checking it again when the whole chunk is text (each field
-    /// then is: fields are separated by an ASCII byte, so none can end inside a character).
-    fn field_text(&self, index: usize) -> Option<&str> {
-        let at = self.fields.start + index;
-        let starts = &self.chunk.field_starts;
-        let text = self.chunk.text.as_ref()?;
-        (at < self.fields.end)
-            .then(|| text.get(starts[at]..starts[at + 1] - 1))
-            .flatten()
-    }
 }
 
 impl Row for ChunkRow<'_> {
@@ -225,7 +214,7 @@ impl Row for ChunkRow<'_> {
     }
 
     fn cell(&self, index: usize) -> Cell<'_> {
-        if let Some(text) = self.field_text(index) {
+        if let Some(text) = self.text(index) {
             return if text.is_empty() {
                 Cell::Empty
             } else {
@@ -241,8 +230,15 @@ impl Row for ChunkRow<'_> {
         }
     }
 
+    /// The field as text, without checking it again when the whole chunk is text (each field
+    /// then is: fields are separated by an ASCII byte, so none can end inside a character).
     fn text(&self, index: usize) -> Option<&str> {
-        self.field_text(index)
+        let at = self.fields.start + index;
+        let starts = &self.chunk.field_starts;
+        let text = self.chunk.text.as_ref()?;
+        (at < self.fields.end)
+            .then(|| text.get(starts[at]..starts[at + 1] - 1))
+            .flatten()
     }
 
     fn note(&self) -> u64 {

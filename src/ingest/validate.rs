@@ -383,13 +383,15 @@ impl<'k> Validator<'k> {
             // A CSV field is taken as it is held, with no `Cell` in between (that round trip
             // through memory stalled on every row of an export with an extra column).
             let cell;
-            let text = match source.map(|s| (s, row.text(s))) {
+            let text = match source {
                 None => None,
-                Some((_, Some(text))) => Some(Cow::Borrowed(text)),
-                Some((s, None)) => {
-                    cell = row.cell(s);
-                    Some(cell.display())
-                }
+                Some(s) => match row.text(s) {
+                    Some(text) => Some(Cow::Borrowed(text)),
+                    None => {
+                        cell = row.cell(s);
+                        Some(cell.display())
+                    }
+                },
             };
             match text.as_deref().map(trim) {
                 Some(value) if !value.is_empty() => {

@@ -53,7 +53,7 @@ impl ParquetFile {
     /// A file whose columns `unsummarised` have no minimum and maximum: a dataset's extra
     /// columns, kept for the record and never filtered by a view. Those figures are worked out
     /// value by value as a column is written (comparing a date as text with both, for every row
-    /// of an ESR export: a tenth of the writer's work), and would serve nothing.
+    /// of an ESR export: about 7 % of the writer's work), and would serve nothing.
     fn create_without_statistics(
         path: PathBuf,
         schema: SchemaRef,
