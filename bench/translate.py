@@ -40,6 +40,20 @@ REWRITES = [
         2,
         "DataFusion casts a DATE to BIGINT as days since 1970-01-01; DuckDB has no such cast",
     ),
+    (
+        "training_counts",
+        r"\bmonth_end\(",
+        "last_day(",
+        2,
+        "safeguard's month_end (src/query/functions.rs) is DuckDB's built-in last_day",
+    ),
+    (
+        "training_spells",
+        r"add_months\((o\.completed_on), p\.training_validity_months\)",
+        r"(\1 + p.training_validity)",
+        1,
+        "safeguard's add_months (src/query/functions.rs) is DuckDB's date + INTERVAL",
+    ),
 ]
 
 # The thresholds of src/query/config.rs (Thresholds::default), as the bench runs safeguard with

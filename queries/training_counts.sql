@@ -29,11 +29,11 @@ monthly AS (
         x.organisation_code,
         x.professional_group,
         x.required_level,
-        GREATEST(CAST(date_trunc('month', x.from_day) AS DATE) + INTERVAL '1 month' - INTERVAL '1 day', s.first_end)
+        GREATEST(month_end(x.from_day), s.first_end)
             AS from_month,
         -- null: still open after the last period end (or in post with no end date)
         CASE WHEN x.until_day <= s.last_end
-             THEN GREATEST(CAST(date_trunc('month', x.until_day) AS DATE) + INTERVAL '1 month' - INTERVAL '1 day', s.first_end)
+             THEN GREATEST(month_end(x.until_day), s.first_end)
         END AS until_month,
         SUM(x.in_post) AS in_post,
         SUM(x.compliant) AS compliant

@@ -40,7 +40,7 @@ spells AS (
         s.required_level,
         GREATEST(o.completed_on, s.start_date) AS compliant_from,
         -- LEAST skips nulls: no next record, or still in post
-        LEAST(o.completed_on + p.training_validity, o.next_completed_on, s.end_date + INTERVAL '1 day')
+        LEAST(add_months(o.completed_on, p.training_validity_months), o.next_completed_on, s.end_date + INTERVAL '1 day')
             AS compliant_until
     -- The post holders before their records: the join builds its hash table on the post
     -- holders (params is one row) and streams the far more numerous records past it; listed

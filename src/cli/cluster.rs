@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use ballista_core::registry::BallistaFunctionRegistry;
+use ballista_core::utils::default_session_builder;
+use datafusion::execution::FunctionRegistry;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
@@ -27,6 +30,14 @@ pub fn scheduler(cmd: SchedulerCommand) -> anyhow::Result<u8> {
     config.executor_timeout_seconds = cmd.executor_timeout;
     config.no_executors_grace_period_seconds = cmd.executor_timeout;
     config.expire_dead_executor_interval_seconds = cmd.executor_timeout.clamp(1, 15);
+    // The scheduler decodes each query's plan, which names the views' own functions.
+    config.override_session_builder = Some(Arc::new(|session_config| {
+        let mut state = default_session_builder(session_config)?;
+        for f in crate::query::functions::all() {
+            state.register_udf(f)?;
+        }
+        Ok(state)
+    }));
     runtime()?.block_on(async {
         let cluster = BallistaCluster::new_from_config(&config)
             .await
@@ -62,6 +73,7 @@ pub fn executor(cmd: ExecutorCommand) -> anyhow::Result<u8> {
         work_dir: cmd.work_dir.map(|d| d.display().to_string()),
         executor_heartbeat_interval_seconds: cmd.heartbeat,
         print_thread_info: false,
+        override_function_registry: Some(Arc::new(registry())),
         ..ExecutorProcessConfig::default()
     };
     runtime()?.block_on(async {
@@ -77,6 +89,15 @@ pub fn executor(cmd: ExecutorCommand) -> anyhow::Result<u8> {
         }
         Ok(exit::OK)
     })
+}
+
+/// Ballista's functions and the views' own, for an executor to decode the plans it is sent.
+fn registry() -> BallistaFunctionRegistry {
+    let mut registry = BallistaFunctionRegistry::default();
+    for f in crate::query::functions::all() {
+        registry.scalar_functions.insert(f.name().to_owned(), f);
+    }
+    registry
 }
 
 /// Planning deep views recurses deeply: the same large stacks Ballista's own binaries use.

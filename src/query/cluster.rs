@@ -46,9 +46,12 @@ pub async fn context(url: &str) -> anyhow::Result<SessionContext> {
         .with_config(config)
         .with_default_features()
         .build();
-    SessionContext::remote_with_state(url, state)
+    let ctx = SessionContext::remote_with_state(url, state)
         .await
-        .with_context(|| format!("cannot use the cluster at {url}"))
+        .with_context(|| format!("cannot use the cluster at {url}"))?;
+    // The scheduler and executors have them too (`cli::cluster`): each decodes the plans.
+    super::functions::register(&ctx);
+    Ok(ctx)
 }
 
 /// `df://HOST:PORT` split into its parts.

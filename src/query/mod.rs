@@ -4,7 +4,7 @@
 //!
 //! `session` opens it, `config` is what it is opened with, `catalog` describes what it
 //! defines, `period_tables` and `tables` make its small tables, `views` and `cache` define the
-//! views, and `exec` is the one path every statement takes (`parse_budget` keeps its parse
+//! views, `functions` adds the SQL functions they call that DataFusion lacks, and `exec` is the one path every statement takes (`parse_budget` keeps its parse
 //! from running away). `scope` makes a session that sees
 //! only some organisations' rows (a scoped `serve` login, a provider pack).
 
@@ -14,6 +14,7 @@ mod catalog;
 pub mod cluster;
 mod config;
 pub mod exec;
+pub mod functions;
 pub mod parse_budget;
 mod period_tables;
 pub mod print_format;

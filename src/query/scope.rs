@@ -130,9 +130,9 @@ fn rule(name: &str, provider: &dyn TableProvider) -> Rule {
     Rule::Hidden
 }
 
-/// A new session context with information_schema, for the pg_catalog to be added to.
+/// A new local session context (see `session::context`), for the pg_catalog to be added to.
 pub fn new_context() -> SessionContext {
-    SessionContext::new_with_config(super::session::config())
+    super::session::context()
 }
 
 /// A context holding `full`'s tables and views as `codes`' users see them.

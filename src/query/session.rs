@@ -65,6 +65,7 @@ impl Session {
     /// footprint. Views nobody reads (a person's training spells, say) are never computed.
     pub async fn frozen(&self) -> anyhow::Result<Session> {
         let ctx = SessionContext::new_with_config(self.ctx.copied_config());
+        super::functions::register(&ctx);
         let names = self
             .ctx
             .catalog("datafusion")
@@ -137,6 +138,13 @@ pub(crate) fn config() -> SessionConfig {
         .with_batch_size(65_536)
 }
 
+/// A new local context: [`config`], with the functions the views call.
+pub(crate) fn context() -> SessionContext {
+    let ctx = SessionContext::new_with_config(config());
+    super::functions::register(&ctx);
+    ctx
+}
+
 /// Opens a session over one snapshot folder.
 pub async fn open_snapshot(
     snapshot: &Path,
@@ -146,8 +154,7 @@ pub async fn open_snapshot(
     let manifest = Manifest::read(snapshot)?;
     let (ctx, snapshot, tables) = match engine {
         Engine::Local => {
-            let ctx = SessionContext::new_with_config(config());
-            (ctx, snapshot.to_path_buf(), Tables::Memory)
+            (context(), snapshot.to_path_buf(), Tables::Memory)
         }
         Engine::Cluster(url) => {
             // The executors open the files by the paths the plan names.
