@@ -8,11 +8,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
-use datafusion::execution::FunctionRegistry;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
+use datafusion::execution::FunctionRegistry;
 
 use super::args::{ExecutorCommand, SchedulerCommand};
 use super::exit;

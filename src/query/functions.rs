@@ -183,7 +183,11 @@ fn civil(day: i64) -> (i64, i64, i64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let march_based = (5 * day_of_year + 2) / 153;
     let day_of_month = day_of_year - (153 * march_based + 2) / 5 + 1;
-    let month = if march_based < 10 { march_based + 3 } else { march_based - 9 };
+    let month = if march_based < 10 {
+        march_based + 3
+    } else {
+        march_based - 9
+    };
     let year = era * 400 + year_of_era + i64::from(month <= 2);
     (year, month, day_of_month)
 }
@@ -236,7 +240,11 @@ mod tests {
             for n in -50i32..=50 {
                 let months = chrono::Months::new(n.unsigned_abs());
                 let expected = if n < 0 { date - months } else { date + months };
-                assert_eq!(add_months(days(date), n.into()), days(expected), "{date} {n}");
+                assert_eq!(
+                    add_months(days(date), n.into()),
+                    days(expected),
+                    "{date} {n}"
+                );
             }
             date = date.succ_opt().unwrap();
         }
@@ -281,8 +289,13 @@ mod tests {
              (5, DATE '2024-03-31', NULL)) t(i, d, n) ORDER BY i",
         )
         .await;
-        assert_eq!(got, ["2023-02-28", "2024-02-29", "null", "2024-02-29", "null"]);
-        let far = ctx.sql("SELECT add_months(DATE '2024-01-31', 9223372036854775807)").await;
+        assert_eq!(
+            got,
+            ["2023-02-28", "2024-02-29", "null", "2024-02-29", "null"]
+        );
+        let far = ctx
+            .sql("SELECT add_months(DATE '2024-01-31', 9223372036854775807)")
+            .await;
         let far = far.unwrap().collect().await;
         assert!(far.unwrap_err().to_string().contains("past the last date"));
     }

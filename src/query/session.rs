@@ -153,9 +153,7 @@ pub async fn open_snapshot(
 ) -> anyhow::Result<Session> {
     let manifest = Manifest::read(snapshot)?;
     let (ctx, snapshot, tables) = match engine {
-        Engine::Local => {
-            (context(), snapshot.to_path_buf(), Tables::Memory)
-        }
+        Engine::Local => (context(), snapshot.to_path_buf(), Tables::Memory),
         Engine::Cluster(url) => {
             // The executors open the files by the paths the plan names.
             let snapshot = std::path::absolute(snapshot)?;
