@@ -19,6 +19,7 @@ pub mod fsutil;
 pub mod fuzz;
 pub mod generate;
 pub mod ingest;
+pub mod memory;
 pub mod narrative;
 pub mod numbers;
 pub mod query;

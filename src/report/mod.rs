@@ -154,6 +154,9 @@ impl Prepared {
     /// Typesets the report: the templates with the data and the narrative, exported as
     /// PDF/A-2a + PDF/UA-1. A template error is a [`TemplateError`].
     pub fn typeset(&self, settings: &ReportSettings) -> anyhow::Result<ReportOutput> {
+        // The queries are done: what they freed would otherwise stay resident beside the
+        // typesetting's own memory.
+        crate::memory::give_back_freed();
         let json = serde_json::to_vec_pretty(&self.data)?;
         let as_of = NaiveDate::parse_from_str(&self.data.meta.as_of, "%Y-%m-%d")?;
         let narrative = self.narrative.as_ref();
