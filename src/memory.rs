@@ -3,8 +3,8 @@
 //! glibc's malloc gives threads arenas of their own (up to eight per core) and keeps what is
 //! freed in each for that arena's next allocations. The report queries on DataFusion's threads
 //! and then typesets on others, so the queries' freed memory stayed resident, unused, under
-//! the typesetting's: the annual report at 1,000,000 staff peaked at 1.85 GB resident where the
-//! queries alone peak at 1.1 GB. See docs/benchmarks.md, "Freed memory given back".
+//! the typesetting's: the annual report at 1,000,000 staff peaked at 1,807 MiB resident where
+//! its queries alone peak at 1,075 MiB. See docs/benchmarks.md, "Freed memory given back".
 
 /// Returns the memory freed so far to the operating system, where the allocator holds it
 /// (glibc: `malloc_trim`, which also releases free pages inside every arena). Meant for the
