@@ -130,17 +130,12 @@ fn rule(name: &str, provider: &dyn TableProvider) -> Rule {
     Rule::Hidden
 }
 
-/// A new local session context (see `session::context`), for the pg_catalog to be added to.
-pub fn new_context() -> SessionContext {
-    super::session::context()
-}
-
 /// A context holding `full`'s tables and views as `codes`' users see them.
 pub async fn scoped_context(
     full: &SessionContext,
     codes: &BTreeSet<String>,
 ) -> anyhow::Result<SessionContext> {
-    let ctx = new_context();
+    let ctx = super::session::context();
     let in_scope = |column: &str| col(column).in_list(codes.iter().map(lit).collect(), false);
     let names = full
         .catalog("datafusion")

@@ -132,7 +132,7 @@ pub async fn open(
 /// mean less per-batch work: at 1,000,000 staff the nine views together took 0.85 of the time
 /// (median of 5 paired runs) at a similar peak. More partitions than cores (4 on 2) gained
 /// another 8% but raised the peak of `spc_monthly` by a quarter, so stays at the default.
-pub(crate) fn config() -> SessionConfig {
+fn config() -> SessionConfig {
     SessionConfig::new()
         .with_information_schema(true)
         .with_batch_size(65_536)
