@@ -29,3 +29,4 @@ pub mod report;
 pub mod serve;
 pub mod template;
 pub mod warehouse;
+pub mod work;

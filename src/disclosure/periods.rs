@@ -5,7 +5,6 @@
 //! provided each period's plan is made from that period's cube with the same layout.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 
@@ -27,34 +26,12 @@ impl Plans {
         cubes: impl IntoIterator<Item = (NaiveDate, Cube)>,
     ) -> Result<Plans, Error> {
         let cubes: Vec<(NaiveDate, Cube)> = cubes.into_iter().collect();
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 2)
-            .min(cubes.len().max(1));
-        let next = AtomicUsize::new(0);
-        let results: Vec<Vec<(NaiveDate, Result<Plan, Error>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    let (cubes, next) = (&cubes, &next);
-                    scope.spawn(move || {
-                        let mut made = vec![];
-                        while let Some((period, cube)) =
-                            cubes.get(next.fetch_add(1, Ordering::Relaxed))
-                        {
-                            made.push((*period, Plan::build(cube, layout, rule)));
-                        }
-                        made
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a planning thread panicked"))
-                .collect()
+        let made = crate::work::map_in_order(&cubes, crate::work::cores().min(2), |(_, cube)| {
+            Plan::build(cube, layout, rule)
         });
         // Earliest period first, so the error reported does not depend on which thread got it.
         let made: BTreeMap<NaiveDate, Result<Plan, Error>> =
-            results.into_iter().flatten().collect();
+            cubes.iter().map(|(period, _)| *period).zip(made).collect();
         let plans = made
             .into_iter()
             .map(|(period, plan)| Ok((period, plan?)))

@@ -124,35 +124,7 @@ fn input_records(report: &IngestReport) -> anyhow::Result<Vec<InputFileRecord>> 
 
 /// The hash of each file, in order, the files shared among up to one thread a core.
 fn hash_files(paths: &[&Path]) -> Vec<std::io::Result<ingest::digest::Digest>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(paths.len());
-    if threads <= 1 {
-        return paths.iter().map(|p| hash_file(p)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut hashed: Vec<(usize, std::io::Result<ingest::digest::Digest>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = vec![];
-                        loop {
-                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(path) = paths.get(at) else { break };
-                            mine.push((at, hash_file(path)));
-                        }
-                        mine
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().expect("hashing a file does not panic"))
-                .collect()
-        });
-    hashed.sort_by_key(|(at, _)| *at);
-    hashed.into_iter().map(|(_, digest)| digest).collect()
+    crate::work::map_in_order(paths, crate::work::cores(), |p| hash_file(p))
 }
 
 /// Why a warehouse whose live snapshot has `live` as its manifest must load `input` before it is
