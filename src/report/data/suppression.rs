@@ -266,34 +266,41 @@ impl Suppression {
 
     /// The exact audit of every plan, as an information governance lead reads it: for each
     /// period and measure, each suppressed count and the range a reader can narrow it to.
+    /// The periods are audited on one thread a core (each audit is independent and can take
+    /// minutes at a national roll-up's size) and printed in order.
     pub(super) fn audit(&self, p: &Params) -> anyhow::Result<String> {
+        let audited: Vec<(&Measure, NaiveDate)> = [&self.training, &self.supervision]
+            .into_iter()
+            .flat_map(|m| m.plans.periods().map(move |period| (m, period)))
+            .collect();
+        let reports = crate::work::map_in_order(&audited, crate::work::cores(), |&(m, period)| {
+            let plan = m.plans.get(period).expect("a planned period");
+            plan.audit().with_context(|| {
+                format!(
+                    "the disclosure audit of {} at {} failed",
+                    m.what,
+                    long_date(period)
+                )
+            })
+        });
         let mut out = String::new();
         let mut leaks = 0;
-        for m in [&self.training, &self.supervision] {
-            for period in m.plans.periods() {
-                let plan = m.plans.get(period).expect("a planned period");
-                let report: AuditReport = plan.audit().with_context(|| {
-                    format!(
-                        "the disclosure audit of {} at {} failed",
-                        m.what,
-                        long_date(period)
-                    )
-                })?;
-                leaks += report.leaks;
-                let role = if period == p.period_end {
-                    " (this report's tables)"
-                } else if period == p.previous {
-                    " (the year-earlier column)"
-                } else {
-                    ""
-                };
-                writeln!(
-                    out,
-                    "== {} at {}{role}\n{report}",
-                    sentence_case(m.what),
-                    long_date(period)
-                )?;
-            }
+        for (&(m, period), report) in audited.iter().zip(reports) {
+            let report: AuditReport = report?;
+            leaks += report.leaks;
+            let role = if period == p.period_end {
+                " (this report's tables)"
+            } else if period == p.previous {
+                " (the year-earlier column)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "== {} at {}{role}\n{report}",
+                sentence_case(m.what),
+                long_date(period)
+            )?;
         }
         let t = self.training.plans.summary();
         let s = self.supervision.plans.summary();
