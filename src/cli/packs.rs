@@ -49,7 +49,7 @@ impl Packs<'_> {
             }
             return Ok(exit::OK);
         }
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = crate::work::cores();
         let outcomes = packer.make_all(
             runtime.handle(),
             &codes,

@@ -48,7 +48,7 @@ pub async fn build(session: &Session, settings: &ReportSettings) -> anyhow::Resu
         .iter()
         .map(|o| o.code.clone())
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = crate::work::cores();
     // The packs block this thread while their queries run on the runtime's others.
     let outcomes = tokio::task::block_in_place(|| {
         packer.make_all(
